@@ -1,0 +1,127 @@
+"""The exec-plugin path shared by ``token`` and ``get-token``: sign, then print for kubectl."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+
+from ..errors import InvalidInputError
+from ..exec_info import ExecInfo, read_exec_info
+from ..token import Token
+from ._common import warn
+
+__all__ = ["TokenRequest", "emit", "resolve_request", "sign"]
+
+
+class TokenRequest:
+    """Everything that decides which token is right, as the command line and kubectl give it."""
+
+    __slots__ = (
+        "cluster_id",
+        "external_id",
+        "forward_session_name",
+        "profile",
+        "region",
+        "role_arn",
+        "session_name",
+    )
+
+    def __init__(
+        self,
+        cluster_id: str,
+        *,
+        region: str | None = None,
+        profile: str | None = None,
+        role_arn: str | None = None,
+        external_id: str | None = None,
+        session_name: str | None = None,
+        forward_session_name: bool = False,
+    ) -> None:
+        self.cluster_id = cluster_id
+        self.region = region
+        self.profile = profile
+        self.role_arn = role_arn
+        self.external_id = external_id
+        self.session_name = session_name
+        self.forward_session_name = forward_session_name
+
+
+def resolve_request(
+    exec_info: ExecInfo,
+    *,
+    cluster_id: str | None,
+    region: str | None,
+    profile: str | None,
+    role_arn: str | None = None,
+    external_id: str | None = None,
+    session_name: str | None = None,
+    forward_session_name: bool = False,
+) -> TokenRequest:
+    """Fill the cluster id and region from the cluster's exec extension when not given."""
+    if cluster_id is None and exec_info.cluster is not None:
+        cluster_id = exec_info.cluster.cluster_id()
+        region = region or exec_info.cluster.region()
+    if cluster_id is None:
+        raise InvalidInputError(
+            "no cluster id: pass the cluster name (or, with provideClusterInfo: true, give the "
+            "cluster a client.authentication.k8s.io/exec extension with cluster-id)",
+            option="cluster_id",
+        )
+    from ..generator import validate_cluster_id
+
+    validate_cluster_id(cluster_id)
+    return TokenRequest(
+        cluster_id,
+        region=region or None,
+        profile=profile or None,
+        role_arn=role_arn or None,
+        external_id=external_id or None,
+        session_name=session_name or None,
+        forward_session_name=forward_session_name,
+    )
+
+
+def sign(request: TokenRequest, *, verbose: bool = False) -> Token:
+    """Sign a token for the request with botocore's credentials."""
+    from ..generator import MAX_TOKEN_LENGTH, TokenSigner
+
+    signer = TokenSigner(
+        region=request.region,
+        profile=request.profile,
+        role_arn=request.role_arn,
+        external_id=request.external_id,
+        session_name=request.session_name,
+        forward_session_name=request.forward_session_name,
+    )
+    token = signer.get_token(request.cluster_id)
+    if verbose:
+        note(
+            f"signed for cluster {request.cluster_id!r} with {signer.credential_method} "
+            f"credentials ({signer.credentials().access_key_id}) at {signer.endpoint.url} "
+            f"(signing region {signer.endpoint.signing_region}); "
+            f"expires {token.expiration_timestamp}"
+        )
+    if len(token.value) > MAX_TOKEN_LENGTH:
+        warn(
+            f"the token is {len(token.value)} bytes; clusters reject tokens over "
+            f"{MAX_TOKEN_LENGTH} (a very long session token makes them that long)"
+        )
+    return token
+
+
+def emit(token: Token, exec_info: ExecInfo, *, token_only: bool = False) -> None:
+    """Print the ExecCredential (or the bare token) as the only thing on stdout."""
+    out = token.value if token_only else token.exec_credential_json(exec_info.api_version)
+    sys.stdout.write(out + "\n")
+    sys.stdout.flush()
+
+
+def note(message: str) -> None:
+    print(f"eks-token: {message}", file=sys.stderr)
+
+
+def exec_info_with_warning(environ: Mapping[str, str] | None = None) -> ExecInfo:
+    info = read_exec_info(environ)
+    if info.warning:
+        warn(info.warning)
+    return info

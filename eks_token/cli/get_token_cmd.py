@@ -1,0 +1,66 @@
+"""``eks-token get-token``: the ``aws eks get-token`` interface."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ._common import guarded, new_parser, parse
+from ._exec import emit, exec_info_with_warning, resolve_request, sign
+
+__all__ = ["run"]
+
+DESCRIPTION = """\
+Print an ExecCredential with a fresh EKS token, for kubectl's exec credential
+plugin. Takes the flags of `aws eks get-token`, so a kubeconfig entry with
+`command: aws` and `args: [eks, get-token, ...]` converts by writing
+`command: eks-token` and dropping `eks` (global options such as --region and
+--profile may stay in front). --output is accepted and ignored: the output is
+always JSON, whatever ~/.aws/config says.
+
+Credentials and region come from botocore: --profile or AWS_PROFILE, the
+AWS_* variables, ~/.aws/config and ~/.aws/credentials, SSO, web identity,
+container and instance roles. Region order: --region, AWS_REGION,
+AWS_DEFAULT_REGION, the profile's region. With no region anywhere the token
+is signed for the global endpoint sts.amazonaws.com (us-east-1), as the AWS
+CLI does. AssumeRole uses the session name EKSGetTokenAuth."""
+
+EPILOG = """\
+kubeconfig user entry:
+  users:
+  - name: arn:aws:eks:us-west-2:111122223333:cluster/my-cluster
+    user:
+      exec:
+        apiVersion: client.authentication.k8s.io/v1beta1
+        command: eks-token
+        args: [--region, us-west-2, get-token, --cluster-name, my-cluster, --output, json]
+        env:
+        - name: AWS_PROFILE
+          value: my-profile"""
+
+
+def run(argv: Sequence[str]) -> int:
+    parser = new_parser("eks-token get-token", DESCRIPTION, EPILOG)
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--cluster-name", help="EKS cluster name")
+    which.add_argument("--cluster-id", help="cluster id of an EKS local cluster on Outposts")
+    parser.add_argument("--role-arn", help="IAM role ARN to assume (session EKSGetTokenAuth)")
+    parser.add_argument("--region", help="AWS region of the STS endpoint")
+    parser.add_argument("--profile", help="AWS profile (default: AWS_PROFILE)")
+    parser.add_argument("--output", help="accepted and ignored: the output is always JSON")
+    parser.add_argument("-v", "--verbose", action="store_true", help="explain on stderr")
+    args = parse(parser, argv)
+
+    def action() -> int:
+        info = exec_info_with_warning()
+        cluster = args.cluster_name if args.cluster_name is not None else args.cluster_id
+        request = resolve_request(
+            info,
+            cluster_id=cluster,
+            region=args.region,
+            profile=args.profile,
+            role_arn=args.role_arn,
+        )
+        emit(sign(request, verbose=args.verbose), info)
+        return 0
+
+    return guarded(action, verbose=args.verbose)

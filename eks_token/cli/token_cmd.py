@@ -1,0 +1,80 @@
+"""``eks-token token``: the aws-iam-authenticator / heptio-authenticator-aws interface."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from ._common import guarded, new_parser, parse
+from ._exec import emit, exec_info_with_warning, resolve_request, sign
+
+__all__ = ["run"]
+
+DESCRIPTION = """\
+Print an ExecCredential with a fresh EKS token, for kubectl's exec credential
+plugin. Takes aws-iam-authenticator's flags, so a kubeconfig written for it (or
+for heptio-authenticator-aws) works by changing only `command:`.
+
+Credentials and region come from botocore: --profile or AWS_PROFILE, the
+AWS_* variables, ~/.aws/config and ~/.aws/credentials, SSO, web identity,
+container and instance roles. Region order: --region, AWS_REGION,
+AWS_DEFAULT_REGION, the profile's region. With no region anywhere the token
+is signed for the global endpoint sts.amazonaws.com (us-east-1), as the AWS
+CLI does. The output is always JSON, whatever ~/.aws/config says."""
+
+EPILOG = """\
+kubeconfig user entry:
+  users:
+  - name: aws
+    user:
+      exec:
+        apiVersion: client.authentication.k8s.io/v1beta1
+        command: eks-token
+        args: [token, -i, my-cluster]
+        env:
+        - name: AWS_PROFILE
+          value: my-profile
+
+environment:
+  KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID  cluster id when -i is not given
+  DEFAULT_ROLE                             role ARN when -r is not given
+  KUBERNETES_EXEC_INFO                     set by kubectl: apiVersion to answer with"""
+
+
+def run(argv: Sequence[str]) -> int:
+    parser = new_parser("eks-token token", DESCRIPTION, EPILOG)
+    parser.add_argument("-i", "--cluster-id", help="EKS cluster name (or Outposts cluster id)")
+    parser.add_argument("-r", "--role", "--role-arn", dest="role", help="IAM role ARN to assume")
+    parser.add_argument("-e", "--external-id", help="external id for AssumeRole")
+    names = parser.add_mutually_exclusive_group()
+    names.add_argument("-s", "--session-name", help="role session name for AssumeRole")
+    names.add_argument(
+        "--forward-session-name",
+        action="store_true",
+        help="use the session part of the caller's UserId as the role session name",
+    )
+    parser.add_argument("--region", help="AWS region of the STS endpoint")
+    parser.add_argument("--profile", help="AWS profile (default: AWS_PROFILE)")
+    parser.add_argument("--token-only", action="store_true", help="print only the token")
+    parser.add_argument("-v", "--verbose", action="store_true", help="explain on stderr")
+    parser.add_argument("--output", help="accepted and ignored: the output is always JSON")
+    args = parse(parser, argv)
+
+    def action() -> int:
+        info = exec_info_with_warning()
+        request = resolve_request(
+            info,
+            cluster_id=args.cluster_id
+            if args.cluster_id is not None
+            else os.environ.get("KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID") or None,
+            region=args.region,
+            profile=args.profile,
+            role_arn=args.role or os.environ.get("DEFAULT_ROLE") or None,
+            external_id=args.external_id,
+            session_name=args.session_name,
+            forward_session_name=args.forward_session_name,
+        )
+        emit(sign(request, verbose=args.verbose), info, token_only=args.token_only)
+        return 0
+
+    return guarded(action, verbose=args.verbose)

@@ -1,0 +1,132 @@
+"""The exception tree: one root, shallow branches, structured fields.
+
+Every failure the public API reports is an :class:`EksTokenError`; exceptions
+from botocore and requests are wrapped at the boundary where they occur.
+Messages never carry secrets (keys, session tokens, bearer tokens).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ArnError",
+    "CacheError",
+    "ClusterError",
+    "CredentialsError",
+    "EksTokenError",
+    "ExecInfoError",
+    "InvalidInputError",
+    "KubeconfigError",
+    "MappingError",
+    "ProfileNotFoundError",
+    "RoleAssumptionError",
+    "StsError",
+    "StsRejectedError",
+    "StsThrottledError",
+    "StsUnreachableError",
+    "TokenValidationError",
+]
+
+
+class EksTokenError(Exception):
+    """Root of every error eks-token raises."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidInputError(EksTokenError):
+    """An argument is missing, malformed or conflicts with another one."""
+
+    def __init__(self, message: str, *, option: str | None = None) -> None:
+        super().__init__(message)
+        self.option = option
+
+
+class ExecInfoError(InvalidInputError):
+    """KUBERNETES_EXEC_INFO lacks what the exec entry relies on."""
+
+
+class CredentialsError(EksTokenError):
+    """AWS credentials could not be found or are incomplete."""
+
+    def __init__(self, message: str, *, profile: str | None = None) -> None:
+        super().__init__(message)
+        self.profile = profile
+
+
+class ProfileNotFoundError(CredentialsError):
+    """The named AWS profile is not in the config or credentials file."""
+
+
+class RoleAssumptionError(EksTokenError):
+    """STS AssumeRole (or the session-name lookup before it) failed."""
+
+    def __init__(self, message: str, *, role_arn: str | None = None, code: str | None = None):
+        super().__init__(message)
+        self.role_arn = role_arn
+        self.code = code
+
+
+class TokenValidationError(EksTokenError):
+    """A token breaks one of the static rules the cluster applies."""
+
+    def __init__(self, message: str, *, rule: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+
+
+class StsError(EksTokenError):
+    """STS GetCallerIdentity did not confirm the token."""
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class StsRejectedError(StsError):
+    """STS answered with an error status (bad signature, expired, ...)."""
+
+
+class StsThrottledError(StsError):
+    """STS throttled the request."""
+
+
+class StsUnreachableError(StsError):
+    """STS could not be reached (DNS, TLS, connection, timeout)."""
+
+
+class ArnError(EksTokenError):
+    """An ARN is malformed or of a kind the cluster does not accept."""
+
+    def __init__(self, message: str, *, arn: str) -> None:
+        super().__init__(message)
+        self.arn = arn
+
+
+class MappingError(EksTokenError):
+    """The aws-auth ConfigMap is unreadable or does not map the identity."""
+
+
+class KubeconfigError(EksTokenError):
+    """A kubeconfig cannot be read, understood or written."""
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class ClusterError(EksTokenError):
+    """An EKS cluster or its API server cannot be used as asked."""
+
+    def __init__(self, message: str, *, cluster: str | None = None) -> None:
+        super().__init__(message)
+        self.cluster = cluster
+
+
+class CacheError(EksTokenError):
+    """The token cache cannot be used; callers fall back to signing."""

@@ -1,0 +1,233 @@
+"""Making tokens: resolve identity and endpoint once, sign as often as needed."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from .credentials import AwsCredentials, FrozenCredentialSource
+from .endpoints import StsEndpoint, resolve_sts_endpoint, validate_region
+from .errors import InvalidInputError
+from .sigv4 import presign_get_caller_identity
+from .token import TOKEN_LIFETIME, Token, encode_token
+
+if TYPE_CHECKING:
+    from botocore.session import Session
+
+__all__ = ["MAX_TOKEN_LENGTH", "TokenSigner", "get_token", "sign_token", "validate_cluster_id"]
+
+#: The cluster's authenticator rejects longer tokens.
+MAX_TOKEN_LENGTH = 4096
+
+
+def validate_cluster_id(cluster_id: str | None) -> str:
+    if cluster_id is None or not cluster_id.strip():
+        raise InvalidInputError(
+            "the cluster id is empty: pass the EKS cluster name (or, for a local cluster on "
+            "Outposts, its id)",
+            option="cluster_id",
+        )
+    if cluster_id != cluster_id.strip() or any(ord(c) < 0x20 or ord(c) == 0x7F for c in cluster_id):
+        raise InvalidInputError(
+            f"the cluster id {cluster_id!r} has spaces or control characters", option="cluster_id"
+        )
+    return cluster_id
+
+
+def sign_token(
+    cluster_id: str, credentials: AwsCredentials, endpoint: StsEndpoint, now: datetime
+) -> Token:
+    """Presign GetCallerIdentity for ``cluster_id`` at ``now``; no I/O, no botocore."""
+    validate_cluster_id(cluster_id)
+    signed_at = now.astimezone(timezone.utc).replace(microsecond=0)
+    url = presign_get_caller_identity(
+        endpoint_url=endpoint.url,
+        signing_region=endpoint.signing_region,
+        credentials=credentials,
+        cluster_id=cluster_id,
+        now=signed_at,
+    )
+    return Token(encode_token(url), signed_at + TOKEN_LIFETIME, cluster_id)
+
+
+class TokenSigner:
+    """One AWS identity and STS endpoint, resolved on first use, for any number of clusters.
+
+    Credentials come from, in this order: ``credentials`` (explicit), ``session``
+    (a botocore session), ``profile``, or botocore's default chain. With
+    ``role_arn`` they are exchanged for the role's through AssumeRole (and
+    assumed again before they expire).
+    """
+
+    def __init__(
+        self,
+        *,
+        region: str | None = None,
+        profile: str | None = None,
+        session: Session | None = None,
+        credentials: AwsCredentials | FrozenCredentialSource | None = None,
+        role_arn: str | None = None,
+        external_id: str | None = None,
+        session_name: str | None = None,
+        forward_session_name: bool = False,
+        sts_endpoint_url: str | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        from .aws import validate_role_arn, validate_session_name
+
+        if session_name and forward_session_name:
+            raise InvalidInputError(
+                "give a session name or forward the caller's, not both", option="session_name"
+            )
+        if (external_id or session_name or forward_session_name) and not role_arn:
+            raise InvalidInputError(
+                "an external id or session name needs a role ARN to assume", option="role_arn"
+            )
+        if region is not None:
+            validate_region(region)
+        self.role_arn = validate_role_arn(role_arn) if role_arn else None
+        self.session_name = validate_session_name(session_name) if session_name else None
+        self.external_id = external_id
+        self.forward_session_name = forward_session_name
+        self.profile = profile
+        self._explicit_region = region
+        self._session = session
+        self._explicit = credentials
+        self._endpoint_url = sts_endpoint_url
+        self._environ = os.environ if environ is None else environ
+        self._source: FrozenCredentialSource | None = None
+        self._endpoint: StsEndpoint | None = None
+        self._region: str | None = None
+
+    def _botocore_session(self) -> Session:
+        if self._session is None:
+            from .aws import make_session
+
+            self._session = make_session(self.profile)
+        return self._session
+
+    def _resolve(self) -> tuple[FrozenCredentialSource, StsEndpoint]:
+        if self._source is not None and self._endpoint is not None:
+            return self._source, self._endpoint
+        from . import aws
+
+        session = self._botocore_session()
+        region = aws.resolve_region(session, self._explicit_region, self._environ)
+        if region is not None:
+            validate_region(region)
+        settings = aws.sts_endpoint_settings(session)
+        endpoint = resolve_sts_endpoint(
+            region,
+            regional_mode=settings.regional_mode,
+            use_fips=settings.use_fips,
+            use_dualstack=settings.use_dualstack,
+            endpoint_url=self._endpoint_url or settings.endpoint_url,
+        )
+        source: FrozenCredentialSource
+        if isinstance(self._explicit, AwsCredentials):
+            source = _StaticSource(self._explicit)
+        elif self._explicit is not None:
+            source = self._explicit
+        else:
+            source = aws.base_credentials(session)
+        if self.role_arn:
+            name = self.session_name
+            if self.forward_session_name:
+                name = aws.forwarded_session_name(session, source, region)
+            source = aws.assumed_role_credentials(
+                session,
+                source,
+                role_arn=self.role_arn,
+                region=region,
+                session_name=name or aws.DEFAULT_ROLE_SESSION_NAME,
+                external_id=self.external_id,
+            )
+        self._region, self._source, self._endpoint = region, source, endpoint
+        return source, endpoint
+
+    @property
+    def endpoint(self) -> StsEndpoint:
+        """The STS endpoint tokens are signed for."""
+        return self._resolve()[1]
+
+    @property
+    def region(self) -> str | None:
+        """The resolved region (None: none configured, the global endpoint is used)."""
+        self._resolve()
+        return self._region
+
+    @property
+    def credential_method(self) -> str:
+        """Where the signing credentials came from, in botocore's words."""
+        from .aws import credential_method
+
+        return credential_method(self._resolve()[0])
+
+    def credentials(self) -> AwsCredentials:
+        """The credentials tokens are signed with now (refreshed if they need to be)."""
+        from .aws import freeze
+
+        source, _ = self._resolve()
+        return freeze(source, role_arn=self.role_arn)
+
+    def get_token(self, cluster_id: str, *, now: datetime | None = None) -> Token:
+        """A fresh token for ``cluster_id``, signed at ``now`` (default: the current time)."""
+        validate_cluster_id(cluster_id)
+        credentials = self.credentials()
+        moment = now if now is not None else datetime.now(timezone.utc)
+        return sign_token(cluster_id, credentials, self.endpoint, moment)
+
+
+class _StaticSource:
+    method = "explicit"
+
+    def __init__(self, credentials: AwsCredentials) -> None:
+        self._credentials = credentials
+
+    def get_frozen_credentials(self) -> _Frozen:
+        c = self._credentials
+        return _Frozen(c.access_key_id, c.secret_access_key, c.session_token)
+
+
+class _Frozen:
+    __slots__ = ("access_key", "secret_key", "token")
+
+    def __init__(self, access_key: str, secret_key: str, token: str | None) -> None:
+        self.access_key = access_key
+        self.secret_key = secret_key
+        self.token = token
+
+
+def get_token(
+    cluster_id: str,
+    *,
+    region: str | None = None,
+    profile: str | None = None,
+    session: Session | None = None,
+    credentials: AwsCredentials | FrozenCredentialSource | None = None,
+    role_arn: str | None = None,
+    external_id: str | None = None,
+    session_name: str | None = None,
+    forward_session_name: bool = False,
+    sts_endpoint_url: str | None = None,
+    now: datetime | None = None,
+) -> Token:
+    """Return a token for ``cluster_id`` (the EKS cluster name, or an Outposts cluster id).
+
+    Every argument but ``cluster_id`` is optional; see :class:`TokenSigner`.
+    ``now`` fixes the signing time (tests, reproducible tokens).
+    """
+    signer = TokenSigner(
+        region=region,
+        profile=profile,
+        session=session,
+        credentials=credentials,
+        role_arn=role_arn,
+        external_id=external_id,
+        session_name=session_name,
+        forward_session_name=forward_session_name,
+        sts_endpoint_url=sts_endpoint_url,
+    )
+    return signer.get_token(cluster_id, now=now)
