@@ -6,13 +6,14 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+WriteKubeconfig = Callable[[str, str, Mapping[str, Any]], Path]
 EXEC_API_VERSIONS = ("client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1")
 
 _PLUGIN = """\
@@ -86,6 +87,7 @@ class StaticPlugin:
         return self.directory / "plugin.log"
 
     def set_token(self, token: str) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
         self.token_file.write_text(token)
 
     def exec_entry(self, api_version: str = EXEC_API_VERSIONS[0]) -> dict[str, Any]:

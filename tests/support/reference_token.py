@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import functools
+import os
 from datetime import datetime, timezone
 from typing import Any
 from unittest import mock
@@ -13,8 +15,20 @@ EXAMPLE_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 EXAMPLE_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
 
+@functools.cache
+def _session(sts_regional_endpoints: str | None) -> botocore.session.Session:
+    session = botocore.session.Session()
+    session.set_config_variable("config_file", os.devnull)
+    session.set_config_variable("credentials_file", os.devnull)
+    session.set_config_variable("ignore_configured_endpoint_urls", True)
+    session.set_config_variable("use_fips_endpoint", False)
+    session.set_config_variable("use_dualstack_endpoint", False)
+    session.set_config_variable("sts_regional_endpoints", sts_regional_endpoints or "regional")
+    return session
+
+
 def presigned_url(
-    cluster_id: str,
+    cluster_id: str | None,
     *,
     when: datetime,
     region: str = "us-west-2",
@@ -24,15 +38,11 @@ def presigned_url(
     endpoint_url: str | None = None,
     sts_regional_endpoints: str | None = None,
 ) -> str:
-    """A presigned GetCallerIdentity URL signed by botocore at `when` (timezone-aware)."""
+    """A presigned GetCallerIdentity URL signed by botocore at `when` (timezone-aware), with
+    `x-k8s-aws-id: cluster_id` as a signed header (none if cluster_id is None)."""
     if when.tzinfo is None:
         raise ValueError("when must be timezone-aware")
-    session = botocore.session.Session()
-    session.set_config_variable("config_file", "/dev/null")
-    session.set_config_variable("credentials_file", "/dev/null")
-    if sts_regional_endpoints is not None:
-        session.set_config_variable("sts_regional_endpoints", sts_regional_endpoints)
-    client = session.create_client(
+    client = _session(sts_regional_endpoints).create_client(
         "sts",
         region_name=region,
         endpoint_url=endpoint_url,
@@ -44,7 +54,8 @@ def presigned_url(
     def add_cluster_id(request: Any, **kwargs: Any) -> None:
         request.headers["x-k8s-aws-id"] = cluster_id
 
-    client.meta.events.register("before-sign.sts.GetCallerIdentity", add_cluster_id)
+    if cluster_id is not None:
+        client.meta.events.register("before-sign.sts.GetCallerIdentity", add_cluster_id)
     signing_time = when.astimezone(timezone.utc).replace(tzinfo=None)
     with mock.patch("botocore.auth.get_current_datetime", return_value=signing_time):
         url: str = client.generate_presigned_url(

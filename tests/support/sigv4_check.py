@@ -144,7 +144,11 @@ def check_token(
     host_allowed: Callable[[str], bool] = is_sts_host,
     max_skew: timedelta = DEFAULT_MAX_SKEW,
 ) -> CheckResult:
-    """Check a `k8s-aws-v1.` token as a cluster authenticator would, then its signature."""
+    """Check a `k8s-aws-v1.` token as a cluster authenticator would, then its signature.
+
+    `keys` maps access key ids to secrets; `session_tokens`, when given, maps access key ids
+    to the X-Amz-Security-Token they must carry (a key not in it must carry none).
+    """
     url = decode_token(token)
     if isinstance(url, CheckResult):
         return url
@@ -293,7 +297,7 @@ def check_query(
         host=signed_host,
         cluster_id=cluster_id if "x-k8s-aws-id" in signed_headers else None,
     )
-    if not hmac.compare_digest(expected, params["X-Amz-Signature"]):
+    if not hmac.compare_digest(expected.encode(), params["X-Amz-Signature"].encode()):
         return replace(found, reason=Reason.SIGNATURE_MISMATCH)
     return found
 
