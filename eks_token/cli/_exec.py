@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
+from datetime import datetime
 
 from ..errors import InvalidInputError
 from ..exec_info import ExecInfo, read_exec_info
 from ..token import Token
 from ._common import warn
 
-__all__ = ["TokenRequest", "emit", "resolve_request", "sign"]
+__all__ = ["TokenRequest", "emit", "resolve_request", "sign", "signing_time"]
 
 
 class TokenRequest:
@@ -81,8 +82,8 @@ def resolve_request(
     )
 
 
-def sign(request: TokenRequest, *, verbose: bool = False) -> Token:
-    """Sign a token for the request with botocore's credentials."""
+def sign(request: TokenRequest, *, now: datetime | None = None, verbose: bool = False) -> Token:
+    """Sign a token for the request with botocore's credentials, as of ``now`` (default: now)."""
     from ..generator import MAX_TOKEN_LENGTH, TokenSigner
 
     signer = TokenSigner(
@@ -93,7 +94,7 @@ def sign(request: TokenRequest, *, verbose: bool = False) -> Token:
         session_name=request.session_name,
         forward_session_name=request.forward_session_name,
     )
-    token = signer.get_token(request.cluster_id)
+    token = signer.get_token(request.cluster_id, now=now)
     if verbose:
         note(
             f"signed for cluster {request.cluster_id!r} with {signer.credential_method} "
@@ -114,6 +115,15 @@ def emit(token: Token, exec_info: ExecInfo, *, token_only: bool = False) -> None
     out = token.value if token_only else token.exec_credential_json(exec_info.api_version)
     sys.stdout.write(out + "\n")
     sys.stdout.flush()
+
+
+def signing_time(text: str | None) -> datetime | None:
+    """``--signing-time``: an RFC 3339 time to sign as of (reproducible tokens)."""
+    if text is None:
+        return None
+    from ..token import parse_timestamp
+
+    return parse_timestamp(text)
 
 
 def note(message: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ._common import guarded, new_parser, parse
-from ._exec import emit, exec_info_with_warning, resolve_request, sign
+from ._exec import emit, exec_info_with_warning, resolve_request, sign, signing_time
 
 __all__ = ["run"]
 
@@ -47,6 +47,11 @@ def run(argv: Sequence[str]) -> int:
     parser.add_argument("--region", help="AWS region of the STS endpoint")
     parser.add_argument("--profile", help="AWS profile (default: AWS_PROFILE)")
     parser.add_argument("--output", help="accepted and ignored: the output is always JSON")
+    parser.add_argument(
+        "--signing-time",
+        metavar="TIME",
+        help="sign as of this RFC 3339 time instead of now (reproducible tokens)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="explain on stderr")
     args = parse(parser, argv)
 
@@ -60,7 +65,7 @@ def run(argv: Sequence[str]) -> int:
             profile=args.profile,
             role_arn=args.role_arn,
         )
-        emit(sign(request, verbose=args.verbose), info)
+        emit(sign(request, now=signing_time(args.signing_time), verbose=args.verbose), info)
         return 0
 
     return guarded(action, verbose=args.verbose)

@@ -6,7 +6,7 @@ import os
 from collections.abc import Sequence
 
 from ._common import guarded, new_parser, parse
-from ._exec import emit, exec_info_with_warning, resolve_request, sign
+from ._exec import emit, exec_info_with_warning, resolve_request, sign, signing_time
 
 __all__ = ["run"]
 
@@ -58,6 +58,11 @@ def run(argv: Sequence[str]) -> int:
     parser.add_argument("--token-only", action="store_true", help="print only the token")
     parser.add_argument("-v", "--verbose", action="store_true", help="explain on stderr")
     parser.add_argument("--output", help="accepted and ignored: the output is always JSON")
+    parser.add_argument(
+        "--signing-time",
+        metavar="TIME",
+        help="sign as of this RFC 3339 time instead of now (reproducible tokens)",
+    )
     args = parse(parser, argv)
 
     def action() -> int:
@@ -74,7 +79,11 @@ def run(argv: Sequence[str]) -> int:
             session_name=args.session_name,
             forward_session_name=args.forward_session_name,
         )
-        emit(sign(request, verbose=args.verbose), info, token_only=args.token_only)
+        emit(
+            sign(request, now=signing_time(args.signing_time), verbose=args.verbose),
+            info,
+            token_only=args.token_only,
+        )
         return 0
 
     return guarded(action, verbose=args.verbose)
