@@ -1,0 +1,155 @@
+"""``eks-token kubeconfig``: write EKS entries (update-kubeconfig) or migrate old ones."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from ..errors import KubeconfigError
+from ._common import guarded, new_parser, parse, warn
+
+__all__ = ["run"]
+
+DESCRIPTION = """\
+Write a kubeconfig cluster, user and context for an EKS cluster, whose user
+runs `eks-token token`, as `aws eks update-kubeconfig` does for
+`aws eks get-token`. The cluster comes from EKS DescribeCluster (ACTIVE or
+UPDATING only). Entries of the same name are replaced in place, others are
+appended, everything else in the file is kept, and current-context is set.
+
+The file: --kubeconfig; else with --split ~/.kube/config.d/<cluster>; else
+the first file in KUBECONFIG that already has the cluster, else its first
+file, else ~/.kube/config. Files are written atomically; new ones get mode
+0600 and new directories 0700.
+
+`eks-token kubeconfig migrate` moves users that run heptio-authenticator-aws,
+aws-iam-authenticator or `aws eks get-token` onto eks-token."""
+
+EPILOG = """\
+examples:
+  eks-token kubeconfig --name prod --region eu-west-1
+  eks-token kubeconfig --name prod --role-arn arn:aws:iam::111122223333:role/admin --alias prod
+  eks-token kubeconfig --name prod --shared-user --split
+  eks-token kubeconfig --name prod --dry-run
+  eks-token kubeconfig migrate --dry-run"""
+
+MIGRATE_DESCRIPTION = """\
+Rewrite every kubeconfig user whose exec entry runs heptio-authenticator-aws,
+aws-iam-authenticator (token -i/-r/--region/-e/-s/--forward-session-name) or
+`aws eks get-token` (--cluster-name/--cluster-id/--role-arn/--region, global
+--region/--profile) to run the equivalent eks-token command. Cluster id, role,
+region, profile and env are kept; apiVersion v1alpha1 (rejected by kubectl
+1.24+) becomes v1beta1. Users with arguments eks-token does not understand are
+left as they are, with a warning. Reads --kubeconfig, else every file in
+KUBECONFIG, else ~/.kube/config."""
+
+
+def run(argv: Sequence[str]) -> int:
+    if argv and argv[0] == "migrate":
+        return run_migrate(argv[1:])
+    return run_update(argv)
+
+
+def run_update(argv: Sequence[str]) -> int:
+    parser = new_parser("eks-token kubeconfig", DESCRIPTION, EPILOG)
+    parser.add_argument("--name", required=True, help="EKS cluster name")
+    parser.add_argument("--region", help="AWS region of the cluster (default: botocore's)")
+    parser.add_argument("--profile", help="AWS profile; written to the user's env as AWS_PROFILE")
+    parser.add_argument("--role-arn", help="IAM role the user assumes for its tokens (-r)")
+    parser.add_argument("--alias", help="context name (default: the cluster ARN)")
+    parser.add_argument("--user-alias", help="user name (default: the cluster ARN)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--kubeconfig", help="the file to write")
+    where.add_argument(
+        "--split", action="store_true", help="write ~/.kube/config.d/<cluster> instead"
+    )
+    parser.add_argument(
+        "--shared-user",
+        action="store_true",
+        help="one user for all clusters: the cluster id and region go in the cluster's "
+        "client.authentication.k8s.io/exec extension (provideClusterInfo)",
+    )
+    parser.add_argument("--dry-run", action="store_true", help="print the file, write nothing")
+    parser.add_argument("-v", "--verbose", action="store_true", help="explain on stderr")
+    args = parse(parser, argv)
+
+    def action() -> int:
+        from ..kubeconfig.update import update_kubeconfig
+
+        result = update_kubeconfig(
+            args.name,
+            region=args.region,
+            profile=args.profile,
+            role_arn=args.role_arn,
+            alias=args.alias,
+            user_alias=args.user_alias,
+            shared_user=args.shared_user,
+            kubeconfig=args.kubeconfig,
+            split=args.split,
+            dry_run=args.dry_run,
+        )
+        if args.verbose:
+            cluster = result.cluster
+            _note(
+                f"cluster {cluster.name} ({cluster.status}) in {cluster.region}: "
+                f"{cluster.endpoint}, token cluster id {cluster.cluster_id}"
+            )
+            for change in result.changes:
+                _note(f"{change} in {result.path}")
+        if args.dry_run:
+            sys.stdout.write(result.text)
+            return 0
+        added = any(c == f"added context {result.entries.context_name}" for c in result.changes)
+        verb = "Added new context" if added else "Updated context"
+        preposition = "to" if added else "in"
+        print(f"{verb} {result.entries.context_name} {preposition} {result.path}")
+        return 0
+
+    return guarded(action, verbose=args.verbose)
+
+
+def run_migrate(argv: Sequence[str]) -> int:
+    parser = new_parser("eks-token kubeconfig migrate", MIGRATE_DESCRIPTION, "")
+    parser.add_argument("--kubeconfig", help="the file to migrate")
+    parser.add_argument("--dry-run", action="store_true", help="report the changes, write nothing")
+    parser.add_argument("-v", "--verbose", action="store_true", help="explain on stderr")
+    args = parse(parser, argv)
+    return guarded(lambda: _migrate(args), verbose=args.verbose)
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from ..kubeconfig.files import kubeconfig_paths, read_document
+    from ..kubeconfig.migrate import migrate_document
+    from ..kubeconfig.writer import write_document
+
+    paths = kubeconfig_paths(args.kubeconfig)
+    if args.kubeconfig and not paths[0].exists():
+        raise KubeconfigError(f"kubeconfig {paths[0]} does not exist", path=str(paths[0]))
+    # Read every file first: a corrupt one stops the run before anything is written.
+    documents = [(path, read_document(path)) for path in paths]
+    total = 0
+    for path, document in documents:
+        if document is None:
+            if args.verbose:
+                _note(f"{path} does not exist; skipped")
+            continue
+        result = migrate_document(document, path)
+        for message in result.warnings:
+            warn(f"{path}: {message}")
+        for change in result.changes:
+            print(f"{path}: {change.describe()}")
+        total += len(result.changes)
+        if result.changes and not args.dry_run:
+            write_document(path, result.document)
+    if total == 0:
+        print("nothing to migrate")
+    elif args.dry_run:
+        print(f"dry run: {total} user(s) would change; nothing written")
+    else:
+        print(f"migrated {total} user(s)")
+    return 0
+
+
+def _note(message: str) -> None:
+    print(f"eks-token: {message}", file=sys.stderr)

@@ -1,0 +1,101 @@
+"""Moving exec entries of the older EKS token tools onto eks-token."""
+
+from __future__ import annotations
+
+import copy
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import KubeconfigError
+from ..token import API_V1ALPHA1, API_V1BETA1
+from .entries import EXEC_COMMAND
+from .exec_args import parse_exec_invocation
+from .model import exec_entry_from_mapping
+
+__all__ = ["MigrationResult", "UserChange", "migrate_document"]
+
+
+@dataclass(frozen=True)
+class UserChange:
+    """One user's exec entry, before and after."""
+
+    user: str
+    old_command: str
+    new_command: str
+    old_api_version: str
+    new_api_version: str
+
+    def describe(self) -> str:
+        parts = []
+        if self.old_command != self.new_command:
+            parts.append(f"{self.old_command} -> {self.new_command}")
+        if self.old_api_version != self.new_api_version:
+            parts.append(f"apiVersion {self.old_api_version} -> {self.new_api_version}")
+        return f"user {self.user}: " + "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class MigrationResult:
+    """The migrated document, each change, and each user left alone with the reason."""
+
+    path: Path
+    document: dict[str, Any]
+    changes: list[UserChange] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def migrate_document(document: Mapping[str, Any], path: Path) -> MigrationResult:
+    """Rewrite every user that runs a known EKS token tool to run eks-token instead.
+
+    Role, region, profile, cluster id and the env are kept; v1alpha1 (which
+    kubectl 1.24+ rejects) becomes v1beta1. A user whose arguments are not all
+    understood is left as it was, with a warning.
+    """
+    migrated: dict[str, Any] = copy.deepcopy(dict(document))
+    changes: list[UserChange] = []
+    warnings: list[str] = []
+    users = migrated.get("users") or []
+    if not isinstance(users, list):
+        raise KubeconfigError(f"{path}: users must be a list", path=str(path))
+    for item in users:
+        if not isinstance(item, dict) or not isinstance(item.get("user"), dict):
+            continue
+        name = str(item.get("name"))
+        raw_exec = item["user"].get("exec")
+        if not isinstance(raw_exec, dict):
+            continue
+        try:
+            entry = exec_entry_from_mapping(raw_exec, name, path)
+        except KubeconfigError as exc:
+            warnings.append(f"user {name} left as it was: {exc}")
+            continue
+        invocation = parse_exec_invocation(entry)
+        if invocation is None:
+            continue
+        if invocation.unknown_args:
+            warnings.append(
+                f"user {name} left as it was: {entry.command} arguments not understood: "
+                + " ".join(invocation.unknown_args)
+            )
+            continue
+        if invocation.cluster_id is None and not entry.provide_cluster_info:
+            warnings.append(
+                f"user {name} left as it was: its {entry.command} entry names no cluster"
+            )
+            continue
+        # An eks-token entry keeps its arguments; only its apiVersion may need moving.
+        new_args = entry.args if invocation.tool == EXEC_COMMAND else invocation.to_eks_token_args()
+        new_version = API_V1BETA1 if entry.api_version == API_V1ALPHA1 else entry.api_version
+        old_line = shlex.join([entry.command, *entry.args])
+        new_line = shlex.join([EXEC_COMMAND, *new_args])
+        if old_line == new_line and new_version == entry.api_version:
+            continue
+        raw_exec["command"] = EXEC_COMMAND
+        raw_exec["args"] = new_args
+        if new_version:
+            raw_exec["apiVersion"] = new_version
+        changes.append(UserChange(name, old_line, new_line, entry.api_version, new_version))
+    return MigrationResult(path, migrated, changes, warnings)

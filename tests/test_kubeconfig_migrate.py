@@ -1,0 +1,249 @@
+"""`eks-token kubeconfig migrate`, and kubectl authenticating through written and migrated files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from moto import mock_aws
+from moto.server import ThreadedMotoServer
+
+from eks_token.cli import main
+from tests.kubeconfig_helpers import (
+    ROLE_ARN,
+    AssumedRoleKeys,
+    AssumedRoleUsers,
+    create_cluster,
+    https_moto_server,
+    plugin_env,
+    read_yaml,
+    user_exec,
+)
+from tests.support.api_server import ApiServer
+from tests.support.aws_env import AwsEnv
+from tests.support.kube import Kubectl, write_kubeconfig
+
+
+def whoami(kubectl: Kubectl, config: Path, **env: str) -> str:
+    result = kubectl.run(config, "auth", "whoami", "-o", "json", env=plugin_env(env))
+    assert result.returncode == 0, result.stderr
+    return str(json.loads(result.stdout)["status"]["userInfo"]["username"])
+
+
+def migrate(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["kubeconfig", "migrate", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def moto_server() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+# --- kubectl through entries eks-token kubeconfig wrote -------------------------------------
+
+
+def test_kubectl_authenticates_through_the_written_entry_and_the_shared_user(
+    aws_env: AwsEnv,
+    api_server: ApiServer,
+    kubectl: Kubectl,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    per_cluster, shared = tmp_path / "per-cluster", tmp_path / "shared"
+    with mock_aws():
+        create_cluster("my-cluster", server_url=api_server.url, ca_data=api_server.ca_data)
+        assert main(["kubeconfig", "--name", "my-cluster", "--kubeconfig", str(per_cluster)]) == 0
+        argv = ["kubeconfig", "--name", "my-cluster", "--shared-user", "--kubeconfig", str(shared)]
+        assert main(argv) == 0
+    capsys.readouterr()
+    assert whoami(kubectl, per_cluster) == "alice"
+    assert whoami(kubectl, shared) == "alice"
+    assert len(api_server.checks) >= 2
+    assert all(check.ok for check in api_server.checks)
+
+
+def test_shared_user_without_the_extension_is_a_clear_kubectl_error(
+    aws_env: AwsEnv,
+    api_server: ApiServer,
+    kubectl: Kubectl,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    shared = tmp_path / "shared"
+    with mock_aws():
+        create_cluster("my-cluster", server_url=api_server.url, ca_data=api_server.ca_data)
+        argv = ["kubeconfig", "--name", "my-cluster", "--shared-user", "--kubeconfig", str(shared)]
+        assert main(argv) == 0
+    document = read_yaml(shared)
+    del document["clusters"][0]["cluster"]["extensions"]
+    shared.write_text(yaml.safe_dump(document))
+    result = kubectl.run(shared, "auth", "whoami", env=plugin_env())
+    assert result.returncode != 0
+    assert "error: no cluster id" in result.stderr
+    assert api_server.tokens == []
+
+
+# --- migration ---------------------------------------------------------------------------------
+
+
+def seed_kubeconfig(path: Path, server: ApiServer, exec_entry: dict[str, Any]) -> Path:
+    return write_kubeconfig(path, server.url, server.ca_data, exec_entry, name="seed")
+
+
+def test_migrates_the_heptio_kubeconfig_of_old_guides(
+    aws_env: AwsEnv,
+    api_server: ApiServer,
+    kubectl: Kubectl,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    aws_env.credentials_file.parent.mkdir(parents=True, exist_ok=True)
+    aws_env.credentials_file.write_text(
+        f"[team]\naws_access_key_id = {aws_env.access_key_id}\n"
+        f"aws_secret_access_key = {aws_env.secret_access_key}\n"
+    )
+    entry = {
+        "apiVersion": "client.authentication.k8s.io/v1alpha1",
+        "command": "heptio-authenticator-aws",
+        "args": ["token", "-i", "my-cluster"],
+        "env": [{"name": "AWS_PROFILE", "value": "team"}],
+    }
+    config = seed_kubeconfig(tmp_path / "kc", api_server, entry)
+    before = config.read_text()
+    code, out, err = migrate(capsys, "--kubeconfig", str(config), "--dry-run")
+    assert (code, err) == (0, "")
+    assert config.read_text() == before
+    assert out == (
+        f"{config}: user seed: heptio-authenticator-aws token -i my-cluster -> "
+        "eks-token token -i my-cluster; apiVersion client.authentication.k8s.io/v1alpha1 -> "
+        "client.authentication.k8s.io/v1beta1\n"
+        "dry run: 1 user(s) would change; nothing written\n"
+    )
+    code, out, _ = migrate(capsys, "--kubeconfig", str(config))
+    assert code == 0
+    assert out.endswith("migrated 1 user(s)\n")
+    migrated = user_exec(read_yaml(config), "seed")
+    assert migrated == {
+        "provideClusterInfo": False,
+        "apiVersion": "client.authentication.k8s.io/v1beta1",
+        "command": "eks-token",
+        "args": ["token", "-i", "my-cluster"],
+        "env": [{"name": "AWS_PROFILE", "value": "team"}],
+    }
+    assert whoami(kubectl, config, AWS_ACCESS_KEY_ID="", AWS_SECRET_ACCESS_KEY="") == "alice"
+    assert migrate(capsys, "--kubeconfig", str(config))[1] == "nothing to migrate\n"
+
+
+def test_migrates_authenticator_entries_with_a_role(
+    aws_env: AwsEnv, kubectl: Kubectl, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    entry = {
+        "apiVersion": "client.authentication.k8s.io/v1beta1",
+        "command": "/usr/local/bin/aws-iam-authenticator",
+        "args": ["token", "-i", "my-cluster", "-r", ROLE_ARN, "--region", "us-west-2"],
+    }
+    with (
+        https_moto_server(tmp_path / "moto") as (sts_url, bundle),
+        ApiServer(host_allowed=lambda host: True) as server,
+    ):
+        server.keys = AssumedRoleKeys(server.keys)
+        server.users = AssumedRoleUsers(server.users)
+        config = seed_kubeconfig(tmp_path / "kc", server, entry)
+        code, out, _ = migrate(capsys, "--kubeconfig", str(config))
+        assert code == 0
+        assert "-> eks-token token -i my-cluster --region us-west-2 -r " + ROLE_ARN in out
+        env = {"AWS_ENDPOINT_URL_STS": sts_url, "AWS_CA_BUNDLE": str(bundle)}
+        assert whoami(kubectl, config, **env) == "admin"
+        assert all(check.ok for check in server.checks)
+
+
+def test_unknown_arguments_leave_the_user_untouched_with_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = {
+        "users": [
+            {
+                "name": "odd",
+                "user": {
+                    "exec": {
+                        "command": "aws-iam-authenticator",
+                        "args": ["token", "-i", "c", "--cache"],
+                    }
+                },
+            },
+            {"name": "other", "user": {"exec": {"command": "gke-gcloud-auth-plugin"}}},
+            {"name": "static", "user": {"token": "abc"}},
+        ]
+    }
+    config = tmp_path / "kc"
+    config.write_text(yaml.safe_dump(document))
+    before = config.read_text()
+    code, out, err = migrate(capsys, "--kubeconfig", str(config))
+    assert (code, out) == (0, "nothing to migrate\n")
+    assert err == (
+        f"warning: {config}: user odd left as it was: aws-iam-authenticator arguments "
+        "not understood: --cache\n"
+    )
+    assert config.read_text() == before
+
+
+def test_migrate_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = migrate(capsys, "--kubeconfig", str(tmp_path / "nope"))
+    assert (code, out) == (1, "")
+    assert err == f"error: kubeconfig {tmp_path / 'nope'} does not exist\n"
+    broken = tmp_path / "broken"
+    broken.write_text("users: [\n")
+    code, out, err = migrate(capsys, "--kubeconfig", str(broken))
+    assert (code, out) == (1, "")
+    assert err.startswith(f"error: {broken} is not valid YAML")
+
+
+def test_migrates_what_aws_eks_update_kubeconfig_wrote(
+    aws_env: AwsEnv,
+    api_server: ApiServer,
+    kubectl: Kubectl,
+    tmp_path: Path,
+    moto_server: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    create_cluster(
+        "my-cluster",
+        endpoint_url=moto_server,
+        server_url=api_server.url,
+        ca_data=api_server.ca_data,
+    )
+    config = tmp_path / "kc"
+    aws = Path(sys.executable).parent / "aws"
+    result = subprocess.run(
+        [str(aws), "eks", "update-kubeconfig", "--name", "my-cluster", "--kubeconfig", str(config)],
+        env={**os.environ, "AWS_ENDPOINT_URL_EKS": moto_server, "AWS_DEFAULT_REGION": "us-west-2"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    written = user_exec(read_yaml(config), read_yaml(config)["users"][0]["name"])
+    assert written["command"] == "aws"
+    code, out, _ = migrate(capsys, "--kubeconfig", str(config))
+    assert code == 0
+    assert "-> eks-token get-token --cluster-name my-cluster --region us-west-2" in out
+    migrated = user_exec(read_yaml(config), read_yaml(config)["users"][0]["name"])
+    assert migrated["command"] == "eks-token"
+    assert migrated["apiVersion"] == written["apiVersion"]
+    assert whoami(kubectl, config) == "alice"
