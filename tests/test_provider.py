@@ -1,0 +1,340 @@
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from eks_token.caching import MemoryTokenCache
+from eks_token.credentials import AwsCredentials
+from eks_token.errors import CacheError, CredentialsError, InvalidInputError
+from eks_token.generator import TokenSigner
+from eks_token.provider import DEFAULT_REFRESH_MARGIN, TokenProvider
+from eks_token.token import TOKEN_LIFETIME, Token
+from tests.manual_clock import START, ManualClock
+from tests.support.aws_env import (
+    EXAMPLE_ACCESS_KEY_ID,
+    EXAMPLE_SECRET_ACCESS_KEY,
+    AwsEnv,
+)
+from tests.support.sigv4_check import check_token
+
+CLUSTER = "my-cluster"
+KEYS = {EXAMPLE_ACCESS_KEY_ID: EXAMPLE_SECRET_ACCESS_KEY}
+EXAMPLE = AwsCredentials(EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY)
+THREADS = 32
+CALLS_PER_THREAD = 25
+WAIT = 30  # seconds; only a guard against a hung test, never reached when it passes
+
+
+@dataclass
+class _Frozen:
+    access_key: str
+    secret_key: str
+    token: str | None = None
+
+
+class GatedCredentials:
+    """A credential source (botocore's interface) that can hold the signing thread, or fail."""
+
+    def __init__(self) -> None:
+        self.hold = False
+        self.fail = False
+        self.signing = threading.Event()
+        self.release = threading.Event()
+
+    def get_frozen_credentials(self) -> _Frozen:
+        if self.fail:
+            raise CredentialsError("the credential source is down")
+        if self.hold:
+            self.signing.set()
+            assert self.release.wait(WAIT)
+        return _Frozen(EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY)
+
+
+def assert_valid(token: Token, at: datetime) -> None:
+    result = check_token(token.value, cluster_id=CLUSTER, keys=KEYS, now=at)
+    assert result.ok, result.reason
+    assert not token.expired(at)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def provider(aws_env: AwsEnv, clock: ManualClock) -> TokenProvider:
+    return TokenProvider(CLUSTER, credentials=EXAMPLE, region="us-west-2", now=clock)
+
+
+def test_the_token_is_signed_once_and_reused_while_fresh(
+    provider: TokenProvider, clock: ManualClock
+) -> None:
+    first = provider.token()
+    clock.advance(TOKEN_LIFETIME - DEFAULT_REFRESH_MARGIN - timedelta(seconds=1))
+    assert provider.token() is first
+    assert provider.refresh_count == 1
+    assert first.expiration == START + TOKEN_LIFETIME
+    assert_valid(first, clock())
+
+
+def test_the_token_is_refreshed_once_the_margin_is_reached(
+    provider: TokenProvider, clock: ManualClock
+) -> None:
+    first = provider.token()
+    clock.advance(TOKEN_LIFETIME - DEFAULT_REFRESH_MARGIN)
+    second = provider.token()
+    assert second != first
+    assert second.expiration == clock() + TOKEN_LIFETIME
+    assert provider.refresh_count == 2
+    assert_valid(second, clock())
+
+
+def test_the_default_margin_matches_the_cache_freshness() -> None:
+    from eks_token.caching import FRESHNESS_MARGIN
+
+    assert DEFAULT_REFRESH_MARGIN == FRESHNESS_MARGIN == timedelta(minutes=6)
+
+
+def test_32_threads_share_one_refresh_per_expiry(
+    provider: TokenProvider, clock: ManualClock
+) -> None:
+    # Phases: first use; inside the refresh margin; long after expiry.
+    moments = [START, START + timedelta(minutes=9), START + timedelta(minutes=40)]
+    barrier = threading.Barrier(THREADS + 1)
+    handed_out: list[list[tuple[Token, datetime]]] = [[] for _ in moments]
+    lock = threading.Lock()
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            for phase in range(len(moments)):
+                barrier.wait(WAIT)
+                got = []
+                for _ in range(CALLS_PER_THREAD):
+                    got.append((provider.token(), clock()))
+                with lock:
+                    handed_out[phase].extend(got)
+                barrier.wait(WAIT)
+        except BaseException as exc:
+            errors.append(exc)
+            barrier.abort()
+
+    threads = [threading.Thread(target=worker) for _ in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    counts = []
+    for moment in moments:
+        clock.set(moment)
+        barrier.wait(WAIT)  # go
+        barrier.wait(WAIT)  # everyone done with this phase
+        counts.append(provider.refresh_count)
+    for thread in threads:
+        thread.join(WAIT)
+    assert not errors
+    assert counts == [1, 2, 3]
+    for phase, got in enumerate(handed_out):
+        assert len(got) == THREADS * CALLS_PER_THREAD
+        for token, at in got:
+            assert_valid(token, at)
+        distinct = {token.value for token, _ in got}
+        # Inside the margin, calls made while the refresh ran may still get the old token.
+        assert len(distinct) == 1 or (phase == 1 and len(distinct) == 2)
+    assert handed_out[2][0][0].expiration == moments[2] + TOKEN_LIFETIME
+
+
+def test_inside_the_margin_other_threads_keep_the_old_token_while_one_signs(
+    aws_env: AwsEnv, clock: ManualClock
+) -> None:
+    source = GatedCredentials()
+    provider = TokenProvider(CLUSTER, credentials=source, region="us-west-2", now=clock)
+    old = provider.token()
+    clock.advance(timedelta(minutes=9))
+    source.hold = True
+    results: list[Token] = []
+    results_lock = threading.Condition()
+
+    def call() -> None:
+        token = provider.token()
+        with results_lock:
+            results.append(token)
+            results_lock.notify_all()
+
+    signer_thread = threading.Thread(target=call)
+    signer_thread.start()
+    assert source.signing.wait(WAIT)
+    others = [threading.Thread(target=call) for _ in range(THREADS - 1)]
+    for thread in others:
+        thread.start()
+    with results_lock:
+        assert results_lock.wait_for(lambda: len(results) == THREADS - 1, WAIT)
+        assert all(token is old for token in results)
+    source.release.set()
+    for thread in [signer_thread, *others]:
+        thread.join(WAIT)
+    assert results[-1] is not old
+    assert_valid(results[-1], clock())
+    assert provider.refresh_count == 2
+
+
+def test_after_expiry_waiting_threads_all_get_the_one_new_token(
+    aws_env: AwsEnv, clock: ManualClock
+) -> None:
+    source = GatedCredentials()
+    provider = TokenProvider(CLUSTER, credentials=source, region="us-west-2", now=clock)
+    old = provider.token()
+    clock.advance(timedelta(minutes=20))
+    source.hold = True
+    results: list[Token] = []
+
+    def call() -> None:
+        results.append(provider.token())
+
+    threads = [threading.Thread(target=call) for _ in range(THREADS)]
+    threads[0].start()
+    assert source.signing.wait(WAIT)
+    for thread in threads[1:]:
+        thread.start()
+    source.release.set()
+    for thread in threads:
+        thread.join(WAIT)
+    assert len(results) == THREADS
+    assert {token.value for token in results} == {results[0].value}
+    assert results[0] != old
+    assert provider.refresh_count == 2
+    assert_valid(results[0], clock())
+
+
+def test_a_failed_refresh_inside_the_margin_keeps_the_valid_token(
+    aws_env: AwsEnv, clock: ManualClock
+) -> None:
+    source = GatedCredentials()
+    provider = TokenProvider(CLUSTER, credentials=source, region="us-west-2", now=clock)
+    old = provider.token()
+    source.fail = True
+    clock.advance(timedelta(minutes=10))
+    assert provider.token() is old
+    clock.advance(timedelta(minutes=5))
+    with pytest.raises(CredentialsError, match="down"):
+        provider.token()
+    source.fail = False
+    assert_valid(provider.token(), clock())
+
+
+def test_refresh_of_a_rejected_token_signs_once(
+    provider: TokenProvider, clock: ManualClock
+) -> None:
+    rejected = provider.token()
+    clock.advance(timedelta(seconds=5))
+    renewed = provider.refresh(rejected=rejected)
+    assert renewed != rejected
+    # A second thread reporting the same rejected token gets the renewed one.
+    assert provider.refresh(rejected=rejected.value) is renewed
+    assert provider.refresh_count == 2
+    clock.advance(timedelta(seconds=5))
+    assert provider.refresh() != renewed
+    assert provider.refresh_count == 3
+
+
+def test_invalidate_makes_the_next_call_fetch(provider: TokenProvider, clock: ManualClock) -> None:
+    first = provider.token()
+    provider.invalidate()
+    clock.advance(timedelta(seconds=1))
+    assert provider.token() != first
+
+
+def test_providers_sharing_a_cache_sign_once(aws_env: AwsEnv, clock: ManualClock) -> None:
+    cache = MemoryTokenCache()
+    signer = TokenSigner(credentials=EXAMPLE, region="us-west-2")
+    first = TokenProvider(CLUSTER, signer=signer, cache=cache, now=clock)
+    second = TokenProvider(CLUSTER, signer=signer, cache=cache, now=clock)
+    token = first.token()
+    clock.advance(timedelta(minutes=1))
+    assert second.token() is token
+    # A forced refresh (the server refused the token) skips the cache and updates it.
+    renewed = second.refresh(rejected=token)
+    assert renewed.value != token.value
+    assert cache.get(second.cache_key(), clock()) is renewed
+
+
+def test_cache_key_names_cluster_identity_and_endpoint(provider: TokenProvider) -> None:
+    key = provider.cache_key()
+    assert key["cluster_id"] == CLUSTER
+    assert key["access_key_id"] == EXAMPLE_ACCESS_KEY_ID
+    assert key["sts_endpoint"] == "https://sts.us-west-2.amazonaws.com/"
+    assert EXAMPLE_SECRET_ACCESS_KEY not in repr(key)
+
+
+class BrokenCache:
+    def get(self, key: Mapping[str, str], now: datetime) -> Token | None:
+        raise CacheError("cache directory unreadable")
+
+    def put(self, key: Mapping[str, str], token: Token) -> None:
+        raise CacheError("cache directory unwritable")
+
+
+def test_an_unusable_cache_falls_back_to_signing(aws_env: AwsEnv, clock: ManualClock) -> None:
+    provider = TokenProvider(
+        CLUSTER, credentials=EXAMPLE, region="us-west-2", cache=BrokenCache(), now=clock
+    )
+    assert_valid(provider.token(), clock())
+
+
+def test_stale_cached_tokens_are_not_used(aws_env: AwsEnv, clock: ManualClock) -> None:
+    cache = MemoryTokenCache(margin=timedelta(0))
+    provider = TokenProvider(
+        CLUSTER, credentials=EXAMPLE, region="us-west-2", cache=cache, now=clock
+    )
+    stale = provider.token()
+    provider.invalidate()
+    clock.advance(timedelta(minutes=10))  # 4 minutes left: the cache serves it, we do not
+    fresh = provider.token()
+    assert fresh != stale
+    assert fresh.expiration == clock() + TOKEN_LIFETIME
+
+
+@pytest.mark.parametrize("margin", [timedelta(seconds=-1), TOKEN_LIFETIME])
+def test_margin_must_leave_time_to_use_the_token(margin: timedelta) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        TokenProvider(CLUSTER, credentials=EXAMPLE, margin=margin)
+    assert caught.value.option == "margin"
+
+
+def test_signer_and_signer_options_conflict() -> None:
+    with pytest.raises(InvalidInputError, match="not both"):
+        TokenProvider(CLUSTER, signer=TokenSigner(credentials=EXAMPLE), region="us-west-2")
+
+
+def test_empty_cluster_id_is_refused() -> None:
+    with pytest.raises(InvalidInputError):
+        TokenProvider(" ", credentials=EXAMPLE)
+
+
+def test_repr_shows_no_token(provider: TokenProvider) -> None:
+    token = provider.token()
+    assert token.value not in repr(provider)
+    assert CLUSTER in repr(provider)
+
+
+def test_providers_in_different_processes_can_share_a_file_cache(
+    aws_env: AwsEnv, clock: ManualClock, tmp_path: Path
+) -> None:
+    from eks_token.cache import FileTokenCache
+
+    def new_provider() -> TokenProvider:
+        cache = FileTokenCache(tmp_path / "cache")
+        return TokenProvider(
+            CLUSTER, credentials=EXAMPLE, region="us-west-2", cache=cache, now=clock
+        )
+
+    token = new_provider().token()
+    clock.advance(timedelta(minutes=2))
+    assert new_provider().token() == token
+    clock.advance(timedelta(minutes=6))
+    fresh = new_provider().token()
+    assert fresh != token
+    assert_valid(fresh, clock())

@@ -1,0 +1,229 @@
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+import requests
+
+from eks_token.credentials import AwsCredentials
+from eks_token.provider import TokenProvider
+from eks_token.transport.requests_auth import EksTokenAuth, cluster_session
+from tests.manual_clock import ManualClock
+from tests.support.api_server import ApiServer
+from tests.support.aws_env import EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY, AwsEnv
+
+CLUSTER = "my-cluster"
+PODS = "/api/v1/namespaces/default/pods"
+REVIEWS = "/apis/authentication.k8s.io/v1/selfsubjectreviews"
+REVIEW_BODY = json.dumps({"kind": "SelfSubjectReview", "apiVersion": "authentication.k8s.io/v1"})
+
+
+class OneShotBody:
+    """A body that can be read once: no seek, no tell (like a generator, but with a length)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self.data
+
+
+@pytest.fixture
+def server_clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def server(api_server: ApiServer, server_clock: ManualClock) -> ApiServer:
+    api_server.now = server_clock
+    return api_server
+
+
+@pytest.fixture
+def provider(aws_env: AwsEnv, clock: ManualClock) -> TokenProvider:
+    credentials = AwsCredentials(EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY)
+    return TokenProvider(CLUSTER, credentials=credentials, region="us-west-2", now=clock)
+
+
+@pytest.fixture
+def session(provider: TokenProvider, server: ApiServer) -> Iterator[requests.Session]:
+    with cluster_session(provider, server.url, server.ca_pem) as session:
+        yield session
+
+
+def advance(clock: ManualClock, server_clock: ManualClock, delta: timedelta) -> None:
+    clock.advance(delta)
+    server_clock.advance(delta)
+
+
+def expire_on_the_server_only(server_clock: ManualClock, minutes: int) -> None:
+    """The server's clock runs ahead: it refuses a token the provider still thinks fresh."""
+    server_clock.advance(timedelta(minutes=minutes))
+
+
+def test_requests_carry_the_providers_token(
+    session: requests.Session, server: ApiServer, provider: TokenProvider
+) -> None:
+    response = session.get(server.url + PODS, timeout=10)
+    assert response.status_code == 200
+    assert response.json()["kind"] == "PodList"
+    assert server.tokens == [provider.token().value]
+
+
+def test_the_token_is_refreshed_ahead_of_expiry(
+    session: requests.Session,
+    server: ApiServer,
+    clock: ManualClock,
+    server_clock: ManualClock,
+) -> None:
+    session.get(server.url + PODS, timeout=10).raise_for_status()
+    advance(clock, server_clock, timedelta(minutes=8))
+    session.get(server.url + PODS, timeout=10).raise_for_status()
+    first, second = server.tokens
+    assert first != second
+    assert [check.ok for check in server.checks] == [True, True]
+    assert server.checks[1].signing_time == clock()
+
+
+def test_a_401_refreshes_once_and_the_retry_succeeds(
+    session: requests.Session,
+    server: ApiServer,
+    provider: TokenProvider,
+    clock: ManualClock,
+    server_clock: ManualClock,
+) -> None:
+    session.get(server.url + PODS, timeout=10).raise_for_status()
+    clock.advance(timedelta(minutes=5))
+    expire_on_the_server_only(server_clock, 16)
+    response = session.get(server.url + PODS, timeout=10)
+    assert response.status_code == 200
+    assert [r.status_code for r in response.history] == [401]
+    first, rejected, retried = server.tokens
+    assert rejected == first
+    assert retried != first
+    assert retried == provider.token().value
+    assert provider.refresh_count == 2
+    assert response.request.headers["Authorization"] == f"Bearer {retried}"
+
+
+def test_a_second_401_reaches_the_caller(
+    session: requests.Session,
+    server: ApiServer,
+    provider: TokenProvider,
+    clock: ManualClock,
+    server_clock: ManualClock,
+) -> None:
+    session.get(server.url + PODS, timeout=10).raise_for_status()
+    clock.advance(timedelta(minutes=5))
+    expire_on_the_server_only(server_clock, 60)
+    response = session.get(server.url + PODS, timeout=10)
+    assert response.status_code == 401
+    assert response.json()["reason"] == "Unauthorized"
+    assert [r.status_code for r in response.history] == [401]
+    assert len(server.recorded) == 3
+    assert provider.refresh_count == 2
+
+
+def test_a_byte_body_is_sent_again(
+    session: requests.Session,
+    server: ApiServer,
+    clock: ManualClock,
+    server_clock: ManualClock,
+) -> None:
+    session.get(server.url + PODS, timeout=10).raise_for_status()
+    clock.advance(timedelta(minutes=5))
+    expire_on_the_server_only(server_clock, 16)
+    response = session.post(server.url + REVIEWS, data=REVIEW_BODY.encode(), timeout=10)
+    assert response.status_code == 201
+    assert response.json()["status"]["userInfo"]["username"] == "alice"
+    assert [r.body for r in server.recorded[1:]] == [REVIEW_BODY.encode()] * 2
+
+
+def test_a_seekable_file_body_is_rewound_and_sent_again(
+    session: requests.Session,
+    server: ApiServer,
+    clock: ManualClock,
+    server_clock: ManualClock,
+) -> None:
+    session.get(server.url + PODS, timeout=10).raise_for_status()
+    clock.advance(timedelta(minutes=5))
+    expire_on_the_server_only(server_clock, 16)
+    body = io.BytesIO(b"ignored prefix " + REVIEW_BODY.encode())
+    body.seek(len(b"ignored prefix "))
+    response = session.post(server.url + REVIEWS, data=body, timeout=10)
+    assert response.status_code == 201
+    assert [r.body for r in server.recorded[1:]] == [REVIEW_BODY.encode()] * 2
+
+
+def test_a_body_that_cannot_be_replayed_is_not_retried(
+    session: requests.Session,
+    server: ApiServer,
+    provider: TokenProvider,
+    clock: ManualClock,
+    server_clock: ManualClock,
+) -> None:
+    session.get(server.url + PODS, timeout=10).raise_for_status()
+    clock.advance(timedelta(minutes=5))
+    expire_on_the_server_only(server_clock, 16)
+    body = OneShotBody(REVIEW_BODY.encode())
+    response = session.post(server.url + REVIEWS, data=body, timeout=10)
+    assert response.status_code == 401
+    assert response.history == []
+    assert len(server.recorded) == 2
+    # The token was still renewed, so the caller's own retry goes through.
+    assert provider.refresh_count == 2
+    retry = session.post(server.url + REVIEWS, data=REVIEW_BODY, timeout=10)
+    assert retry.status_code == 201
+
+
+def test_other_errors_are_not_retried(session: requests.Session, server: ApiServer) -> None:
+    response = session.get(server.url + "/api/v1/nothing-here", timeout=10)
+    assert response.status_code == 404
+    assert len(server.recorded) == 1
+
+
+def test_the_session_trusts_only_the_given_ca(
+    provider: TokenProvider, server: ApiServer, aws_env: AwsEnv
+) -> None:
+    with (
+        cluster_session(provider, server.url) as session,
+        pytest.raises(requests.exceptions.SSLError),
+    ):
+        session.get(server.url + PODS, timeout=10)
+    assert server.recorded == []
+
+
+def test_auth_on_a_plain_request(provider: TokenProvider, server: ApiServer) -> None:
+    from eks_token.transport._ca_file import ca_bundle_path
+
+    response = requests.get(
+        server.url + PODS,
+        auth=EksTokenAuth(provider),
+        verify=ca_bundle_path(server.ca_pem),
+        timeout=10,
+    )
+    assert response.status_code == 200
+
+
+def test_the_token_goes_to_the_cluster_server_only(provider: TokenProvider) -> None:
+    auth = EksTokenAuth(provider, server="https://example.eks.amazonaws.com")
+    to_cluster = requests.Request("GET", "https://EXAMPLE.eks.amazonaws.com:443/api").prepare()
+    elsewhere = requests.Request("GET", "https://attacker.example/api").prepare()
+    assert auth(to_cluster).headers["Authorization"] == f"Bearer {provider.token().value}"
+    assert "Authorization" not in auth(elsewhere).headers
+
+
+def test_repr_shows_no_token(provider: TokenProvider) -> None:
+    token = provider.token()
+    assert token.value not in repr(EksTokenAuth(provider))
