@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
@@ -100,6 +101,7 @@ class TokenSigner:
         self._source: FrozenCredentialSource | None = None
         self._endpoint: StsEndpoint | None = None
         self._region: str | None = None
+        self._resolve_lock = threading.Lock()
 
     def _botocore_session(self) -> Session:
         if self._session is None:
@@ -109,6 +111,13 @@ class TokenSigner:
         return self._session
 
     def _resolve(self) -> tuple[FrozenCredentialSource, StsEndpoint]:
+        source, endpoint = self._source, self._endpoint
+        if source is not None and endpoint is not None:
+            return source, endpoint
+        with self._resolve_lock:
+            return self._resolve_once()
+
+    def _resolve_once(self) -> tuple[FrozenCredentialSource, StsEndpoint]:
         if self._source is not None and self._endpoint is not None:
             return self._source, self._endpoint
         from . import aws
