@@ -1,0 +1,33 @@
+"""Helpers shared by the cluster-side commands: reading a token, printing JSON."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, timezone
+
+from ..errors import InvalidInputError
+
+__all__ = ["print_json", "read_token", "utc_now"]
+
+
+def read_token(argument: str | None) -> str:
+    """The token from the argument, or from stdin when it is ``-`` or missing."""
+    if argument is None or argument == "-":
+        if sys.stdin is None or sys.stdin.isatty():
+            raise InvalidInputError("give a token as an argument or on stdin ('-')")
+        text = sys.stdin.read()
+    else:
+        text = argument
+    token = text.strip()
+    if not token:
+        raise InvalidInputError("the token is empty")
+    return token
+
+
+def print_json(value: object) -> None:
+    print(json.dumps(value, indent=2, sort_keys=False))
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)

@@ -1,0 +1,45 @@
+"""``eks-token decode``: what a token holds and which of the cluster's rules it breaks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ._cluster_side import print_json, read_token, utc_now
+from ._common import EXIT_ERROR, error, guarded, new_parser, parse
+
+__all__ = ["run"]
+
+DESCRIPTION = """\
+Decode a k8s-aws-v1 token offline: STS host, region, partition, access key id,
+signing time, age and time left, signed headers, whether a session token is
+present, and its length. Every static rule the cluster applies is checked and
+each one that fails is listed by name. Nothing is sent anywhere; the
+signature and session token are never printed."""
+
+EPILOG = """\
+examples:
+  eks-token decode "$TOKEN"
+  eks-token token -i my-cluster --token-only | eks-token decode -
+
+exit status: 0 when every rule passes, 1 when one fails."""
+
+
+def run(argv: Sequence[str]) -> int:
+    parser = new_parser("eks-token decode", DESCRIPTION, EPILOG)
+    parser.add_argument("token", nargs="?", help="the token, or - (default) to read stdin")
+    parser.add_argument(
+        "--partition", default="aws", help="the cluster's AWS partition (default: aws)"
+    )
+    args = parse(parser, argv)
+
+    def action() -> int:
+        from ..token_rules import inspect_token
+
+        report = inspect_token(read_token(args.token), now=utc_now(), partition=args.partition)
+        print_json(report.to_dict())
+        if report.valid:
+            return 0
+        error("the token breaks: " + ", ".join(f.rule for f in report.failures))
+        return EXIT_ERROR
+
+    return guarded(action)

@@ -1,0 +1,116 @@
+"""``eks-token map``: what the aws-auth ConfigMap makes of an identity."""
+
+from __future__ import annotations
+
+from argparse import Namespace
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from ._cluster_side import print_json, read_token, utc_now
+from ._common import error, guarded, new_parser, parse, warn
+
+if TYPE_CHECKING:
+    from ..aws_auth import AwsAuth
+    from ..identity import Identity
+
+__all__ = ["run"]
+
+DESCRIPTION = """\
+Compute the Kubernetes username and groups the aws-auth ConfigMap gives an
+identity, as the cluster does: mapRoles, then mapUsers, then mapAccounts, with
+every template ({{AccountID}}, {{SessionName}}, {{SessionNameRaw}},
+{{AccessKeyID}}, {{EC2PrivateDNSName}}). Warns about entries that can never
+match or that the cluster would drop as malformed."""
+
+EPILOG = """\
+examples:
+  kubectl get configmap aws-auth -n kube-system -o yaml > aws-auth.yaml
+  eks-token map --aws-auth aws-auth.yaml --arn arn:aws:sts::111122223333:assumed-role/Dev/alice
+  eks-token map --aws-auth aws-auth.yaml --session-name alice \\
+      --arn arn:aws:iam::111122223333:role/Dev
+  eks-token map --aws-auth aws-auth.yaml --token "$TOKEN" -i my-cluster
+  eks-token map --from-cluster --arn arn:aws:iam::111122223333:user/alice
+
+exit status: 0 when mapped, 1 when not (the reason is on stderr)."""
+
+
+def run(argv: Sequence[str]) -> int:
+    parser = new_parser("eks-token map", DESCRIPTION, EPILOG)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--aws-auth", metavar="FILE", help="the ConfigMap as YAML")
+    source.add_argument(
+        "--from-cluster", action="store_true", help="read kube-system/aws-auth from the cluster"
+    )
+    who = parser.add_mutually_exclusive_group(required=True)
+    who.add_argument("--arn", help="the identity's ARN (IAM user/role or STS session)")
+    who.add_argument("--token", help="a token to verify first (- for stdin)")
+    parser.add_argument("--session-name", help="the role session name (with --arn)")
+    parser.add_argument("--access-key-id", default="", help="for {{AccessKeyID}} (with --arn)")
+    parser.add_argument("-i", "--cluster-id", help="the cluster id (with --token)")
+    parser.add_argument("--partition", default="aws", help="the cluster's partition (--token)")
+    parser.add_argument("--sts-endpoint-url", help="STS base URL override (--token)")
+    parser.add_argument("--region", help="EC2 region for {{EC2PrivateDNSName}}")
+    parser.add_argument("--profile", help="AWS profile for the EC2 lookup")
+    parser.add_argument("--context", help="kubeconfig context (with --from-cluster)")
+    parser.add_argument("--kubeconfig", help="kubeconfig file (with --from-cluster)")
+    args = parse(parser, argv)
+    if args.token is not None and not args.cluster_id:
+        parser.error("--token needs -i/--cluster-id")
+    if args.arn is not None and args.cluster_id:
+        parser.error("-i/--cluster-id goes with --token, not --arn")
+
+    def action() -> int:
+        from ..aws_auth import Ec2PrivateDnsNames, NotMappedError, map_identity
+
+        config = _load(args.aws_auth, args.context, args.kubeconfig)
+        for message in config.warnings:
+            warn(message)
+        identity = _identity(args)
+        lookup = Ec2PrivateDnsNames(args.region, profile=args.profile)
+        try:
+            mapping = map_identity(config, identity, private_dns_name=lookup)
+        except NotMappedError as exc:
+            return error(str(exc))
+        result = mapping.to_dict()
+        result.pop("warnings")
+        print_json(result)
+        return 0
+
+    return guarded(action)
+
+
+def _load(path: str | None, context: str | None, kubeconfig: str | None) -> AwsAuth:
+    from ..aws_auth import fetch_aws_auth, load_aws_auth_file
+
+    if path is not None:
+        return load_aws_auth_file(path)
+    from ..context_token import token_for_context
+    from ..kube_api import KubeApi
+    from ..kubeconfig import load_context
+
+    view = load_context(context, kubeconfig)
+    with KubeApi.for_cluster(view.cluster, token_for_context(view)) as api:
+        return fetch_aws_auth(api)
+
+
+def _identity(args: Namespace) -> Identity:
+    from ..arn import parse_arn
+    from ..identity import Identity
+
+    if args.token is not None:
+        from ..verify import TokenVerifier
+
+        verifier = TokenVerifier(
+            args.cluster_id, partition=args.partition, sts_endpoint_url=args.sts_endpoint_url
+        )
+        return verifier.verify(read_token(args.token), now=utc_now())
+    principal = parse_arn(args.arn)
+    return Identity(
+        arn=args.arn,
+        canonical_arn=principal.canonical,
+        account_id=principal.account_id,
+        user_id="",
+        session_name=args.session_name or principal.session_name,
+        access_key_id=args.access_key_id,
+        sts_host="",
+    )

@@ -1,0 +1,55 @@
+"""``eks-token verify``: verify a token as the cluster's authenticator does."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ._cluster_side import print_json, read_token, utc_now
+from ._common import guarded, new_parser, parse
+
+__all__ = ["run"]
+
+DESCRIPTION = """\
+Verify a token exactly as the cluster does: the static rules in order, then
+STS GetCallerIdentity with this cluster id in x-k8s-aws-id (so a token made
+for another cluster fails). Prints the identity as JSON: ARN, canonical ARN,
+account, user id, session name, access key id and STS host."""
+
+EPILOG = """\
+examples:
+  eks-token verify -i my-cluster "$TOKEN"
+  eks-token token -i my-cluster --token-only | eks-token verify -i my-cluster -
+  eks-token verify -i my-cluster - \\
+      --sts-endpoint-url https://vpce-0abc.sts.us-west-2.vpce.amazonaws.com"""
+
+
+def run(argv: Sequence[str]) -> int:
+    parser = new_parser("eks-token verify", DESCRIPTION, EPILOG)
+    parser.add_argument("token", nargs="?", help="the token, or - (default) to read stdin")
+    parser.add_argument("-i", "--cluster-id", required=True, help="the cluster's id (its name)")
+    parser.add_argument(
+        "--partition", default="aws", help="the cluster's AWS partition (default: aws)"
+    )
+    parser.add_argument(
+        "--sts-endpoint-url",
+        help="send the STS request (same path and query) to this base URL instead",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=10.0, help="seconds to wait for STS (default: 10)"
+    )
+    args = parse(parser, argv)
+
+    def action() -> int:
+        from ..verify import TokenVerifier
+
+        verifier = TokenVerifier(
+            args.cluster_id,
+            partition=args.partition,
+            sts_endpoint_url=args.sts_endpoint_url,
+            timeout=args.timeout,
+        )
+        identity = verifier.verify(read_token(args.token), now=utc_now())
+        print_json(identity.to_dict())
+        return 0
+
+    return guarded(action)

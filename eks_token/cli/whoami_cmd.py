@@ -1,0 +1,49 @@
+"""``eks-token whoami``: the username and groups the cluster sees for our token."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ._cluster_side import print_json
+from ._common import guarded, new_parser, parse
+
+__all__ = ["run"]
+
+DESCRIPTION = """\
+Ask the API server who we are (SelfSubjectReview, authentication.k8s.io v1,
+then v1beta1, then v1alpha1), with the kubeconfig context's server and CA and
+a token signed here as the context's exec entry would sign it."""
+
+EPILOG = """\
+examples:
+  eks-token whoami
+  eks-token whoami --context prod --json"""
+
+
+def run(argv: Sequence[str]) -> int:
+    parser = new_parser("eks-token whoami", DESCRIPTION, EPILOG)
+    parser.add_argument("--context", help="kubeconfig context (default: the current one)")
+    parser.add_argument("--kubeconfig", help="kubeconfig file (default: KUBECONFIG)")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    args = parse(parser, argv)
+
+    def action() -> int:
+        from ..context_token import token_for_context
+        from ..kube_api import KubeApi
+        from ..kubeconfig import load_context
+
+        view = load_context(args.context, args.kubeconfig)
+        with KubeApi.for_cluster(view.cluster, token_for_context(view)) as api:
+            user = api.whoami()
+        if args.json:
+            print_json(user.to_dict())
+            return 0
+        print(f"Username: {user.username}")
+        if user.uid:
+            print(f"UID:      {user.uid}")
+        print(f"Groups:   {', '.join(user.groups) or '(none)'}")
+        for key, values in sorted(user.extra.items()):
+            print(f"Extra:    {key}={','.join(values)}")
+        return 0
+
+    return guarded(action)

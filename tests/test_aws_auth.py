@@ -1,0 +1,276 @@
+"""aws-auth mapping as the cluster does it: precedence, case, templates, paths, bad entries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from moto import mock_aws
+
+from eks_token.aws_auth import (
+    AwsAuth,
+    Ec2PrivateDnsNames,
+    NotMappedError,
+    fetch_aws_auth,
+    load_aws_auth_file,
+    map_identity,
+    parse_aws_auth,
+)
+from eks_token.errors import MappingError
+from eks_token.identity import Identity
+from eks_token.kube_api import KubeApi
+from tests.cluster_side_helpers import SIGNED_AT, ConfigMapApiServer, make_token, write_aws_auth
+from tests.support.aws_env import AwsEnv
+
+ACCOUNT = "111122223333"
+
+
+def identity(arn: str, session: str | None = None, key: str = "ASIAEXAMPLEKEY") -> Identity:
+    from eks_token.arn import parse_arn
+
+    principal = parse_arn(arn)
+    return Identity(
+        arn=arn,
+        canonical_arn=principal.canonical,
+        account_id=principal.account_id,
+        user_id="AROAEXAMPLE",
+        session_name=session if session is not None else principal.session_name,
+        access_key_id=key,
+        sts_host="sts.us-west-2.amazonaws.com",
+    )
+
+
+ROLES = f"""
+- rolearn: arn:aws:iam::{ACCOUNT}:role/Admin
+  username: admin:{{{{SessionName}}}}
+  groups: [system:masters]
+- rolearn: arn:aws:iam::{ACCOUNT}:role/Shared
+  username: from-roles
+- rolearn: arn:aws:iam::{ACCOUNT}:role/team/Pathed
+  username: pathed
+- RoleArn: arn:aws:iam::{ACCOUNT}:role/CaseFields
+  UserName: case-fields
+  Groups: [g]
+- rolearn: arn:aws:iam::{ACCOUNT}:role/Templates
+  username: "{{{{AccountID}}}}/{{{{SessionName}}}}/{{{{SessionNameRaw}}}}/{{{{AccessKeyID}}}}"
+  groups: ["acct-{{{{AccountID}}}}"]
+- rolearn: arn:aws:iam::{ACCOUNT}:role/Dup
+  username: first
+- rolearn: arn:aws:iam::{ACCOUNT}:role/Dup
+  username: last
+"""
+USERS = f"""
+- userarn: arn:aws:iam::{ACCOUNT}:user/alice
+  username: alice
+  groups: [developers, viewers]
+- userarn: arn:aws:iam::{ACCOUNT}:role/Shared
+  username: from-users
+"""
+CONFIG = parse_aws_auth(
+    {"data": {"mapRoles": ROLES, "mapUsers": USERS, "mapAccounts": '["444455556666"]'}}
+)
+
+
+@pytest.mark.parametrize(
+    ("who", "username", "groups", "matched_by"),
+    [
+        (
+            identity(f"arn:aws:sts::{ACCOUNT}:assumed-role/Admin/alice@example.com"),
+            "admin:alice-example.com",
+            ("system:masters",),
+            "mapRoles",
+        ),
+        (
+            identity(f"arn:aws:iam::{ACCOUNT}:user/alice"),
+            "alice",
+            ("developers", "viewers"),
+            "mapUsers",
+        ),
+        (
+            identity(f"arn:aws:iam::{ACCOUNT}:user/ALICE"),
+            "alice",
+            ("developers", "viewers"),
+            "mapUsers",
+        ),
+        (
+            identity(f"arn:aws:sts::{ACCOUNT}:assumed-role/admin/bob"),
+            "admin:bob",
+            ("system:masters",),
+            "mapRoles",
+        ),
+        (identity(f"arn:aws:sts::{ACCOUNT}:assumed-role/Shared/s"), "from-roles", (), "mapRoles"),
+        (
+            identity(f"arn:aws:sts::{ACCOUNT}:assumed-role/CaseFields/s"),
+            "case-fields",
+            ("g",),
+            "mapRoles",
+        ),
+        (identity(f"arn:aws:sts::{ACCOUNT}:assumed-role/Dup/s"), "last", (), "mapRoles"),
+        (
+            identity(f"arn:aws:sts::{ACCOUNT}:assumed-role/Templates/a@b.c", key="ASIAKEY1"),
+            f"{ACCOUNT}/a-b.c/a@b.c/ASIAKEY1",
+            (f"acct-{ACCOUNT}",),
+            "mapRoles",
+        ),
+        (
+            identity("arn:aws:iam::444455556666:user/carol"),
+            "arn:aws:iam::444455556666:user/carol",
+            (),
+            "mapAccounts",
+        ),
+    ],
+)
+def test_mapping_table(
+    who: Identity, username: str, groups: tuple[str, ...], matched_by: str
+) -> None:
+    mapping = map_identity(CONFIG, who)
+    assert (mapping.username, mapping.groups, mapping.matched_by) == (username, groups, matched_by)
+
+
+def test_role_path_never_matches_an_assumed_role_and_is_warned_about() -> None:
+    who = identity(f"arn:aws:sts::{ACCOUNT}:assumed-role/Pathed/s")
+    with pytest.raises(NotMappedError, match="role path"):
+        map_identity(CONFIG, who)
+    assert any("team/Pathed" in w and "carry no path" in w for w in CONFIG.warnings)
+
+
+def test_unmapped_identity_says_why() -> None:
+    with pytest.raises(NotMappedError, match="not in mapAccounts"):
+        map_identity(CONFIG, identity(f"arn:aws:iam::{ACCOUNT}:user/mallory"))
+
+
+def test_session_name_template_without_a_session_is_empty() -> None:
+    config = parse_aws_auth(
+        {
+            "data": {
+                "mapUsers": f"- userarn: arn:aws:iam::{ACCOUNT}:user/u\n"
+                "  username: u-{{SessionName}}"
+            }
+        }
+    )
+    assert map_identity(config, identity(f"arn:aws:iam::{ACCOUNT}:user/u")).username == "u-"
+
+
+@pytest.mark.parametrize(
+    ("data", "warning"),
+    [
+        (
+            {"mapRoles": "- rolearn: [not, a, string]\n  username: x"},
+            "mapRoles is dropped as a whole",
+        ),
+        (
+            {
+                "mapRoles": "- rolearn: arn:aws:iam::111122223333:role/R\n"
+                "  groups: system:masters\n  username: x"
+            },
+            "dropped as a whole",
+        ),
+        ({"mapRoles": "- username: x"}, "has no rolearn"),
+        ({"mapRoles": "- rolearn: arn:aws:iam::111122223333:role/R"}, "has no username"),
+        ({"mapRoles": "rolearn: x"}, "must be a YAML list"),
+        ({"mapRoles": "- [unclosed"}, "not valid YAML"),
+        ({"mapAccounts": "- 111122223333"}, "quoted strings"),
+        ({"maproles": "- rolearn: x"}, "case-sensitive"),
+        (
+            {"mapUsers": "- userarn: arn:aws:sts::111122223333:assumed-role/R/s\n  username: x"},
+            "can never match",
+        ),
+        ({"mapRoles": "- rolearn: not-an-arn\n  username: x"}, "not an IAM ARN"),
+    ],
+)
+def test_malformed_and_never_matching_entries_are_warned_about(
+    data: dict[str, str], warning: str
+) -> None:
+    config = parse_aws_auth({"data": data})
+    assert any(warning in w for w in config.warnings), config.warnings
+
+
+def test_a_type_error_drops_the_whole_key_but_a_missing_arn_only_its_entry() -> None:
+    dropped = parse_aws_auth(
+        {
+            "data": {
+                "mapRoles": "- rolearn: arn:aws:iam::111122223333:role/A\n  username: a\n"
+                "- rolearn: 5\n  username: b"
+            }
+        }
+    )
+    assert dropped.roles == ()
+    kept = parse_aws_auth(
+        {
+            "data": {
+                "mapRoles": "- rolearn: arn:aws:iam::111122223333:role/A\n  username: a\n"
+                "- username: b"
+            }
+        }
+    )
+    assert [e.username for e in kept.roles] == ["a"]
+
+
+def test_empty_configmap_maps_nobody() -> None:
+    assert parse_aws_auth({"data": {}}) == AwsAuth()
+    with pytest.raises(NotMappedError):
+        map_identity(AwsAuth(), identity(f"arn:aws:iam::{ACCOUNT}:user/alice"))
+
+
+def test_load_file(tmp_path: Path) -> None:
+    path = write_aws_auth(tmp_path / "aws-auth.yaml", {"mapUsers": USERS})
+    config = load_aws_auth_file(path)
+    assert [e.username for e in config.users] == ["alice", "from-users"]
+    (tmp_path / "bad.yaml").write_text("kind: [")
+    with pytest.raises(MappingError):
+        load_aws_auth_file(tmp_path / "bad.yaml")
+    with pytest.raises(MappingError):
+        load_aws_auth_file(tmp_path / "missing.yaml")
+    (tmp_path / "list.yaml").write_text("- a\n")
+    with pytest.raises(MappingError, match="not a ConfigMap"):
+        load_aws_auth_file(tmp_path / "list.yaml")
+
+
+def test_fetch_from_the_cluster() -> None:
+    with (
+        ConfigMapApiServer({"mapUsers": USERS}, now=lambda: SIGNED_AT) as server,
+        KubeApi(server.url, make_token(), ca_data=server.ca_pem) as api,
+    ):
+        config = fetch_aws_auth(api)
+    assert config.users[0].arn == f"arn:aws:iam::{ACCOUNT}:user/alice"
+
+
+def test_fetch_when_the_cluster_has_no_aws_auth() -> None:
+    with (
+        ConfigMapApiServer(None, now=lambda: SIGNED_AT) as server,
+        KubeApi(server.url, make_token(), ca_data=server.ca_pem) as api,
+        pytest.raises(MappingError, match="no kube-system/aws-auth"),
+    ):
+        fetch_aws_auth(api)
+
+
+NODE_ROLES = f"""
+- rolearn: arn:aws:iam::{ACCOUNT}:role/Node
+  username: system:node:{{{{EC2PrivateDNSName}}}}
+  groups: [system:bootstrappers, system:nodes]
+"""
+
+
+def test_ec2_private_dns_name_through_describe_instances(aws_env: AwsEnv) -> None:
+    with mock_aws():
+        import boto3
+
+        ec2 = boto3.client("ec2", region_name="us-west-2")
+        image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+        instance = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1)["Instances"][0]
+        lookup = Ec2PrivateDnsNames("us-west-2")
+        who = identity(f"arn:aws:sts::{ACCOUNT}:assumed-role/Node/{instance['InstanceId']}")
+        mapping = map_identity(
+            parse_aws_auth({"data": {"mapRoles": NODE_ROLES}}), who, private_dns_name=lookup
+        )
+        assert mapping.username == f"system:node:{instance['PrivateDnsName']}"
+        assert mapping.groups == ("system:bootstrappers", "system:nodes")
+        with pytest.raises(MappingError, match="DescribeInstances"):
+            lookup("i-0123456789abcdef0")
+
+
+def test_ec2_private_dns_name_needs_an_instance_id_session() -> None:
+    config = parse_aws_auth({"data": {"mapRoles": NODE_ROLES}})
+    who = identity(f"arn:aws:sts::{ACCOUNT}:assumed-role/Node/alice")
+    with pytest.raises(MappingError, match="instance id"):
+        map_identity(config, who, private_dns_name=lambda _: "never")

@@ -1,0 +1,99 @@
+"""whoami and can-i against the local HTTPS API server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import trustme
+
+from eks_token.kube_api import (
+    ApiTlsError,
+    ApiUnauthorizedError,
+    ApiUnreachableError,
+    KubeApi,
+)
+from tests.cluster_side_helpers import SIGNED_AT, ConfigMapApiServer, closed_port, make_token
+from tests.support.api_server import ApiServer, Rule
+
+
+@pytest.fixture
+def server() -> Iterator[ApiServer]:
+    rules = [Rule("get", "pods", namespace="team-a"), Rule("create", "deployments")]
+    with ApiServer(rules=rules, now=lambda: SIGNED_AT) as running:
+        yield running
+
+
+def api_for(server: ApiServer, token: str | None = None) -> KubeApi:
+    return KubeApi(server.url, token or make_token(), ca_data=server.ca_pem)
+
+
+def test_whoami(server: ApiServer) -> None:
+    with api_for(server) as api:
+        user = api.whoami()
+    assert user.username == "alice"
+    assert user.groups == ("developers", "system:authenticated")
+    assert user.api_version == "authentication.k8s.io/v1"
+    (request,) = server.recorded
+    assert request.token == make_token()
+
+
+def test_whoami_falls_back_to_older_versions() -> None:
+    old = ConfigMapApiServer(without_versions={"v1", "v1beta1"}, now=lambda: SIGNED_AT)
+    with old, api_for(old) as api:
+        user = api.whoami()
+    assert user.api_version == "authentication.k8s.io/v1alpha1"
+    assert [r.path.split("/")[3] for r in old.recorded] == ["v1", "v1beta1", "v1alpha1"]
+
+
+def test_can_i_yes_and_no(server: ApiServer) -> None:
+    with api_for(server) as api:
+        assert api.can_i("get", "pods", namespace="team-a").allowed
+        assert not api.can_i("get", "pods", namespace="team-b").allowed
+        review = api.can_i("create", "deployments.apps", namespace="x")
+    assert review.allowed
+    spec = server.recorded[-1].json()["spec"]["resourceAttributes"]
+    assert spec == {"verb": "create", "resource": "deployments", "group": "apps", "namespace": "x"}
+
+
+def test_unmapped_identity_is_401() -> None:
+    with ApiServer(users={}, now=lambda: SIGNED_AT) as server, api_for(server) as api:
+        with pytest.raises(ApiUnauthorizedError):
+            api.whoami()
+        with pytest.raises(ApiUnauthorizedError):
+            api.can_i("get", "pods")
+
+
+def test_token_for_another_cluster_is_401(server: ApiServer) -> None:
+    with api_for(server, make_token("other")) as api, pytest.raises(ApiUnauthorizedError):
+        api.whoami()
+
+
+def test_wrong_ca(server: ApiServer) -> None:
+    other_ca = trustme.CA().cert_pem.bytes()
+    api = KubeApi(server.url, make_token(), ca_data=other_ca)
+    with api, pytest.raises(ApiTlsError, match="certificate authority"):
+        api.whoami()
+    assert server.recorded == []
+
+
+def test_system_trust_store_does_not_trust_the_test_ca(server: ApiServer) -> None:
+    with KubeApi(server.url, make_token()) as api, pytest.raises(ApiTlsError):
+        api.ping()
+
+
+def test_unreachable_endpoint() -> None:
+    api = KubeApi(f"https://127.0.0.1:{closed_port()}", make_token(), timeout=5)
+    with api, pytest.raises(ApiUnreachableError, match="cannot be reached"):
+        api.whoami()
+
+
+def test_ping_needs_no_token(server: ApiServer) -> None:
+    with api_for(server) as api:
+        assert api.ping() == 401
+    assert server.recorded[0].token is None
+
+
+def test_repr_hides_the_token(server: ApiServer) -> None:
+    token = make_token()
+    assert token not in repr(api_for(server, token))

@@ -1,0 +1,166 @@
+"""Verification against the local STS stand-in: round trips, failures, hostile tokens."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from eks_token.errors import (
+    InvalidInputError,
+    StsRejectedError,
+    StsThrottledError,
+    StsUnreachableError,
+    TokenValidationError,
+)
+from eks_token.verify import TokenVerifier, verify_token
+from tests.cluster_side_helpers import (
+    ADMIN_SESSION,
+    BOB,
+    CLUSTER,
+    SIGNED_AT,
+    closed_port,
+    make_token,
+    token_of,
+    url_of,
+)
+from tests.support.sts_standin import StsStandin
+from tests.test_token_rules import HOSTILE_HOSTS, ONE_RULE_BROKEN, replace_param, with_host
+
+NOW = SIGNED_AT + timedelta(minutes=2)
+
+
+@pytest.fixture
+def standin(sts_standin: StsStandin) -> StsStandin:
+    sts_standin.freeze(NOW)
+    return sts_standin
+
+
+def verifier(standin: StsStandin, cluster_id: str = CLUSTER) -> TokenVerifier:
+    return TokenVerifier(cluster_id, sts_endpoint_url=standin.url)
+
+
+def test_user_round_trip(standin: StsStandin) -> None:
+    identity = verifier(standin).verify(make_token(), now=NOW)
+    assert identity.to_dict() == {
+        "arn": "arn:aws:iam::111122223333:user/alice",
+        "canonical_arn": "arn:aws:iam::111122223333:user/alice",
+        "account_id": "111122223333",
+        "user_id": "AIDAJQABLZS4A3QDU576Q",
+        "session_name": None,
+        "access_key_id": "AKIAIOSFODNN7EXAMPLE",
+        "sts_host": "sts.us-west-2.amazonaws.com",
+    }
+    (request,) = standin.recorded
+    assert request.header("x-k8s-aws-id") == CLUSTER
+    assert request.header("accept") == "application/json"
+    assert request.header("host") == "sts.us-west-2.amazonaws.com"
+
+
+def test_assumed_role_round_trip(standin: StsStandin) -> None:
+    identity = verify_token(
+        make_token(credentials=ADMIN_SESSION, region=None),
+        CLUSTER,
+        sts_endpoint_url=standin.url,
+        now=NOW,
+    )
+    assert identity.arn == "arn:aws:sts::111122223333:assumed-role/Admin/alice@example.com"
+    assert identity.canonical_arn == "arn:aws:iam::111122223333:role/Admin"
+    assert (identity.user_id, identity.session_name) == ("AROAEXAMPLEID", "alice@example.com")
+    assert identity.access_key_id == "ASIAROLEEXAMPLE00001"
+    assert identity.sts_host == "sts.amazonaws.com"
+
+
+def test_federated_user_keeps_the_whole_user_id(standin: StsStandin) -> None:
+    identity = verifier(standin).verify(make_token(credentials=BOB), now=NOW)
+    assert identity.canonical_arn == "arn:aws:sts::111122223333:federated-user/bob"
+    assert (identity.user_id, identity.session_name) == ("111122223333:bob", None)
+
+
+def test_token_for_another_cluster_is_rejected_by_sts(standin: StsStandin) -> None:
+    with pytest.raises(StsRejectedError) as caught:
+        verifier(standin, "other-cluster").verify(make_token(), now=NOW)
+    assert (caught.value.status, caught.value.code) == (403, "SignatureDoesNotMatch")
+    assert standin.recorded[0].header("x-k8s-aws-id") == "other-cluster"
+
+
+def test_tampered_signature(standin: StsStandin) -> None:
+    url = url_of(make_token())
+    signature = url.rsplit("=", 1)[1]
+    tampered = url[: -len(signature)] + ("0" if signature[0] != "0" else "1") + signature[1:]
+    with pytest.raises(StsRejectedError) as caught:
+        verifier(standin).verify(token_of(tampered), now=NOW)
+    assert caught.value.code == "SignatureDoesNotMatch"
+
+
+def test_old_date_fails_the_static_rule_before_sts(standin: StsStandin) -> None:
+    old = make_token(when=SIGNED_AT - timedelta(minutes=20))
+    with pytest.raises(TokenValidationError) as caught:
+        verifier(standin).verify(old, now=NOW)
+    assert caught.value.rule == "expired"
+    assert standin.recorded == []
+
+
+def test_old_date_by_sts_clock_is_rejected_by_sts(standin: StsStandin) -> None:
+    standin.freeze(SIGNED_AT + timedelta(minutes=30))
+    with pytest.raises(StsRejectedError, match="expired"):
+        verifier(standin).verify(make_token(), now=NOW)
+
+
+def test_throttled(standin: StsStandin) -> None:
+    standin.throttle = True
+    with pytest.raises(StsThrottledError) as caught:
+        verifier(standin).verify(make_token(), now=NOW)
+    assert caught.value.status == 400
+
+
+def test_unreachable() -> None:
+    unreachable = TokenVerifier(CLUSTER, sts_endpoint_url=f"http://127.0.0.1:{closed_port()}")
+    with pytest.raises(StsUnreachableError, match="could not be reached"):
+        unreachable.verify(make_token(), now=NOW)
+
+
+def test_bad_options() -> None:
+    with pytest.raises(InvalidInputError):
+        TokenVerifier(CLUSTER, partition="aws-moon")
+    with pytest.raises(InvalidInputError):
+        TokenVerifier(CLUSTER, sts_endpoint_url="ftp://example")
+    with pytest.raises(InvalidInputError):
+        TokenVerifier(" ")
+
+
+HOSTILE = {
+    **{f"rule-{rule}": token for rule, token in ONE_RULE_BROKEN.items()},
+    "cve-2022-2385": token_of(
+        url_of(make_token())
+        + "&x-amz-credential=AKIAEVIL00000EXAMPLE%2F20260115%2Fus-west-2%2Fsts%2Faws4_request"
+    ),
+    "non-whitelisted": token_of(url_of(make_token()) + "&Foo=bar"),
+    "repeated": token_of(url_of(make_token()) + "&Version=2011-06-15"),
+    "semicolon": token_of(url_of(make_token()).replace("&", ";", 1)),
+    "padding": make_token() + "=",
+    "not-url-safe": make_token().replace("-", "+").replace("_", "/") + "+/",
+    "too-long": make_token() + "A" * 4096,
+    "expires-high": token_of(replace_param(url_of(make_token()), "X-Amz-Expires", "901")),
+    "expires-negative": token_of(replace_param(url_of(make_token()), "X-Amz-Expires", "-1")),
+    "cluster-header-unsigned": token_of(
+        replace_param(url_of(make_token()), "X-Amz-SignedHeaders", "host")
+    ),
+    **{f"host-{host}": with_host(host) for host in HOSTILE_HOSTS},
+}
+
+
+@pytest.mark.parametrize("token", HOSTILE.values(), ids=list(HOSTILE))
+def test_hostile_tokens_never_reach_sts(standin: StsStandin, token: str) -> None:
+    with pytest.raises(TokenValidationError):
+        verifier(standin).verify(token, now=NOW)
+    assert standin.recorded == []
+
+
+def test_error_messages_hold_no_token(standin: StsStandin) -> None:
+    token = make_token(credentials=ADMIN_SESSION)
+    with pytest.raises(StsRejectedError) as caught:
+        verifier(standin, "other").verify(token, now=NOW)
+    assert ADMIN_SESSION.session_token
+    assert ADMIN_SESSION.session_token not in str(caught.value)
+    assert url_of(token).rsplit("=", 1)[1] not in str(caught.value)
