@@ -17,6 +17,8 @@ from .token import TOKEN_LIFETIME, Token, encode_token
 if TYPE_CHECKING:
     from botocore.session import Session
 
+    from .caching import TokenCache
+
 __all__ = ["MAX_TOKEN_LENGTH", "TokenSigner", "get_token", "sign_token", "validate_cluster_id"]
 
 #: The cluster's authenticator rejects longer tokens.
@@ -222,12 +224,25 @@ def get_token(
     forward_session_name: bool = False,
     sts_endpoint_url: str | None = None,
     now: datetime | None = None,
+    cache: TokenCache | None = None,
 ) -> Token:
     """Return a token for ``cluster_id`` (the EKS cluster name, or an Outposts cluster id).
 
     Every argument but ``cluster_id`` is optional; see :class:`TokenSigner`.
-    ``now`` fixes the signing time (tests, reproducible tokens).
+    ``now`` fixes the signing time (tests, reproducible tokens). With ``cache``
+    (for example :class:`~eks_token.cache.FileTokenCache`), a token cached for the
+    same request and environment is returned while it is fresh at ``now``; the
+    key is :func:`~eks_token.cache_key.token_cache_key`, so credentials must come
+    from the environment, a profile or ``credentials`` as AwsCredentials.
     """
+    if cache is not None and (
+        session is not None or not isinstance(credentials, (AwsCredentials, type(None)))
+    ):
+        raise InvalidInputError(
+            "a token cache cannot tell the identity of a botocore session or credential "
+            "source apart; pass a profile or AwsCredentials, or no cache",
+            option="cache",
+        )
     signer = TokenSigner(
         region=region,
         profile=profile,
@@ -239,4 +254,22 @@ def get_token(
         forward_session_name=forward_session_name,
         sts_endpoint_url=sts_endpoint_url,
     )
-    return signer.get_token(cluster_id, now=now)
+    if cache is None:
+        return signer.get_token(cluster_id, now=now)
+    from .cache import fetch_or_sign
+    from .cache_key import token_cache_key
+
+    validate_cluster_id(cluster_id)
+    moment = now if now is not None else datetime.now(timezone.utc)
+    key = token_cache_key(
+        cluster_id,
+        region=region,
+        profile=profile,
+        role_arn=role_arn,
+        external_id=external_id,
+        session_name=session_name,
+        forward_session_name=forward_session_name,
+        sts_endpoint_url=sts_endpoint_url,
+        credentials=credentials if isinstance(credentials, AwsCredentials) else None,
+    )
+    return fetch_or_sign(cache, key, moment, lambda: signer.get_token(cluster_id, now=moment))

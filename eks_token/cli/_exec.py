@@ -4,14 +4,28 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from ..errors import InvalidInputError
 from ..exec_info import ExecInfo, read_exec_info
 from ..token import Token
 from ._common import warn
 
-__all__ = ["TokenRequest", "emit", "resolve_request", "sign", "signing_time"]
+if TYPE_CHECKING:
+    import argparse
+
+__all__ = [
+    "TokenRequest",
+    "add_cache_options",
+    "emit",
+    "obtain",
+    "request_cache_key",
+    "resolve_request",
+    "sign",
+    "signing_time",
+    "use_cache",
+]
 
 
 class TokenRequest:
@@ -108,6 +122,76 @@ def sign(request: TokenRequest, *, now: datetime | None = None, verbose: bool = 
             f"{MAX_TOKEN_LENGTH} (a very long session token makes them that long)"
         )
     return token
+
+
+def obtain(
+    request: TokenRequest,
+    *,
+    now: datetime | None = None,
+    verbose: bool = False,
+    use_cache: bool = True,
+) -> Token:
+    """The request's token from the token cache while it has a fresh one, else signed and
+    cached. With a fixed signing time (``now``) it is always signed and never cached."""
+    if now is not None or not use_cache:
+        return sign(request, now=now, verbose=verbose)
+    from ..cache import FileTokenCache, fetch_or_sign
+    from ._fast import cached_note
+
+    moment = datetime.now(timezone.utc)
+    cache = FileTokenCache(on_problem=warn if verbose else None)
+    signed: list[Token] = []
+
+    def sign_now() -> Token:
+        signed.append(sign(request, now=moment, verbose=verbose))
+        return signed[0]
+
+    token = fetch_or_sign(cache, request_cache_key(request), moment, sign_now)
+    if verbose and not signed:
+        print(cached_note(request.cluster_id, token.expiration_timestamp), file=sys.stderr)
+    return token
+
+
+def request_cache_key(
+    request: TokenRequest, environ: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The token cache's key material for the request in this environment."""
+    from ..cache_key import token_cache_key
+
+    return token_cache_key(
+        request.cluster_id,
+        region=request.region,
+        profile=request.profile,
+        role_arn=request.role_arn,
+        external_id=request.external_id,
+        session_name=request.session_name,
+        forward_session_name=request.forward_session_name,
+        environ=environ,
+    )
+
+
+def add_cache_options(parser: argparse.ArgumentParser) -> None:
+    parser.set_defaults(cache=True)
+    parser.add_argument(
+        "--no-cache",
+        dest="cache",
+        action="store_false",
+        help="sign a new token without reading or writing the token cache "
+        "(also: EKS_TOKEN_NO_CACHE=1)",
+    )
+    parser.add_argument(
+        "--cache",
+        dest="cache",
+        action="store_true",
+        help="accepted for aws-iam-authenticator; the token cache is on by default",
+    )
+
+
+def use_cache(args: argparse.Namespace) -> bool:
+    """The cache is used unless --no-cache or EKS_TOKEN_NO_CACHE says otherwise."""
+    from ..cache_files import cache_disabled
+
+    return bool(args.cache) and not cache_disabled()
 
 
 def emit(token: Token, exec_info: ExecInfo, *, token_only: bool = False) -> None:

@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ._common import guarded, new_parser, parse
-from ._exec import emit, exec_info_with_warning, resolve_request, sign, signing_time
+from ._exec import (
+    add_cache_options,
+    emit,
+    exec_info_with_warning,
+    obtain,
+    resolve_request,
+    signing_time,
+    use_cache,
+)
 
 __all__ = ["run"]
 
@@ -53,6 +61,7 @@ def run(argv: Sequence[str]) -> int:
         help="sign as of this RFC 3339 time instead of now (reproducible tokens)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="explain on stderr")
+    add_cache_options(parser)
     args = parse(parser, argv)
 
     def action() -> int:
@@ -65,7 +74,13 @@ def run(argv: Sequence[str]) -> int:
             profile=args.profile,
             role_arn=args.role_arn,
         )
-        emit(sign(request, now=signing_time(args.signing_time), verbose=args.verbose), info)
+        token = obtain(
+            request,
+            now=signing_time(args.signing_time),
+            verbose=args.verbose,
+            use_cache=use_cache(args),
+        )
+        emit(token, info)
         return 0
 
     return guarded(action, verbose=args.verbose)

@@ -6,7 +6,15 @@ import os
 from collections.abc import Sequence
 
 from ._common import guarded, new_parser, parse
-from ._exec import emit, exec_info_with_warning, resolve_request, sign, signing_time
+from ._exec import (
+    add_cache_options,
+    emit,
+    exec_info_with_warning,
+    obtain,
+    resolve_request,
+    signing_time,
+    use_cache,
+)
 
 __all__ = ["run"]
 
@@ -38,7 +46,9 @@ kubeconfig user entry:
 environment:
   KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID  cluster id when -i is not given
   DEFAULT_ROLE                             role ARN when -r is not given
-  KUBERNETES_EXEC_INFO                     set by kubectl: apiVersion to answer with"""
+  KUBERNETES_EXEC_INFO                     set by kubectl: apiVersion to answer with
+  EKS_TOKEN_CACHE_DIR                      token cache (default ~/.kube/cache/eks-token)
+  EKS_TOKEN_NO_CACHE                       1: sign every time (as --no-cache)"""
 
 
 def run(argv: Sequence[str]) -> int:
@@ -63,6 +73,7 @@ def run(argv: Sequence[str]) -> int:
         metavar="TIME",
         help="sign as of this RFC 3339 time instead of now (reproducible tokens)",
     )
+    add_cache_options(parser)
     args = parse(parser, argv)
 
     def action() -> int:
@@ -79,11 +90,13 @@ def run(argv: Sequence[str]) -> int:
             session_name=args.session_name,
             forward_session_name=args.forward_session_name,
         )
-        emit(
-            sign(request, now=signing_time(args.signing_time), verbose=args.verbose),
-            info,
-            token_only=args.token_only,
+        token = obtain(
+            request,
+            now=signing_time(args.signing_time),
+            verbose=args.verbose,
+            use_cache=use_cache(args),
         )
+        emit(token, info, token_only=args.token_only)
         return 0
 
     return guarded(action, verbose=args.verbose)

@@ -1,0 +1,107 @@
+"""``eks-token cache``: list or clear the tokens the exec-plugin commands cached."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from datetime import datetime, timezone
+
+from ..cache import FileTokenCache
+from ..cache_entry import CacheEntry
+from ..cache_files import open_cache_dir
+from ..caching import FRESHNESS_MARGIN
+from ..token import format_timestamp
+from ._common import guarded, new_parser, parse, warn
+
+__all__ = ["run"]
+
+DESCRIPTION = """\
+The token and get-token commands keep each token they sign in a cache
+directory and print it again while at least 6 minutes of its 14 remain, so
+that kubectl commands in a row start in milliseconds instead of loading
+botocore. An entry is used only for the same cluster, region, role, profile,
+AWS variables and AWS config and credentials files (by size and time).
+
+  list   cluster, signing region, role, profile and expiry of each entry
+         (never the token itself)
+  clear  remove every entry"""
+
+EPILOG = """\
+environment:
+  EKS_TOKEN_CACHE_DIR  the cache directory (default ~/.kube/cache/eks-token)
+  EKS_TOKEN_NO_CACHE   set to 1 to turn the cache off (or pass --no-cache)"""
+
+HEADINGS = ("CLUSTER", "REGION", "ROLE", "PROFILE", "EXPIRES", "STATUS")
+
+
+def run(argv: Sequence[str]) -> int:
+    parser = new_parser("eks-token cache", DESCRIPTION, EPILOG)
+    actions = parser.add_subparsers(dest="action", metavar="{list,clear}", required=True)
+    for name, summary in (("list", "show the cached tokens"), ("clear", "remove them all")):
+        action = actions.add_parser(name, help=summary, description=summary)
+        action.add_argument("-v", "--verbose", action="store_true", help="explain on stderr")
+    args = parse(parser, argv)
+    cache = FileTokenCache(on_problem=warn if args.verbose else None)
+    if args.action == "clear":
+        return guarded(lambda: _clear(cache), verbose=args.verbose)
+    return guarded(lambda: _list(cache, datetime.now(timezone.utc)), verbose=args.verbose)
+
+
+def _clear(cache: FileTokenCache) -> int:
+    removed = cache.clear()
+    noun = "token" if removed == 1 else "tokens"
+    print(f"removed {removed} cached {noun} from {cache.directory}")
+    return 0
+
+
+def _list(cache: FileTokenCache, now: datetime) -> int:
+    try:
+        dir_fd = open_cache_dir(cache.directory)
+    except FileNotFoundError:
+        print(f"no cached tokens ({cache.directory} does not exist)")
+        return 0
+    os.close(dir_fd)
+    rows = [_row(entry, now) for entry in cache.entries()]
+    if not rows:
+        print(f"no cached tokens in {cache.directory}")
+        return 0
+    rows.sort()
+    table = [HEADINGS, *rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(HEADINGS))]
+    for row in table:
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        print("  ".join(cells).rstrip())
+    return 0
+
+
+def _row(entry: CacheEntry, now: datetime) -> tuple[str, str, str, str, str, str]:
+    key = entry.key()
+    expiration = datetime.fromtimestamp(entry.expires, timezone.utc)
+    left = expiration - now
+    if left <= FRESHNESS_MARGIN:
+        status = "expired" if left.total_seconds() <= 0 else "stale (signed again on next use)"
+    else:
+        status = f"fresh ({int(left.total_seconds() // 60)} min left)"
+    return (
+        entry.cluster_id or key.get("cluster_id") or "-",
+        _signing_region(entry.token),
+        key.get("role_arn") or "-",
+        key.get("profile") or key.get("env.AWS_PROFILE") or "-",
+        format_timestamp(expiration),
+        status,
+    )
+
+
+def _signing_region(token: str) -> str:
+    """The region in the token's X-Amz-Credential scope (the token itself is not shown)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from ..errors import EksTokenError
+    from ..token import decode_token
+
+    try:
+        query = parse_qs(urlsplit(decode_token(token)).query)
+        scope = query["X-Amz-Credential"][0].split("/")
+        return scope[2]
+    except (EksTokenError, KeyError, IndexError, ValueError):
+        return "?"
