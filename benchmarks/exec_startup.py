@@ -9,8 +9,10 @@ Every command runs once per round, in turn, so that machine noise falls on
 all of them alike; the table shows medians over the rounds, the ratios the
 targets are stated in, and each command's peak memory (the child's
 ``ru_maxrss``). Commands run in a throw-away HOME with AWS's documented example
-keys; nothing touches the network. The Go presigner is built with
-``../shared/oracles/go-presign/build.sh`` unless ``--go`` names a binary.
+keys in the environment ("cold, --profile" reads them from a profile instead,
+through botocore's full credential chain); nothing touches the network. The Go
+presigner is built with ``../shared/oracles/go-presign/build.sh`` unless ``--go``
+names a binary.
 """
 
 from __future__ import annotations
@@ -169,6 +171,8 @@ def commands(home: Path, go: Path | None) -> list[Command]:
         Command("import eks_token", [python, "-I", "-c", "import eks_token"]),
         Command("warm", eks_token),
         Command("cold", eks_token, before=empty_cache),
+        # Credentials in a profile: botocore's whole credential chain is loaded.
+        Command("cold, --profile", [*eks_token, "--profile", "bench"], before=empty_cache),
         Command(
             "aws eks get-token", [str(BIN / "aws"), "eks", "get-token", "--cluster-name", CLUSTER]
         ),
@@ -221,6 +225,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     go = None if args.no_go else go_presigner(args.go)
     home = Path(tempfile.mkdtemp(prefix="eks-token-bench-"))
+    (home / "aws-credentials").write_text(
+        "[bench]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
+        "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"
+    )
     launcher = Launcher()
     try:
         env = isolated_env(home)

@@ -17,6 +17,7 @@ from .token import TOKEN_LIFETIME, Token, encode_token
 if TYPE_CHECKING:
     from botocore.session import Session
 
+    from .aws import EndpointSettings
     from .caching import TokenCache
 
 __all__ = ["MAX_TOKEN_LENGTH", "TokenSigner", "get_token", "sign_token", "validate_cluster_id"]
@@ -122,23 +123,23 @@ class TokenSigner:
     def _resolve_once(self) -> tuple[FrozenCredentialSource, StsEndpoint]:
         if self._source is not None and self._endpoint is not None:
             return self._source, self._endpoint
+        plain = self._session is None and self._explicit is None and not self.profile
+        if plain and not self.role_arn:
+            from .environment import resolve_from_environment
+
+            found = resolve_from_environment(self._environ, self._explicit_region)
+            if found is not None:
+                return self._settle(
+                    found.region, found.settings, _StaticSource(found.credentials, "env")
+                )
         from . import aws
 
         session = self._botocore_session()
         region = aws.resolve_region(session, self._explicit_region, self._environ)
-        if region is not None:
-            validate_region(region)
         settings = aws.sts_endpoint_settings(session)
-        endpoint = resolve_sts_endpoint(
-            region,
-            regional_mode=settings.regional_mode,
-            use_fips=settings.use_fips,
-            use_dualstack=settings.use_dualstack,
-            endpoint_url=self._endpoint_url or settings.endpoint_url,
-        )
         source: FrozenCredentialSource
         if isinstance(self._explicit, AwsCredentials):
-            source = _StaticSource(self._explicit)
+            source = _StaticSource(self._explicit, "explicit")
         elif self._explicit is not None:
             source = self._explicit
         else:
@@ -155,6 +156,20 @@ class TokenSigner:
                 session_name=name or aws.DEFAULT_ROLE_SESSION_NAME,
                 external_id=self.external_id,
             )
+        return self._settle(region, settings, source)
+
+    def _settle(
+        self, region: str | None, settings: EndpointSettings, source: FrozenCredentialSource
+    ) -> tuple[FrozenCredentialSource, StsEndpoint]:
+        if region is not None:
+            validate_region(region)
+        endpoint = resolve_sts_endpoint(
+            region,
+            regional_mode=settings.regional_mode,
+            use_fips=settings.use_fips,
+            use_dualstack=settings.use_dualstack,
+            endpoint_url=self._endpoint_url or settings.endpoint_url,
+        )
         self._region, self._source, self._endpoint = region, source, endpoint
         return source, endpoint
 
@@ -181,6 +196,8 @@ class TokenSigner:
         from .aws import freeze
 
         source, _ = self._resolve()
+        if isinstance(source, _StaticSource):
+            return source.credentials
         return freeze(source, role_arn=self.role_arn)
 
     def get_token(self, cluster_id: str, *, now: datetime | None = None) -> Token:
@@ -192,13 +209,14 @@ class TokenSigner:
 
 
 class _StaticSource:
-    method = "explicit"
+    """Fixed credentials, shaped like botocore's credential objects."""
 
-    def __init__(self, credentials: AwsCredentials) -> None:
-        self._credentials = credentials
+    def __init__(self, credentials: AwsCredentials, method: str) -> None:
+        self.credentials = credentials
+        self.method = method
 
     def get_frozen_credentials(self) -> _Frozen:
-        c = self._credentials
+        c = self.credentials
         return _Frozen(c.access_key_id, c.secret_access_key, c.session_token)
 
 

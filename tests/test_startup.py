@@ -53,9 +53,23 @@ def test_the_cache_hit_path_loads_only_its_own_small_modules(aws_env: AwsEnv) ->
         assert heavy not in modules
 
 
-def test_a_miss_takes_the_full_path(aws_env: AwsEnv) -> None:
+def test_a_miss_with_environment_credentials_signs_without_botocore(aws_env: AwsEnv) -> None:
     modules = loaded(WARM, "token", "-i", "my-cluster")
-    assert {"botocore", "argparse", "eks_token.generator"} <= modules
+    assert {"argparse", "eks_token.generator", "eks_token.environment"} <= modules
+    assert not {m for m in modules if m.split(".")[0] in ("botocore", "urllib3", "requests")}
+
+
+def test_a_miss_with_a_config_file_loads_only_botocores_config_parser(aws_env: AwsEnv) -> None:
+    aws_env.config_file.parent.mkdir(parents=True, exist_ok=True)
+    aws_env.config_file.write_text("[default]\nsts_regional_endpoints = legacy\n")
+    modules = loaded(WARM, "token", "-i", "my-cluster")
+    assert "botocore.configloader" in modules
+    assert "botocore.credentials" not in modules
+
+
+def test_a_miss_with_a_profile_takes_botocores_full_path(aws_env: AwsEnv) -> None:
+    modules = loaded(WARM, "token", "-i", "my-cluster", "--profile", "default")
+    assert {"botocore.session", "botocore.credentials", "eks_token.generator"} <= modules
 
 
 @pytest.mark.parametrize("api_version", [API_V1, API_V1BETA1])
