@@ -38,17 +38,38 @@ __all__ = [
 ]
 
 DEFAULT_ROLE_SESSION_NAME = "EKSGetTokenAuth"
-_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
+_SESSION_VARIABLES = (
+    ("region", "AWS_DEFAULT_REGION"),
+    ("config_file", "AWS_CONFIG_FILE"),
+    ("credentials_file", "AWS_SHARED_CREDENTIALS_FILE"),
+    ("sts_regional_endpoints", "AWS_STS_REGIONAL_ENDPOINTS"),
+    ("use_fips_endpoint", "AWS_USE_FIPS_ENDPOINT"),
+    ("use_dualstack_endpoint", "AWS_USE_DUALSTACK_ENDPOINT"),
+    ("ignore_configured_endpoint_urls", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"),
+)
 _SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,64}$")
 
 
-def make_session(profile: str | None = None) -> Session:
-    """A botocore session for ``profile`` (None: the environment's default)."""
+def make_session(profile: str | None = None, environ: Mapping[str, str] | None = None) -> Session:
+    """A botocore session for ``profile`` (None: the environment's default).
+
+    ``environ`` (default: the process environment) is what the session should see:
+    an exec entry's ``env`` merged over ours, when a kubeconfig user is signed for
+    in-process. botocore reads ``os.environ`` itself, so the settings that differ are
+    handed to the session as its own.
+    """
     import botocore.session
     from botocore.exceptions import BotoCoreError
 
+    env = os.environ if environ is None else environ
+    if profile is None and env is not os.environ:
+        profile = env.get("AWS_DEFAULT_PROFILE") or env.get("AWS_PROFILE") or None
     try:
         session = botocore.session.Session(profile=profile or None)
+        if env is not os.environ:
+            for name, variable in _SESSION_VARIABLES:
+                if variable in env and env.get(variable) != os.environ.get(variable):
+                    session.set_config_variable(name, env[variable])
         session.get_scoped_config()
     except BotoCoreError as exc:
         raise _credentials_error(exc, profile) from exc
@@ -90,33 +111,35 @@ class EndpointSettings:
         self.use_dualstack = use_dualstack
         self.endpoint_url = endpoint_url
 
-    def as_tuple(self) -> tuple[str, bool, bool, str | None]:
-        return (self.regional_mode, self.use_fips, self.use_dualstack, self.endpoint_url)
 
-
-def sts_endpoint_settings(session: Session) -> EndpointSettings:
+def sts_endpoint_settings(
+    session: Session, environ: Mapping[str, str] | None = None
+) -> EndpointSettings:
     """Read ``sts_regional_endpoints``, FIPS, dual-stack and the STS endpoint URL."""
     from botocore.exceptions import BotoCoreError
+    from botocore.utils import ensure_boolean
 
     try:
         mode = session.get_config_variable("sts_regional_endpoints") or "regional"
-        fips = bool(session.get_config_variable("use_fips_endpoint"))
-        dualstack = bool(session.get_config_variable("use_dualstack_endpoint"))
-        endpoint_url = _configured_endpoint_url(session)
+        fips = ensure_boolean(session.get_config_variable("use_fips_endpoint"))
+        dualstack = ensure_boolean(session.get_config_variable("use_dualstack_endpoint"))
+        endpoint_url = _configured_endpoint_url(session, environ)
     except BotoCoreError as exc:
         raise _credentials_error(exc, session.profile) from exc
     return EndpointSettings(str(mode).lower(), fips, dualstack, endpoint_url)
 
 
-def _configured_endpoint_url(session: Session) -> str | None:
-    if session.get_config_variable("ignore_configured_endpoint_urls"):
-        return None
+def _configured_endpoint_url(session: Session, environ: Mapping[str, str] | None) -> str | None:
     from botocore.configprovider import ConfiguredEndpointProvider
+    from botocore.utils import ensure_boolean
 
+    if ensure_boolean(session.get_config_variable("ignore_configured_endpoint_urls")):
+        return None
     provider = ConfiguredEndpointProvider(
         full_config=session.full_config,
         scoped_config=session.get_scoped_config(),
         client_name="sts",
+        environ=dict(os.environ if environ is None else environ),
     )
     url = provider.provide()
     return str(url) if url else None
@@ -166,7 +189,10 @@ def freeze(source: FrozenCredentialSource, *, role_arn: str | None = None) -> Aw
 
 
 def validate_role_arn(role_arn: str) -> str:
-    if not _ROLE_ARN.match(role_arn):
+    from .endpoints import PARTITIONS
+
+    partitions = "|".join(re.escape(p.name) for p in PARTITIONS)
+    if not re.match(rf"^arn:({partitions}):iam::\d{{12}}:role/[\w+=,.@/-]+$", role_arn):
         raise InvalidInputError(
             f"{role_arn!r} is not an IAM role ARN such as arn:aws:iam::111122223333:role/NAME",
             option="role_arn",

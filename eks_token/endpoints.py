@@ -153,12 +153,12 @@ def resolve_sts_endpoint(
     if region is not None:
         validate_region(region)
     signing_region = region or GLOBAL_SIGNING_REGION
+    if signing_region == "aws-global":
+        signing_region = GLOBAL_SIGNING_REGION
     partition = partition_for_region(signing_region)
     if endpoint_url:
         return StsEndpoint(_normalise_endpoint_url(endpoint_url), signing_region, partition.name)
     plain = not use_fips and not use_dualstack
-    if signing_region == "aws-global":
-        signing_region = GLOBAL_SIGNING_REGION
     if plain and (
         region in (None, "aws-global")
         or (regional_mode == "legacy" and region in LEGACY_GLOBAL_REGIONS)

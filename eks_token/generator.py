@@ -110,7 +110,7 @@ class TokenSigner:
         if self._session is None:
             from .aws import make_session
 
-            self._session = make_session(self.profile)
+            self._session = make_session(self.profile, self._environ)
         return self._session
 
     def _resolve(self) -> tuple[FrozenCredentialSource, StsEndpoint]:
@@ -123,27 +123,29 @@ class TokenSigner:
     def _resolve_once(self) -> tuple[FrozenCredentialSource, StsEndpoint]:
         if self._source is not None and self._endpoint is not None:
             return self._source, self._endpoint
-        plain = self._session is None and self._explicit is None and not self.profile
-        if plain and not self.role_arn:
+        found = None
+        if self._session is None and self._explicit is None and not self.profile:
             from .environment import resolve_from_environment
 
             found = resolve_from_environment(self._environ, self._explicit_region)
-            if found is not None:
-                return self._settle(
-                    found.region, found.settings, _StaticSource(found.credentials, "env")
-                )
+        source: FrozenCredentialSource
+        if found is not None:
+            region, settings = found.region, found.settings
+            source = _StaticSource(found.credentials, "env")
+            if not self.role_arn:
+                return self._settle(region, settings, source)
         from . import aws
 
         session = self._botocore_session()
-        region = aws.resolve_region(session, self._explicit_region, self._environ)
-        settings = aws.sts_endpoint_settings(session)
-        source: FrozenCredentialSource
-        if isinstance(self._explicit, AwsCredentials):
-            source = _StaticSource(self._explicit, "explicit")
-        elif self._explicit is not None:
-            source = self._explicit
-        else:
-            source = aws.base_credentials(session)
+        if found is None:
+            region = aws.resolve_region(session, self._explicit_region, self._environ)
+            settings = aws.sts_endpoint_settings(session, self._environ)
+            if isinstance(self._explicit, AwsCredentials):
+                source = _StaticSource(self._explicit, "explicit")
+            elif self._explicit is not None:
+                source = self._explicit
+            else:
+                source = aws.base_credentials(session)
         if self.role_arn:
             name = self.session_name
             if self.forward_session_name:

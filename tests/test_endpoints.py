@@ -128,6 +128,9 @@ def test_endpoint_url_override_keeps_the_signing_region() -> None:
     endpoint = resolve_sts_endpoint("eu-west-1", endpoint_url="http://127.0.0.1:4566")
     assert endpoint.url == "http://127.0.0.1:4566/"
     assert endpoint.signing_region == "eu-west-1"
+    assert resolve_sts_endpoint("aws-global", endpoint_url="https://x").signing_region == (
+        "us-east-1"
+    )
     with pytest.raises(errors.InvalidInputError, match="STS endpoint URL"):
         resolve_sts_endpoint("eu-west-1", endpoint_url="sts.example")
 

@@ -144,3 +144,44 @@ def test_broken_config_file_is_left_to_botocore(
     assert resolve_from_environment(os.environ) is None
     with pytest.raises(errors.CredentialsError):
         TokenSigner().get_token("c")
+
+
+def test_an_exec_entrys_environment_reaches_botocore(
+    configured: AwsEnv, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Signing in-process for a kubeconfig user: its env, not ours, decides (as for a plugin)."""
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    monkeypatch.delenv("AWS_REGION")
+    other = tmp_path / "other-credentials"
+    other.write_text(f"[team]\naws_access_key_id = AKIATEAM\naws_secret_access_key = {SECRET}\n")
+    entry_env = {
+        **os.environ,
+        "AWS_PROFILE": "team",
+        "AWS_SHARED_CREDENTIALS_FILE": str(other),
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_USE_FIPS_ENDPOINT": "true",
+        "AWS_ENDPOINT_URL_STS": "https://sts.entry.example",
+    }
+    signer = TokenSigner(environ=entry_env)
+    assert signer.credentials().access_key_id == "AKIATEAM"
+    assert signer.region == "eu-west-1"
+    assert signer.endpoint.url == "https://sts.entry.example/"
+    del entry_env["AWS_ENDPOINT_URL_STS"]
+    assert TokenSigner(environ=entry_env).endpoint.host == "sts-fips.eu-west-1.amazonaws.com"
+    entry_env["AWS_USE_FIPS_ENDPOINT"] = "false"
+    assert TokenSigner(environ=entry_env).endpoint.host == "sts.eu-west-1.amazonaws.com"
+
+
+def test_entry_credentials_are_the_base_for_a_role(
+    configured: AwsEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto import mock_aws
+
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    entry_env = {**os.environ, "AWS_ACCESS_KEY_ID": "AKIAENTRY", "AWS_SECRET_ACCESS_KEY": SECRET}
+    with mock_aws():
+        signer = TokenSigner(role_arn="arn:aws:iam::123456789012:role/admins", environ=entry_env)
+        assert signer.credentials().access_key_id.startswith("ASIA")
+        assert signer.credential_method == "assume-role"
