@@ -100,7 +100,7 @@ def test_forward_session_name_without_a_session_falls_back(moto_sts: None) -> No
     [
         ({"role_arn": "arn:aws:iam::123456789012:user/bob"}, errors.InvalidInputError, "role_arn"),
         ({"role_arn": "eks-admins"}, errors.InvalidInputError, "role_arn"),
-        ({"role_arn": "arn:aws-foo:iam::123456789012:role/x"}, errors.InvalidInputError, "role_arn"),
+        ({"role_arn": "arn:aws-x:iam::123456789012:role/x"}, errors.InvalidInputError, "role_arn"),
         ({"role_arn": "arn:aws:iam::12345:role/x"}, errors.InvalidInputError, "role_arn"),
         ({"external_id": "x"}, errors.InvalidInputError, "role_arn"),
         (
