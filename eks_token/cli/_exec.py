@@ -15,7 +15,16 @@ from ._common import warn
 if TYPE_CHECKING:
     import argparse
 
+CREDENTIALS_HELP = """\
+Credentials and region come from botocore: --profile or AWS_PROFILE, the
+AWS_* variables, ~/.aws/config and ~/.aws/credentials, SSO, web identity,
+container and instance roles. Region order: --region, AWS_REGION,
+AWS_DEFAULT_REGION, the profile's region. With no region anywhere the token
+is signed for the global endpoint sts.amazonaws.com (us-east-1), as the AWS
+CLI does."""
+
 __all__ = [
+    "CREDENTIALS_HELP",
     "TokenRequest",
     "add_cache_options",
     "emit",

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from ._common import guarded, new_parser, parse
 from ._exec import (
+    CREDENTIALS_HELP,
     add_cache_options,
     emit,
     exec_info_with_warning,
@@ -17,7 +18,8 @@ from ._exec import (
 
 __all__ = ["run"]
 
-DESCRIPTION = """\
+DESCRIPTION = (
+    """\
 Print an ExecCredential with a fresh EKS token, for kubectl's exec credential
 plugin. Takes the flags of `aws eks get-token`, so a kubeconfig entry with
 `command: aws` and `args: [eks, get-token, ...]` converts by writing
@@ -25,12 +27,10 @@ plugin. Takes the flags of `aws eks get-token`, so a kubeconfig entry with
 --profile may stay in front). --output is accepted and ignored: the output is
 always JSON, whatever ~/.aws/config says.
 
-Credentials and region come from botocore: --profile or AWS_PROFILE, the
-AWS_* variables, ~/.aws/config and ~/.aws/credentials, SSO, web identity,
-container and instance roles. Region order: --region, AWS_REGION,
-AWS_DEFAULT_REGION, the profile's region. With no region anywhere the token
-is signed for the global endpoint sts.amazonaws.com (us-east-1), as the AWS
-CLI does. AssumeRole uses the session name EKSGetTokenAuth."""
+"""
+    + CREDENTIALS_HELP
+    + " AssumeRole uses the session name EKSGetTokenAuth."
+)
 
 EPILOG = """\
 kubeconfig user entry:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from ._common import guarded, new_parser, parse
 from ._exec import (
+    CREDENTIALS_HELP,
     add_cache_options,
     emit,
     exec_info_with_warning,
@@ -18,17 +19,16 @@ from ._exec import (
 
 __all__ = ["run"]
 
-DESCRIPTION = """\
+DESCRIPTION = (
+    """\
 Print an ExecCredential with a fresh EKS token, for kubectl's exec credential
 plugin. Takes aws-iam-authenticator's flags, so a kubeconfig written for it (or
-for heptio-authenticator-aws) works by changing only `command:`.
+for heptio-authenticator-aws) works by changing only `command:`. The output
+is always JSON, whatever ~/.aws/config says.
 
-Credentials and region come from botocore: --profile or AWS_PROFILE, the
-AWS_* variables, ~/.aws/config and ~/.aws/credentials, SSO, web identity,
-container and instance roles. Region order: --region, AWS_REGION,
-AWS_DEFAULT_REGION, the profile's region. With no region anywhere the token
-is signed for the global endpoint sts.amazonaws.com (us-east-1), as the AWS
-CLI does. The output is always JSON, whatever ~/.aws/config says."""
+"""
+    + CREDENTIALS_HELP
+)
 
 EPILOG = """\
 kubeconfig user entry:
