@@ -59,7 +59,8 @@ class DoctorReport:
 
     @property
     def not_run(self) -> tuple[str, ...]:
-        return CHECK_NAMES[len(self.checks) :]
+        done = {check.name for check in self.checks}
+        return tuple(name for name in CHECK_NAMES if name not in done)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -129,6 +130,9 @@ def run_doctor(
             check = step()
             checks.append(check)
             if not check.ok:
+                if chain.clock_rejected:
+                    # STS refused the token because of this machine's clock: say so.
+                    checks.append(chain.clock())
                 break
     finally:
         chain.close()

@@ -3,26 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from .doctor import Check
-from .errors import (
-    CredentialsError,
-    EksTokenError,
-    ProfileNotFoundError,
-    RoleAssumptionError,
-    StsThrottledError,
-    StsUnreachableError,
+from .doctor_advice import (
+    CLOCK_FIX,
+    TOKEN_RULES_FIX,
+    ago,
+    clock_check,
+    credentials_fix,
+    sts_fix,
+    unauthorized_causes,
 )
+from .errors import EksTokenError
 
 __all__ = ["Chain"]
-
-
-def _ago(delta: timedelta) -> str:
-    seconds = int(abs(delta.total_seconds()))
-    minutes, seconds = divmod(seconds, 60)
-    return f"{minutes}m{seconds:02d}s" if minutes else f"{seconds}s"
 
 
 class Chain:
@@ -50,11 +46,14 @@ class Chain:
         self.max_clock_skew = max_clock_skew
         self.view: ContextView | None = None
         self.invocation: ExecInvocation | None = None
+        self.env: dict[str, str] = {}
         self.cluster_id = ""
         self.signer: TokenSigner | None = None
         self.token: Token | None = None
         self.identity: Identity | None = None
         self.sts_date: datetime | None = None
+        #: STS refused the token and its Date shows this machine's clock is off.
+        self.clock_rejected = False
         self.api: KubeApi | None = None
         self.user: UserInfo | None = None
 
@@ -63,7 +62,8 @@ class Chain:
             self.api.close()
 
     def kubeconfig(self, context: str | None, kubeconfig: str | None) -> Check:
-        from .kubeconfig import load_context, parse_exec_invocation
+        from .context_token import ContextEntryError, invocation_for_context
+        from .kubeconfig import load_context
 
         name = "kubeconfig"
         try:
@@ -77,26 +77,12 @@ class Chain:
             "server": view.cluster.server,
             "user": view.user.name,
         }
-        entry = view.user.exec
-        if entry is None:
-            return Check(
-                name,
-                False,
-                f"user {view.user.name!r} of context {view.name!r} has no exec entry",
-                details,
-                fix="run 'aws eks update-kubeconfig --name CLUSTER' or point the user's exec "
-                "entry at 'eks-token token -i CLUSTER'",
-            )
-        invocation = parse_exec_invocation(entry)
-        details["command"] = entry.command
-        if invocation is None:
-            return Check(
-                name,
-                False,
-                f"the exec command {entry.command!r} is not an EKS token tool",
-                details,
-                fix="the doctor understands eks-token, aws eks get-token and aws-iam-authenticator",
-            )
+        if view.user.exec is not None:
+            details["command"] = view.user.exec.command
+        try:
+            invocation, env = invocation_for_context(view, self.environ)
+        except ContextEntryError as exc:
+            return Check(name, False, exc.problem, details, fix=exc.fix)
         details.update(
             tool=invocation.tool,
             cluster_id=invocation.cluster_id,
@@ -104,15 +90,8 @@ class Chain:
             profile=invocation.profile,
             role_arn=invocation.role_arn,
         )
-        if not invocation.cluster_id:
-            return Check(
-                name,
-                False,
-                "the exec entry names no cluster id",
-                details,
-                fix="add the cluster name to the exec args (-i CLUSTER or --cluster-name CLUSTER)",
-            )
-        self.invocation, self.cluster_id = invocation, invocation.cluster_id
+        assert invocation.cluster_id is not None
+        self.invocation, self.env, self.cluster_id = invocation, env, invocation.cluster_id
         return Check(
             name,
             True,
@@ -124,16 +103,14 @@ class Chain:
         from .context_token import signer_for_invocation
 
         assert self.invocation is not None
-        assert self.view is not None
-        assert self.view.user.exec
         inv = self.invocation
         try:
-            signer = signer_for_invocation(inv, self.view.user.exec, self.environ)
+            signer = signer_for_invocation(inv, self.env)
             credentials = signer.credentials()
             method = signer.credential_method
             endpoint = signer.endpoint
         except EksTokenError as exc:
-            return Check("credentials", False, str(exc), fix=_credentials_fix(exc))
+            return Check("credentials", False, str(exc), fix=credentials_fix(exc))
         self.signer = signer
         return Check(
             "credentials",
@@ -169,9 +146,25 @@ class Chain:
                 timeout=self.timeout,
             )
         except EksTokenError as exc:
-            return Check(name, False, str(exc), fix=_sts_fix(exc))
+            return self._sts_refused(name, exc)
         self.token, self.identity, self.sts_date = token, answer.identity, answer.server_date
         return Check(name, True, answer.identity.arn, answer.identity.to_dict())
+
+    def _sts_refused(self, name: str, exc: EksTokenError) -> Check:
+        from .verify import sts_server_date
+
+        server_date = sts_server_date(exc)
+        if server_date is None or abs(self.now - server_date) <= self.max_clock_skew:
+            return Check(name, False, str(exc), fix=sts_fix(exc))
+        self.sts_date, self.clock_rejected = server_date, True
+        skew = ago(self.now - server_date)
+        return Check(
+            name,
+            False,
+            f"{exc}",
+            causes=(f"this machine's clock is {skew} off STS's: see the clock check",),
+            fix=CLOCK_FIX,
+        )
 
     def token_rules(self) -> Check:
         from .endpoints import partition_for_region
@@ -191,26 +184,12 @@ class Chain:
             f"the token breaks the cluster's rules: {rules}",
             details,
             causes=tuple(f.message for f in report.failures),
-            fix="a very long session token makes tokens over 4096 bytes: use shorter-lived "
-            "or role credentials; a custom STS endpoint must be an STS host of the partition",
+            fix=TOKEN_RULES_FIX,
         )
 
     def clock(self) -> Check:
-        if self.sts_date is None:
-            return Check("clock", True, "STS sent no Date header; skew not measured")
-        skew = self.now - self.sts_date
-        direction = "ahead of" if skew > timedelta(0) else "behind"
-        details = {"local_time": _stamp(self.now), "sts_time": _stamp(self.sts_date)}
-        details["skew_seconds"] = str(int(skew.total_seconds()))
-        if abs(skew) <= self.max_clock_skew:
-            return Check("clock", True, f"within {_ago(skew)} of STS", details)
-        return Check(
-            "clock",
-            False,
-            f"this machine's clock is {_ago(skew)} {direction} STS",
-            details,
-            fix="synchronise the clock (e.g. 'timedatectl set-ntp true'); tokens are valid for "
-            "15 minutes from the time they claim",
+        return clock_check(
+            self.now, self.sts_date, self.max_clock_skew, rejected=self.clock_rejected
         )
 
     def endpoint(self) -> Check:
@@ -283,18 +262,8 @@ class Chain:
 
     def _unauthorized_causes(self) -> tuple[str, ...]:
         assert self.identity is not None
-        assert self.token is not None
-        arn = self.identity.canonical_arn
-        return (
-            f"{arn} is not mapped: add it to the aws-auth ConfigMap (mapRoles or mapUsers) or "
-            f"create an access entry: aws eks create-access-entry --cluster-name "
-            f"{self.cluster_id} --principal-arn {arn}",
-            f"wrong cluster id: the token is for {self.cluster_id!r}; it must be the EKS "
-            "cluster's name (or an Outposts local cluster's id)",
-            f"wrong region or partition: the token is signed for {self.identity.sts_host}; "
-            "the cluster must accept that STS host",
-            "expired credentials: refresh them ('aws sso login', new keys) and try again",
-        )
+        identity = self.identity
+        return unauthorized_causes(identity.canonical_arn, self.cluster_id, identity.sts_host)
 
     def authorization(self, verb: str, resource: str) -> Check:
         assert self.api is not None
@@ -320,34 +289,3 @@ class Chain:
             + (f" (or bind one of its groups: {groups})" if groups else "")
             + ", or associate an EKS access policy",
         )
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _credentials_fix(exc: EksTokenError) -> str:
-    if isinstance(exc, ProfileNotFoundError):
-        return "fix the profile name in the exec entry (AWS_PROFILE or --profile)"
-    if isinstance(exc, RoleAssumptionError):
-        return "check the role's trust policy and that your identity may sts:AssumeRole it"
-    if isinstance(exc, CredentialsError):
-        return (
-            "configure credentials: 'aws configure', 'aws sso login --profile P', or "
-            "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
-        )
-    return "fix the exec entry's arguments"
-
-
-def _sts_fix(exc: EksTokenError) -> str:
-    if isinstance(exc, StsUnreachableError):
-        return "check the network path to STS (proxy, firewall, VPC endpoint, region)"
-    if isinstance(exc, StsThrottledError):
-        return "STS is throttling this account; wait and try again"
-    text = str(exc)
-    if "expired" in text.lower() or "not yet current" in text:
-        return "STS thinks the signing time is wrong: synchronise this machine's clock"
-    return (
-        "the credentials are invalid, expired or revoked: refresh them ('aws sso login', "
-        "new access keys) and check the region"
-    )

@@ -10,10 +10,19 @@ from __future__ import annotations
 
 import json
 import ssl
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import ClusterError, InvalidInputError
+from ._http_errors import request_failure_reason
+from .errors import InvalidInputError
+from .kube_api_types import (
+    AccessReview,
+    ApiRequestError,
+    ApiTlsError,
+    ApiUnauthorizedError,
+    ApiUnreachableError,
+    UserInfo,
+    user_info_from,
+)
 
 if TYPE_CHECKING:
     import requests
@@ -33,69 +42,6 @@ __all__ = [
 
 AUTHENTICATION_VERSIONS = ("v1", "v1beta1", "v1alpha1")
 DEFAULT_API_TIMEOUT = 10.0
-
-
-class ApiUnreachableError(ClusterError):
-    """The API server could not be reached (DNS, refused connection, timeout)."""
-
-
-class ApiTlsError(ClusterError):
-    """The API server's certificate does not verify with the kubeconfig's CA."""
-
-
-class ApiUnauthorizedError(ClusterError):
-    """The API server answered 401: it did not accept the token."""
-
-
-class ApiRequestError(ClusterError):
-    """The API server answered an unexpected status."""
-
-    def __init__(self, message: str, *, cluster: str | None = None, status: int) -> None:
-        super().__init__(message, cluster=cluster)
-        self.status = status
-
-
-@dataclass(frozen=True)
-class UserInfo:
-    """Who the cluster says we are."""
-
-    username: str
-    uid: str | None = None
-    groups: tuple[str, ...] = ()
-    extra: dict[str, list[str]] = field(default_factory=dict)
-    api_version: str = ""
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "username": self.username,
-            "uid": self.uid,
-            "groups": list(self.groups),
-            "extra": self.extra,
-        }
-
-
-@dataclass(frozen=True)
-class AccessReview:
-    """The answer to ``can I VERB RESOURCE in NAMESPACE``."""
-
-    allowed: bool
-    verb: str
-    resource: str
-    namespace: str | None
-    group: str = ""
-    denied: bool = False
-    reason: str | None = None
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "allowed": self.allowed,
-            "verb": self.verb,
-            "resource": self.resource,
-            "group": self.group,
-            "namespace": self.namespace,
-            "denied": self.denied,
-            "reason": self.reason,
-        }
 
 
 class KubeApi:
@@ -168,12 +114,12 @@ class KubeApi:
         except requests.exceptions.SSLError as exc:
             raise ApiTlsError(
                 f"TLS to {self.server} does not verify with the kubeconfig's certificate "
-                f"authority: {_short(exc)}",
+                f"authority: {request_failure_reason(exc)}",
                 cluster=self.server,
             ) from exc
         except requests.RequestException as exc:
             raise ApiUnreachableError(
-                f"the API server {self.server} cannot be reached: {_short(exc)}",
+                f"the API server {self.server} cannot be reached: {request_failure_reason(exc)}",
                 cluster=self.server,
             ) from exc
         try:
@@ -196,7 +142,7 @@ class KubeApi:
             if status == 404:
                 continue
             self._raise_for(status, payload, "SelfSubjectReview")
-            return _user_info(payload, version)
+            return user_info_from(payload, version, server=self.server, status=status)
         raise ApiRequestError(
             f"{self.server} serves no SelfSubjectReview API (Kubernetes 1.27 or later needed)",
             cluster=self.server,
@@ -314,33 +260,3 @@ def _context_adapter(context: ssl.SSLContext, server_name: str | None) -> Any:
             return None
 
     return ContextAdapter()
-
-
-def _user_info(payload: Any, version: str) -> UserInfo:
-    info = payload.get("status", {}).get("userInfo") if isinstance(payload, dict) else None
-    if not isinstance(info, dict) or not isinstance(info.get("username"), str):
-        raise ApiRequestError("the SelfSubjectReview answer has no user", status=200, cluster=None)
-    groups = info.get("groups") or []
-    extra = info.get("extra") or {}
-    return UserInfo(
-        username=info["username"],
-        uid=info.get("uid") or None,
-        groups=tuple(str(g) for g in groups) if isinstance(groups, list) else (),
-        extra={str(k): list(v) for k, v in extra.items()} if isinstance(extra, dict) else {},
-        api_version=f"authentication.k8s.io/{version}",
-    )
-
-
-def _short(exc: Exception) -> str:
-    import requests
-
-    if isinstance(exc, requests.Timeout):
-        return "timed out"
-    if isinstance(exc, requests.exceptions.SSLError):
-        text = str(exc)
-        if "CERTIFICATE_VERIFY_FAILED" in text:
-            return "certificate verify failed"
-        return "TLS handshake failed"
-    if isinstance(exc, requests.ConnectionError):
-        return "connection refused or host unknown"
-    return type(exc).__name__

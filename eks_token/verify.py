@@ -17,6 +17,7 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from ._http_errors import request_failure_reason
 from .errors import (
     InvalidInputError,
     StsError,
@@ -32,7 +33,16 @@ from .token_rules import CheckedToken, check_token
 if TYPE_CHECKING:
     import requests
 
-__all__ = ["DEFAULT_STS_TIMEOUT", "StsAnswer", "TokenVerifier", "call_sts", "verify_token"]
+__all__ = [
+    "DEFAULT_STS_TIMEOUT",
+    "StsAnswer",
+    "StsRejectedAnswerError",
+    "StsThrottledAnswerError",
+    "TokenVerifier",
+    "call_sts",
+    "sts_server_date",
+    "verify_token",
+]
 
 DEFAULT_STS_TIMEOUT = 10.0
 _MESSAGE_LIMIT = 300
@@ -45,6 +55,33 @@ class StsAnswer:
     identity: Identity
     server_date: datetime | None
     request_id: str | None = None
+
+
+class StsRejectedAnswerError(StsRejectedError):
+    """STS rejected the token; ``server_date`` is STS's clock (its ``Date`` header), if sent."""
+
+    def __init__(
+        self, message: str, *, status: int, code: str | None, server_date: datetime | None
+    ) -> None:
+        super().__init__(message, status=status, code=code)
+        self.server_date = server_date
+
+
+class StsThrottledAnswerError(StsThrottledError):
+    """STS throttled the request; ``server_date`` is its ``Date`` header, if sent."""
+
+    def __init__(
+        self, message: str, *, status: int, code: str | None, server_date: datetime | None
+    ) -> None:
+        super().__init__(message, status=status, code=code)
+        self.server_date = server_date
+
+
+def sts_server_date(exc: BaseException) -> datetime | None:
+    """STS's clock when it answered with an error, if the error carries it."""
+    if isinstance(exc, (StsRejectedAnswerError, StsThrottledAnswerError)):
+        return exc.server_date
+    return None
 
 
 def call_sts(
@@ -71,13 +108,14 @@ def call_sts(
         body = response.content
     except requests.RequestException as exc:
         where = urlsplit(url).netloc
-        raise StsUnreachableError(f"STS at {where} could not be reached: {_reason(exc)}") from exc
+        reason = request_failure_reason(exc)
+        raise StsUnreachableError(f"STS at {where} could not be reached: {reason}") from exc
     finally:
         if session is None:
             http.close()
     server_date = _date_header(response.headers.get("Date"))
     if response.status_code != 200:
-        raise _sts_failure(response.status_code, body)
+        raise _sts_failure(response.status_code, body, server_date)
     return _answer(body, checked, server_date)
 
 
@@ -163,18 +201,6 @@ def _redirected_url(token_url: str, base: str) -> str:
     return f"{base_parts.scheme}://{base_parts.netloc}{path}?{token_parts.query}"
 
 
-def _reason(exc: Exception) -> str:
-    import requests
-
-    if isinstance(exc, requests.Timeout):
-        return "timed out"
-    if isinstance(exc, requests.exceptions.SSLError):
-        return "TLS verification failed"
-    if isinstance(exc, requests.ConnectionError):
-        return "connection failed"
-    return type(exc).__name__
-
-
 def _date_header(value: str | None) -> datetime | None:
     if not value:
         return None
@@ -206,20 +232,24 @@ def _error_fields(body: bytes) -> tuple[str | None, str | None]:
     )
 
 
-def _sts_failure(status: int, body: bytes) -> StsError:
+def _sts_failure(status: int, body: bytes, server_date: datetime | None) -> StsError:
     code, message = _error_fields(body)
     detail = f"{code}: {message}" if code and message else code or message or "no details"
     detail = " ".join(detail.split())[:_MESSAGE_LIMIT]
     if b"Throttling" in body:
-        return StsThrottledError(
+        return StsThrottledAnswerError(
             f"STS throttled GetCallerIdentity (HTTP {status}): {detail}",
             status=status,
             code=code or "Throttling",
+            server_date=server_date,
         )
     if 300 <= status < 400:
         detail = "a redirect, which is not followed"
-    return StsRejectedError(
-        f"STS rejected the token (HTTP {status}): {detail}", status=status, code=code
+    return StsRejectedAnswerError(
+        f"STS rejected the token (HTTP {status}): {detail}",
+        status=status,
+        code=code,
+        server_date=server_date,
     )
 
 

@@ -274,3 +274,14 @@ def test_ec2_private_dns_name_needs_an_instance_id_session() -> None:
     who = identity(f"arn:aws:sts::{ACCOUNT}:assumed-role/Node/alice")
     with pytest.raises(MappingError, match="instance id"):
         map_identity(config, who, private_dns_name=lambda _: "never")
+
+
+def test_federated_user_entries_match_and_are_not_warned_about() -> None:
+    bob = f"arn:aws:sts::{ACCOUNT}:federated-user/bob"
+    config = parse_aws_auth(
+        {"data": {"mapUsers": f"- userarn: {bob}\n  username: bob\n  groups: [fed]"}}
+    )
+    assert config.warnings == ()
+    mapping = map_identity(config, identity(bob))
+    assert (mapping.username, mapping.groups, mapping.matched_by) == ("bob", ("fed",), "mapUsers")
+    assert mapping.warnings == ()

@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 
 from eks_token.cli import main
-from tests.cluster_side_helpers import EXEC_ENTRY, make_token, token_of, url_of, write_aws_auth
+from tests.cluster_side_helpers import (
+    EXEC_ENTRY,
+    ConfigMapApiServer,
+    make_token,
+    token_of,
+    url_of,
+    write_aws_auth,
+    write_shared_user_kubeconfig,
+)
 from tests.support import kube
 from tests.support.api_server import ApiServer, Rule
 from tests.support.aws_env import AwsEnv
@@ -63,6 +71,29 @@ def test_decode_from_stdin_in_a_child_process() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["valid"] is True
+
+
+@pytest.mark.parametrize("command", ["decode", "verify"])
+def test_a_token_that_is_not_utf8_breaks_the_base64_rule(command: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    extra = ["-i", "my-cluster"] if command == "verify" else []
+    for source in ("argv", "stdin"):
+        argv = [sys.executable, "-m", "eks_token", command, *extra]
+        argv.append(os.fsdecode(b"k8s-aws-v1.\xff") if source == "argv" else "-")
+        result = subprocess.run(
+            argv,
+            input=b"k8s-aws-v1.\xff" if source == "stdin" else None,
+            capture_output=True,
+            env={**os.environ, "PYTHONIOENCODING": "utf-8:strict"},
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 1, (source, result.stderr)
+        assert b"base64" in result.stderr, (source, result.stderr)
+        assert b"unexpected" not in result.stderr
 
 
 def test_verify_prints_the_identity(capsys: pytest.CaptureFixture[str]) -> None:
@@ -207,6 +238,40 @@ def test_doctor_human_and_json(
     report = json.loads(out)
     assert (status, report["ok"]) == (1, False)
     assert report["checks"][-1]["name"] == "authorization"
+
+
+def test_whoami_can_i_and_map_with_the_shared_user_layout(
+    capsys: pytest.CaptureFixture[str], aws_env: AwsEnv, tmp_path: Path
+) -> None:
+    aws_auth = {"mapUsers": f"- userarn: arn:aws:iam::{ACCOUNT}:user/alice\n  username: alice"}
+    rules = [Rule("get", "pods", namespace="default")]
+    with ConfigMapApiServer(aws_auth, rules=rules) as server:
+        config = write_shared_user_kubeconfig(
+            tmp_path / "kubeconfig", server.url, server.ca_data, region="eu-west-1"
+        )
+        status, out, err = run(capsys, "whoami", "--kubeconfig", str(config))
+        assert (status, err) == (0, "")
+        assert out.splitlines()[0] == "Username: alice"
+        assert run(capsys, "can-i", "get", "pods", "--kubeconfig", str(config)) == (0, "yes\n", "")
+        arn = f"arn:aws:iam::{ACCOUNT}:user/alice"
+        status, out, err = run(
+            capsys, "map", "--from-cluster", "--kubeconfig", str(config), "--arn", arn
+        )
+        assert (status, err) == (0, "")
+        assert json.loads(out)["username"] == "alice"
+        hosts = {url_of(token).split("/")[2] for token in server.tokens if token}
+    assert hosts == {"sts.eu-west-1.amazonaws.com"}
+
+
+def test_shared_user_layout_without_provide_cluster_info(
+    capsys: pytest.CaptureFixture[str], aws_env: AwsEnv, tmp_path: Path
+) -> None:
+    config = write_shared_user_kubeconfig(
+        tmp_path / "kubeconfig", "https://127.0.0.1:1", "", provide_cluster_info=False
+    )
+    status, out, err = run(capsys, "whoami", "--kubeconfig", str(config))
+    assert (status, out) == (1, "")
+    assert "names no cluster id" in err
 
 
 def test_commands_are_listed(capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,14 +5,21 @@ from __future__ import annotations
 import base64
 import os
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 import trustme
 
 from eks_token.doctor import CHECK_NAMES, DoctorReport, run_doctor
-from tests.cluster_side_helpers import EXEC_ENTRY, SIGNED_AT, closed_port
+from eks_token.kubeconfig import load_context
+from tests.cluster_side_helpers import (
+    EXEC_ENTRY,
+    SIGNED_AT,
+    closed_port,
+    url_of,
+    write_shared_user_kubeconfig,
+)
 from tests.support import kube
 from tests.support.api_server import ApiServer, Rule
 from tests.support.aws_env import AwsEnv
@@ -37,11 +44,11 @@ def kubeconfig_for(tmp_path: Path, server_url: str, ca_data: str) -> Path:
     return kube.write_kubeconfig(tmp_path / "kubeconfig", server_url, ca_data, EXEC_ENTRY)
 
 
-def doctor(kubeconfig: Path, standin: StsStandin) -> DoctorReport:
+def doctor(kubeconfig: Path, standin: StsStandin, *, now: datetime = NOW) -> DoctorReport:
     return run_doctor(
         kubeconfig=str(kubeconfig),
         sts_endpoint_url=standin.url,
-        now=NOW,
+        now=now,
         environ=dict(os.environ),
         timeout=5,
     )
@@ -171,3 +178,89 @@ def test_missing_kubeconfig(aws_env: AwsEnv, tmp_path: Path, standin: StsStandin
     report = doctor(tmp_path / "nope", standin)
     assert failed(report) == "kubeconfig"
     assert report.to_dict()["not_run"] == list(CHECK_NAMES[1:])
+
+
+def test_the_shared_user_layout(
+    aws_env: AwsEnv, tmp_path: Path, standin: StsStandin, allowed_server: ApiServer
+) -> None:
+    config = write_shared_user_kubeconfig(
+        tmp_path / "kubeconfig", allowed_server.url, allowed_server.ca_data, region="eu-west-1"
+    )
+    report = doctor(config, standin)
+    assert report.ok, report.render()
+    details = report.checks[0].details
+    assert (details["cluster_id"], details["region"]) == ("my-cluster", "eu-west-1")
+    assert standin.recorded[0].header("host") == "sts.eu-west-1.amazonaws.com"
+    assert standin.recorded[0].header("x-k8s-aws-id") == "my-cluster"
+
+
+def test_the_shared_user_layout_needs_provide_cluster_info(
+    aws_env: AwsEnv, tmp_path: Path, standin: StsStandin, allowed_server: ApiServer
+) -> None:
+    config = write_shared_user_kubeconfig(
+        tmp_path / "kubeconfig",
+        allowed_server.url,
+        allowed_server.ca_data,
+        provide_cluster_info=False,
+    )
+    report = doctor(config, standin)
+    assert failed(report) == "kubeconfig"
+    assert "names no cluster id" in report.checks[0].summary
+    assert "provideClusterInfo: true" in (report.checks[0].fix or "")
+
+
+def test_the_entry_env_region_signs_for_that_region(
+    aws_env: AwsEnv,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    standin: StsStandin,
+    allowed_server: ApiServer,
+) -> None:
+    from eks_token.context_token import token_for_context
+
+    monkeypatch.delenv("AWS_REGION")
+    entry = {**EXEC_ENTRY, "env": [{"name": "AWS_DEFAULT_REGION", "value": "eu-west-1"}]}
+    config = kube.write_kubeconfig(
+        tmp_path / "kubeconfig", allowed_server.url, allowed_server.ca_data, entry
+    )
+    token = token_for_context(load_context(None, str(config)), now=NOW)
+    assert url_of(token).startswith("https://sts.eu-west-1.amazonaws.com/?")
+    report = doctor(config, standin)
+    assert report.ok, report.render()
+    assert standin.recorded[0].header("host") == "sts.eu-west-1.amazonaws.com"
+
+
+@pytest.mark.parametrize(
+    ("local_clock", "direction"),
+    [(timedelta(minutes=-30), "behind"), (timedelta(minutes=30), "ahead of")],
+)
+def test_a_clock_so_skewed_that_sts_rejects_the_token(
+    aws_env: AwsEnv,
+    tmp_path: Path,
+    standin: StsStandin,
+    allowed_server: ApiServer,
+    local_clock: timedelta,
+    direction: str,
+) -> None:
+    # STS's clock (the stand-in's, and its Date header) is NOW; the token is signed at ours.
+    config = kubeconfig_for(tmp_path, allowed_server.url, allowed_server.ca_data)
+    report = doctor(config, standin, now=NOW + local_clock)
+    assert [c.name for c in report.checks] == [
+        "kubeconfig",
+        "credentials",
+        "caller-identity",
+        "clock",
+    ]
+    identity, clock = report.checks[-2:]
+    assert not identity.ok
+    assert "STS rejected the token" in identity.summary
+    assert ("expired" if direction == "behind" else "not yet current") in identity.summary
+    assert "clock" in identity.causes[0]
+    assert not clock.ok
+    assert clock.summary.startswith(f"this machine's clock is 30m00s {direction} STS")
+    assert clock.details["skew_seconds"] == str(int(local_clock.total_seconds()))
+    assert "rejects the token's signing time" in clock.summary
+    assert clock.fix
+    assert "NTP" in clock.fix
+    assert report.not_run == ("token", "endpoint", "authentication", "authorization")
+    assert "what to do: synchronise the system clock with NTP" in report.render()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import trustme
 
 from eks_token.kube_api import (
+    ApiRequestError,
     ApiTlsError,
     ApiUnauthorizedError,
     ApiUnreachableError,
@@ -15,6 +17,7 @@ from eks_token.kube_api import (
 )
 from tests.cluster_side_helpers import SIGNED_AT, ConfigMapApiServer, closed_port, make_token
 from tests.support.api_server import ApiServer, Rule
+from tests.support.local_server import LocalServer, RecordedRequest, Response
 
 
 @pytest.fixture
@@ -97,3 +100,50 @@ def test_ping_needs_no_token(server: ApiServer) -> None:
 def test_repr_hides_the_token(server: ApiServer) -> None:
     token = make_token()
     assert token not in repr(api_for(server, token))
+
+
+class FixedReplyServer(LocalServer):
+    """Plain HTTP; answers every request with one JSON payload and status 201."""
+
+    def __init__(self, payload: Any) -> None:
+        super().__init__()
+        self.payload = payload
+
+    def respond(self, request: RecordedRequest) -> Response:
+        return Response.json(201, self.payload)
+
+
+def user_info(**fields: Any) -> dict[str, Any]:
+    return {"status": {"userInfo": {"username": "alice", **fields}}}
+
+
+@pytest.mark.parametrize(
+    ("payload", "what"),
+    [
+        ({"status": "not an object"}, "has no user"),
+        ({"status": ["a", "list"]}, "has no user"),
+        ({"status": {"userInfo": "alice"}}, "has no user"),
+        ({"status": {"userInfo": {"username": 7}}}, "has no user"),
+        ([1, 2], "has no user"),
+        (user_info(extra={"scopes": "one-string"}), "extra values that are not lists"),
+        (user_info(extra={"scopes": 5}), "extra values that are not lists"),
+        (user_info(extra=["not", "a", "mapping"]), "extra values that are not lists"),
+        (user_info(groups="admins"), "groups that are not a list"),
+    ],
+)
+def test_malformed_self_subject_reviews_are_api_request_errors(payload: Any, what: str) -> None:
+    with (
+        FixedReplyServer(payload) as server,
+        KubeApi(server.url, make_token()) as api,
+        pytest.raises(ApiRequestError, match=what) as caught,
+    ):
+        api.whoami()
+    assert caught.value.status == 201
+    assert make_token() not in str(caught.value)
+
+
+def test_a_well_formed_review_from_the_stand_in_is_read() -> None:
+    payload = user_info(uid=12, groups=["g"], extra={"scopes": ["a", 1]})
+    with FixedReplyServer(payload) as server, KubeApi(server.url, make_token()) as api:
+        user = api.whoami()
+    assert (user.uid, user.groups, user.extra) == ("12", ("g",), {"scopes": ["a", "1"]})

@@ -11,63 +11,20 @@ from hypothesis import strategies as st
 from eks_token import AwsCredentials
 from eks_token.errors import InvalidInputError, TokenValidationError
 from eks_token.token_rules import RULES, check_token, inspect_token
-from tests.cluster_side_helpers import SIGNED_AT, make_token, token_of, url_of
+from tests.cluster_side_helpers import (
+    HOSTILE_HOSTS,
+    ONE_RULE_BROKEN,
+    SIGNED_AT,
+    VALID,
+    VALID_URL,
+    make_token,
+    replace_param,
+    token_of,
+    url_of,
+    with_host,
+)
 
-VALID = make_token()
-VALID_URL = url_of(VALID)
 LATER = SIGNED_AT + timedelta(minutes=1)
-
-
-def replace_param(url: str, name: str, value: str | None) -> str:
-    """Set (or with None drop) the parameter ``name``, keeping the others as they are."""
-    base, _, query = url.partition("?")
-    pieces = []
-    for piece in query.split("&"):
-        if piece.split("=", 1)[0] == name:
-            if value is not None:
-                pieces.append(f"{name}={value}")
-        else:
-            pieces.append(piece)
-    return f"{base}?{'&'.join(pieces)}"
-
-
-def with_host(host: str) -> str:
-    return token_of(VALID_URL.replace("sts.us-west-2.amazonaws.com", host, 1))
-
-
-HOSTILE_HOSTS = [
-    "sts.amazonaws.com.evil.example",
-    "evil.example/sts.amazonaws.com",
-    "sts.us-west-2.amazonaws.com.cn",
-    "user@sts.us-west-2.amazonaws.com",
-    "sts.us-west-2.amazonaws.com:443",
-    "sts.us-west-2.amazonaws.com:8443",
-    "sts.-bad-.amazonaws.com",
-    "sts.us_west_2.amazonaws.com",
-    "STS.us-west-2.amazonaws.com",
-    "sts.amazonaws.com.",
-    "evil.example",
-    "127.0.0.1",
-]
-
-ONE_RULE_BROKEN = {
-    "length": make_token(credentials=AwsCredentials("ASIAX", "secret", "t" * 4000)),
-    "prefix": "k8s-aws-v2." + VALID.removeprefix("k8s-aws-v1."),
-    "base64": VALID + "==",
-    "url": token_of("https://sts.us-west-2.amazonaws.com:99999/?Action=GetCallerIdentity"),
-    "scheme": token_of(VALID_URL.replace("https://", "http://", 1)),
-    "host": with_host("sts.amazonaws.com.evil.example"),
-    "path": token_of(VALID_URL.replace(".com/?", ".com/x?", 1)),
-    "query": token_of(VALID_URL + ";x=y"),
-    "duplicate-parameter": token_of(
-        VALID_URL + "&x-amz-credential=AKIAEVIL%2F20260115%2Fus-west-2%2Fsts%2Faws4_request"
-    ),
-    "parameter": token_of(VALID_URL + "&X-Amz-Foo=1"),
-    "action": token_of(replace_param(VALID_URL, "Action", "AssumeRole")),
-    "signed-headers": token_of(replace_param(VALID_URL, "X-Amz-SignedHeaders", "host")),
-    "expires": token_of(replace_param(VALID_URL, "X-Amz-Expires", "901")),
-    "date": token_of(replace_param(VALID_URL, "X-Amz-Date", "2026-01-15T12:00:00Z")),
-}
 
 
 def test_a_fresh_token_passes_every_rule() -> None:
@@ -225,10 +182,14 @@ def assert_check_and_report_agree(candidate: str) -> None:
     assert caught.value.rule == report.failures[0].rule
 
 
+#: Any code point, lone surrogates (what non-UTF-8 argv and stdin decode to) made frequent.
+ANY_CHARACTER = st.one_of(st.characters(), st.characters(categories=["Cs"]))
+
+
 def mutate(data: st.DataObject, text: str) -> str:
     position = data.draw(st.integers(0, len(text)))
     kind = data.draw(st.sampled_from(["insert", "delete", "replace"]))
-    char = data.draw(st.characters(codec="utf-8"))
+    char = data.draw(ANY_CHARACTER)
     if kind == "insert":
         return text[:position] + char + text[position:]
     if kind == "delete":
@@ -245,8 +206,36 @@ def test_mutated_tokens_and_urls_raise_only_our_errors(data: st.DataObject) -> N
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.binary(max_size=600), st.booleans())
-def test_random_bytes_raise_only_our_errors(raw: bytes, as_url: bool) -> None:
-    text = raw.decode("utf-8", errors="replace")
+@given(st.binary(max_size=600), st.booleans(), st.sampled_from(["replace", "surrogateescape"]))
+def test_random_bytes_raise_only_our_errors(raw: bytes, as_url: bool, errors: str) -> None:
+    # surrogateescape: how Python hands non-UTF-8 argv and stdin to the CLI.
+    text = raw.decode("utf-8", errors=errors)
     candidate = token_of(text) if as_url else "k8s-aws-v1." + text
     assert_check_and_report_agree(candidate)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(ANY_CHARACTER, max_size=5000))
+def test_arbitrary_code_points_raise_only_our_errors(text: str) -> None:
+    assert_check_and_report_agree(text)
+    assert_check_and_report_agree("k8s-aws-v1." + text)
+
+
+@pytest.mark.parametrize(
+    ("token", "rule"),
+    [
+        ("k8s-aws-v1.\udcff", "base64"),
+        (VALID[:20] + "\udcff" + VALID[20:], "base64"),
+        (VALID + "\u00e9", "base64"),
+        ("k8s-aws-v1." + "\udcff" * 1400, "length"),
+        ("\udcff" + VALID, "prefix"),
+    ],
+    ids=["lone-surrogate", "surrogate-inside", "non-ascii", "long-surrogates", "before-prefix"],
+)
+def test_tokens_that_are_not_ascii_fail_a_rule(token: str, rule: str) -> None:
+    with pytest.raises(TokenValidationError) as caught:
+        check_token(token, now=LATER)
+    assert caught.value.rule == rule
+    report = inspect_token(token, now=LATER)
+    assert report.failures[0].rule == rule
+    assert report.length == len(token.encode("utf-8", "surrogatepass"))

@@ -13,19 +13,22 @@ from eks_token.errors import (
     StsUnreachableError,
     TokenValidationError,
 )
-from eks_token.verify import TokenVerifier, verify_token
+from eks_token.verify import TokenVerifier, sts_server_date, verify_token
 from tests.cluster_side_helpers import (
     ADMIN_SESSION,
     BOB,
     CLUSTER,
+    HOSTILE_HOSTS,
+    ONE_RULE_BROKEN,
     SIGNED_AT,
     closed_port,
     make_token,
+    replace_param,
     token_of,
     url_of,
+    with_host,
 )
 from tests.support.sts_standin import StsStandin
-from tests.test_token_rules import HOSTILE_HOSTS, ONE_RULE_BROKEN, replace_param, with_host
 
 NOW = SIGNED_AT + timedelta(minutes=2)
 
@@ -107,17 +110,28 @@ def test_old_date_by_sts_clock_is_rejected_by_sts(standin: StsStandin) -> None:
         verifier(standin).verify(make_token(), now=NOW)
 
 
+def test_a_rejection_keeps_sts_date_header(standin: StsStandin) -> None:
+    standin.freeze(SIGNED_AT + timedelta(minutes=30))
+    standin.date_offset = timedelta(minutes=1)
+    with pytest.raises(StsRejectedError) as caught:
+        verifier(standin).verify(make_token(), now=NOW)
+    assert sts_server_date(caught.value) == SIGNED_AT + timedelta(minutes=31)
+
+
 def test_throttled(standin: StsStandin) -> None:
     standin.throttle = True
     with pytest.raises(StsThrottledError) as caught:
         verifier(standin).verify(make_token(), now=NOW)
     assert caught.value.status == 400
+    assert sts_server_date(caught.value) == NOW
 
 
 def test_unreachable() -> None:
     unreachable = TokenVerifier(CLUSTER, sts_endpoint_url=f"http://127.0.0.1:{closed_port()}")
-    with pytest.raises(StsUnreachableError, match="could not be reached"):
+    with pytest.raises(StsUnreachableError) as caught:
         unreachable.verify(make_token(), now=NOW)
+    assert str(caught.value).endswith("could not be reached: connection refused or host unknown")
+    assert sts_server_date(caught.value) is None
 
 
 def test_bad_options() -> None:

@@ -16,13 +16,22 @@ def read_token(argument: str | None) -> str:
     if argument is None or argument == "-":
         if sys.stdin is None or sys.stdin.isatty():
             raise InvalidInputError("give a token as an argument or on stdin ('-')")
-        text = sys.stdin.read()
+        text = _read_stdin()
     else:
         text = argument
     token = text.strip()
     if not token:
         raise InvalidInputError("the token is empty")
     return token
+
+
+def _read_stdin() -> str:
+    """Stdin as text; bytes that are not UTF-8 become lone surrogates, as in argv."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:
+        return sys.stdin.read()
+    data: bytes = buffer.read()
+    return data.decode("utf-8", "surrogateescape")
 
 
 def print_json(value: object) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..caching import TokenCache
-from ..errors import ClusterError, EksTokenError, KubeconfigError
+from ..errors import ClusterError, EksTokenError
 from ..provider import DEFAULT_REFRESH_MARGIN, Clock, TokenProvider, utc_now
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from kubernetes.client import ApiClient, Configuration
 
-    from ..kubeconfig import ContextView, ExecInvocation
+    from ..kubeconfig import ContextView
 
 __all__ = [
     "api_client_for_cluster",
@@ -193,59 +193,12 @@ def provider_for_context(
     cache: TokenCache | None = None,
     margin: timedelta = DEFAULT_REFRESH_MARGIN,
     now: Clock = utc_now,
+    environ: Mapping[str, str] | None = None,
 ) -> TokenProvider:
     """The provider that signs what the context's exec entry would print."""
-    invocation = _invocation(view)
-    env = view.user.exec.env if view.user.exec is not None else {}
-    cluster_id = invocation.cluster_id
-    region = invocation.region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
-    extension = view.cluster.exec_extension
-    if extension is not None and (cluster_id is None or region is None):
-        from ..exec_info import ClusterInfo
+    from ..context_token import signer_for_context
 
-        info = ClusterInfo({"config": extension})
-        cluster_id = cluster_id or info.cluster_id()
-        region = region or info.region()
-    if not cluster_id:
-        raise KubeconfigError(
-            f"the exec entry of user {view.user.name!r} names no cluster id",
-            path=str(view.source),
-        )
-    return TokenProvider(
-        cluster_id,
-        region=region,
-        profile=invocation.profile,
-        role_arn=invocation.role_arn,
-        external_id=invocation.external_id,
-        session_name=invocation.session_name,
-        forward_session_name=invocation.forward_session_name,
-        cache=cache,
-        margin=margin,
-        now=now,
+    signer, cluster_id = signer_for_context(
+        view, environ, other_tool_hint="; use kubernetes.config.new_client_from_config for it"
     )
-
-
-def _invocation(view: ContextView) -> ExecInvocation:
-    from ..kubeconfig import parse_exec_invocation
-
-    entry = view.user.exec
-    if entry is None:
-        raise KubeconfigError(
-            f"user {view.user.name!r} of context {view.name!r} has no exec entry",
-            path=str(view.source),
-        )
-    invocation = parse_exec_invocation(entry)
-    if invocation is None:
-        raise KubeconfigError(
-            f"the exec entry of user {view.user.name!r} runs {entry.command!r}, not eks-token, "
-            "aws-iam-authenticator, heptio-authenticator-aws or 'aws eks get-token'; use "
-            "kubernetes.config.new_client_from_config for it",
-            path=str(view.source),
-        )
-    if invocation.unknown_args:
-        raise KubeconfigError(
-            f"the exec entry of user {view.user.name!r} has arguments this loader does not "
-            f"understand: {' '.join(invocation.unknown_args)}",
-            path=str(view.source),
-        )
-    return invocation
+    return TokenProvider(cluster_id, signer=signer, cache=cache, margin=margin, now=now)
