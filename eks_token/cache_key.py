@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["CACHE_KEY_VERSION", "sha256_hex", "token_cache_key"]
 
 #: Bumped when the key material changes meaning, so older entries are misses.
-CACHE_KEY_VERSION = "1"
+CACHE_KEY_VERSION = "2"
 
 #: Variables that choose the profile, the region, the STS endpoint or the credential
 #: provider; kept as they are (they hold no secrets).
@@ -63,6 +63,13 @@ FILES = (
     ("container_authorization_token", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", None),
 )
 
+#: Directories of cached SSO tokens and assumed-role credentials (``aws sso login``,
+#: the AWS CLI's role cache): (key name, path under HOME).
+DIRECTORIES = (
+    ("sso_cache", "~/.aws/sso/cache"),
+    ("cli_cache", "~/.aws/cli/cache"),
+)
+
 
 def token_cache_key(
     cluster_id: str,
@@ -81,7 +88,9 @@ def token_cache_key(
 
     Two requests get the same key only when their arguments, the AWS variables
     that pick a profile, region, endpoint or credentials, and the AWS config,
-    credentials and token files (path, size, times) are all the same.
+    credentials and token files (path, size, times) and the ``*.json`` files of
+    ``~/.aws/sso/cache`` and ``~/.aws/cli/cache`` (names, sizes, times) are all
+    the same.
     """
     env = os.environ if environ is None else environ
     key = {
@@ -111,15 +120,45 @@ def token_cache_key(
         path = env.get(variable) or default
         if path:
             key["file." + name] = _fingerprint(path, env)
+    for name, path in DIRECTORIES:
+        key["dir." + name] = _directory_fingerprint(_expand(path, env))
     return key
 
 
-def _fingerprint(path: str, env: Mapping[str, str]) -> str:
+def _expand(path: str, env: Mapping[str, str]) -> str:
     home = env.get("HOME")
     if home and (path == "~" or path.startswith("~/")):
-        path = home + path[1:]
-    elif path.startswith("~"):
-        path = os.path.expanduser(path)
+        return home + path[1:]
+    if path.startswith("~"):
+        return os.path.expanduser(path)
+    return path
+
+
+def _directory_fingerprint(path: str) -> str:
+    """A SHA-256 over the names, sizes and times of the ``*.json`` files in ``path``;
+    "" when there are none (a missing directory is an empty one)."""
+    try:
+        with os.scandir(path) as entries:
+            files = []
+            for entry in entries:
+                if entry.name.endswith(".json"):
+                    try:
+                        st = entry.stat(follow_symlinks=False)
+                    except FileNotFoundError:
+                        continue  # removed while we looked
+                    files.append(f"{entry.name} {st.st_size} {st.st_mtime_ns} {st.st_ino}")
+    except (FileNotFoundError, NotADirectoryError):
+        return ""
+    except OSError as exc:
+        return f"unreadable {exc.errno}"
+    if not files:
+        return ""
+    files.sort()
+    return sha256_hex("\n".join(files))
+
+
+def _fingerprint(path: str, env: Mapping[str, str]) -> str:
+    path = _expand(path, env)
     try:
         st = os.stat(path)
     except FileNotFoundError:

@@ -1,18 +1,41 @@
-"""What kubectl tells an exec plugin through ``KUBERNETES_EXEC_INFO``."""
+"""What kubectl tells an exec plugin through ``KUBERNETES_EXEC_INFO``.
+
+The one reader of the variable: the full commands and the cache-hit path
+(:mod:`eks_token.cli._fast`) both use it, so a cached answer is given for
+exactly the inputs the full command answers without a warning. It is on the
+start-up path, so it loads only :mod:`eks_token.lean_json` and the errors
+(``json`` only for documents the lean reader leaves to it).
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from typing import Any
 
 from .errors import ExecInfoError
-from .token import API_V1, API_V1ALPHA1, API_V1BETA1
+from .lean_json import loads as lean_loads
 
-__all__ = ["EXEC_INFO_VARIABLE", "ClusterInfo", "ExecInfo", "read_exec_info"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
+__all__ = [
+    "API_V1",
+    "API_V1ALPHA1",
+    "API_V1BETA1",
+    "EXEC_INFO_VARIABLE",
+    "ClusterInfo",
+    "ExecInfo",
+    "parse_json",
+    "read_exec_info",
+]
 
 EXEC_INFO_VARIABLE = "KUBERNETES_EXEC_INFO"
 CLUSTER_ID_KEYS = ("cluster-id", "cluster-name")
+# The same values as eks_token.token's (importing it would load datetime and base64).
+API_V1 = "client.authentication.k8s.io/v1"
+API_V1BETA1 = "client.authentication.k8s.io/v1beta1"
+API_V1ALPHA1 = "client.authentication.k8s.io/v1alpha1"
 
 
 class ClusterInfo:
@@ -35,8 +58,8 @@ class ClusterInfo:
         self.tls_server_name: str | None = _str_or_none(spec_cluster.get("tls-server-name"))
         self.proxy_url: str | None = _str_or_none(spec_cluster.get("proxy-url"))
         config = spec_cluster.get("config")
-        self.config: Mapping[str, Any] | None = config if isinstance(config, Mapping) else None
-        self._malformed_config = config is not None and not isinstance(config, Mapping)
+        self.config: Mapping[str, Any] | None = config if isinstance(config, dict) else None
+        self._malformed_config = config is not None and not isinstance(config, dict)
 
     def cluster_id(self) -> str:
         """The cluster id from the ``client.authentication.k8s.io/exec`` extension."""
@@ -105,10 +128,8 @@ def read_exec_info(environ: Mapping[str, str] | None = None) -> ExecInfo:
     raw = env.get(EXEC_INFO_VARIABLE)
     if raw is None or not raw.strip():
         return ExecInfo(API_V1BETA1)
-    import json
-
     try:
-        data = json.loads(raw)
+        data = parse_json(raw)
     except ValueError:
         return ExecInfo(
             API_V1BETA1,
@@ -146,6 +167,21 @@ def read_exec_info(environ: Mapping[str, str] | None = None) -> ExecInfo:
             f"answering with {API_V1BETA1}"
         ),
     )
+
+
+def parse_json(text: str) -> object:
+    """``text`` as JSON: the lean reader first, ``json`` for what it leaves (surrogate
+    escapes, NaN, Infinity, invalid documents); ValueError when it is not JSON."""
+    try:
+        return lean_loads(text)
+    except ValueError:
+        import json
+
+        try:
+            value: object = json.loads(text)
+        except RecursionError as exc:
+            raise ValueError("nested too deeply") from exc
+        return value
 
 
 def _str_or_none(value: object) -> str | None:

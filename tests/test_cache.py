@@ -1,41 +1,25 @@
-"""The on-disk token cache as a library: keys, freshness, file safety, locking, recovery."""
+"""The on-disk token cache as a library: storage, freshness, file safety, locking, recovery."""
 
 from __future__ import annotations
 
-import json
-import os
 import signal
 import stat
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from eks_token.cache import FileTokenCache, fetch_or_sign
 from eks_token.cache_entry import key_text
 from eks_token.cache_files import FRESHNESS_MARGIN_SECONDS, entry_name
-from eks_token.cache_key import token_cache_key
 from eks_token.caching import FRESHNESS_MARGIN, MemoryTokenCache
-from eks_token.credentials import AwsCredentials
-from eks_token.errors import InvalidInputError
-from eks_token.generator import get_token
-from eks_token.lean_json import loads
-from eks_token.token import TOKEN_LIFETIME, Token
-from tests.support.aws_env import AwsEnv
+from eks_token.token import Token
+from tests.support.cache_entries import NOW, token
 
-NOW = datetime(2026, 11, 28, 21, 19, 4, tzinfo=timezone.utc)
 KEY = {"cluster_id": "my-cluster", "region": "us-west-2", "odd name": "a value\nwith\\ escapes"}
-SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-SESSION_TOKEN = "FwoGZXIvYXdzEXAMPLEsessionTOKEN"
-
-
-def token(value: str = "k8s-aws-v1.aHR0cHM6Ly9zdHM", signed: datetime = NOW) -> Token:
-    return Token(value, signed + TOKEN_LIFETIME, "my-cluster")
 
 
 @pytest.fixture
@@ -262,161 +246,3 @@ def test_memory_cache_through_fetch_or_sign() -> None:
 
     assert fetch_or_sign(memory, KEY, NOW, sign) == fetch_or_sign(memory, KEY, NOW, sign)
     assert len(signed) == 1
-
-
-# --- key material -------------------------------------------------------------------
-
-
-def test_same_inputs_same_key_and_no_secret_in_clear(
-    aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("AWS_SESSION_TOKEN", SESSION_TOKEN)
-    key = token_cache_key("my-cluster", role_arn="arn:aws:iam::111122223333:role/r")
-    assert key == token_cache_key("my-cluster", role_arn="arn:aws:iam::111122223333:role/r")
-    text = json.dumps(key)
-    for secret in (SECRET, SESSION_TOKEN, aws_env.access_key_id):
-        assert secret not in text
-
-
-@pytest.mark.parametrize(
-    "change",
-    [
-        "AWS_PROFILE",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_REGION",
-        "AWS_STS_REGIONAL_ENDPOINTS",
-        "AWS_USE_FIPS_ENDPOINT",
-        "AWS_ENDPOINT_URL_STS",
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-        "credentials-file",
-        "config-file",
-        "web-identity-token-file",
-        "role",
-        "region-argument",
-        "profile-argument",
-        "external-id",
-        "session-name",
-        "forward-session-name",
-        "cluster",
-    ],
-)
-def test_any_change_gives_a_new_key(
-    aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch, change: str
-) -> None:
-    aws_env.credentials_file.parent.mkdir(parents=True, exist_ok=True)
-    aws_env.credentials_file.write_text("[default]\n")
-    aws_env.config_file.write_text("[default]\n")
-    token_file = aws_env.home / "web-identity-token"
-    token_file.write_text("eyJ0eXAi")
-    monkeypatch.setenv("AWS_WEB_IDENTITY_TOKEN_FILE", str(token_file))
-    arguments: dict[str, object] = {"role_arn": "arn:aws:iam::111122223333:role/a"}
-    before = token_cache_key("my-cluster", **arguments)  # type: ignore[arg-type]
-    cluster = "my-cluster"
-    files = {
-        "credentials-file": aws_env.credentials_file,
-        "config-file": aws_env.config_file,
-        "web-identity-token-file": token_file,
-    }
-    if change in files:
-        files[change].write_text(files[change].read_text() + "region = eu-west-1\n")
-    elif change.startswith("AWS_"):
-        monkeypatch.setenv(change, "changed-" + os.environ.get(change, ""))
-    elif change == "cluster":
-        cluster = "other-cluster"
-    else:
-        name, value = {
-            "role": ("role_arn", "arn:aws:iam::111122223333:role/b"),
-            "region-argument": ("region", "eu-west-1"),
-            "profile-argument": ("profile", "dev"),
-            "external-id": ("external_id", "x-1"),
-            "session-name": ("session_name", "alice"),
-            "forward-session-name": ("forward_session_name", True),
-        }[change]
-        arguments[name] = value
-    assert token_cache_key(cluster, **arguments) != before  # type: ignore[arg-type]
-
-
-def test_entry_files_hold_no_secret_but_the_token(
-    cache: FileTokenCache, aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("AWS_SESSION_TOKEN", SESSION_TOKEN)
-    key = token_cache_key("my-cluster")
-    cache.put(key, token())
-    (path,) = Path(cache.directory).glob("*.entry")
-    data = path.read_text()
-    assert SECRET not in data
-    assert SESSION_TOKEN not in data
-    assert repr(next(cache.entries())).count("k8s-aws-v1") == 0
-
-
-# --- the library opt-in ---------------------------------------------------------------
-
-
-def test_get_token_with_a_file_cache(aws_env: AwsEnv, cache: FileTokenCache) -> None:
-    first = get_token("my-cluster", cache=cache, now=NOW)
-    later = NOW + timedelta(minutes=7)
-    assert get_token("my-cluster", cache=cache, now=later) == first
-    renewed = get_token("my-cluster", cache=cache, now=later + timedelta(minutes=1, seconds=1))
-    assert renewed != first
-    assert renewed.expiration == later + timedelta(minutes=1, seconds=1) + TOKEN_LIFETIME
-    assert get_token("my-cluster", region="eu-west-1", cache=cache, now=later) != first
-
-
-def test_get_token_keys_explicit_credentials(cache: FileTokenCache, aws_env: AwsEnv) -> None:
-    alice = AwsCredentials("AKIAIOSFODNN7EXAMPLE", SECRET)
-    bob = AwsCredentials("AKIAI44QH8DHBEXAMPLE", "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY")
-    mine = get_token("my-cluster", credentials=alice, cache=cache, now=NOW)
-    assert get_token("my-cluster", credentials=bob, cache=cache, now=NOW) != mine
-    assert get_token("my-cluster", credentials=alice, cache=cache, now=NOW) == mine
-
-
-def test_get_token_refuses_a_cache_it_cannot_key(cache: FileTokenCache) -> None:
-    import botocore.session
-
-    with pytest.raises(InvalidInputError, match="cache"):
-        get_token("my-cluster", session=botocore.session.Session(), cache=cache)
-
-
-# --- the start-up path's JSON reader ---------------------------------------------------
-
-JSON_VALUES = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
-    max_leaves=20,
-)
-
-
-@settings(max_examples=300)
-@given(JSON_VALUES, st.booleans(), st.sampled_from(["", " ", "\n\t ", "\r\n"]))
-def test_lean_json_reads_what_json_writes(value: object, ascii_only: bool, pad: str) -> None:
-    text = pad + json.dumps(value, ensure_ascii=ascii_only, indent=1 if ascii_only else None)
-    try:
-        expected = json.loads(text + pad)
-    except ValueError:
-        return
-    try:
-        assert loads(text + pad) == expected
-    except ValueError:
-        assert "\\ud" in text.lower()  # surrogate escapes are left to json
-
-
-@settings(max_examples=300)
-@given(st.text(alphabet='{}[]":,0123456789.eE+-tfrunlasxu\\ \n', max_size=30))
-def test_lean_json_never_accepts_what_json_rejects(text: str) -> None:
-    rejected = object()
-    try:
-        expected = json.loads(text)
-    except ValueError:
-        expected = rejected
-    try:
-        got = loads(text)
-    except ValueError:
-        return  # always allowed: the full path then reads it with json
-    assert expected is not rejected
-    assert got == expected

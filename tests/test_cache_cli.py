@@ -108,6 +108,18 @@ def test_a_changed_identity_or_region_signs_again(
     assert not signed(**env)
 
 
+@pytest.mark.parametrize("directory", [".aws/sso/cache", ".aws/cli/cache"])
+def test_aws_sso_login_makes_the_next_call_sign(aws_env: AwsEnv, directory: str) -> None:
+    assert signed()
+    assert not signed()
+    # What `aws sso login` (or the AWS CLI's role cache) leaves behind.
+    login = aws_env.home / directory
+    login.mkdir(parents=True)
+    (login / "d033e22ae348aeb5660fc2140aec35850c4da997.json").write_text("{}")
+    assert signed()
+    assert not signed()
+
+
 @pytest.fixture
 def moto_sts(aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """moto's STS on 127.0.0.1 answering AssumeRole (the signed token is never sent there)."""

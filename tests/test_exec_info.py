@@ -3,8 +3,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from eks_token import errors, read_exec_info
+from eks_token.cli._exec import TokenRequest, resolve_request
+from eks_token.cli._fast import parse_request
+from eks_token.exec_info import ExecInfo, parse_json
 from eks_token.token import API_V1, API_V1ALPHA1, API_V1BETA1
 
 
@@ -108,3 +113,170 @@ def test_fallbacks_carry_one_warning(raw: str, version: str, warning: str) -> No
     assert info.warning is not None
     assert warning in info.warning
     assert "\n" not in info.warning
+
+
+def test_the_api_versions_are_the_token_modules() -> None:
+    from eks_token import exec_info
+
+    assert (exec_info.API_V1, exec_info.API_V1BETA1, exec_info.API_V1ALPHA1) == (
+        API_V1,
+        API_V1BETA1,
+        API_V1ALPHA1,
+    )
+
+
+# --- the start-up path and the full command read the variable alike ----------------------
+
+ARGVS: tuple[list[str], ...] = ([], ["-i", "c1"], ["--region", "r9"], ["-i", "c1", "--region=r9"])
+TEXTS = st.text(max_size=12) | st.sampled_from(
+    ["", " prod ", "é-ü", "\u2028", "\U0001f600", "a\\b"]
+)
+CONFIGS = (
+    st.none()
+    | st.integers()
+    | st.lists(TEXTS, max_size=2)
+    | st.fixed_dictionaries(
+        {},
+        optional={
+            "cluster-id": TEXTS | st.integers() | st.none(),
+            "cluster-name": TEXTS | st.none(),
+            "region": TEXTS | st.integers() | st.none(),
+        },
+    )
+)
+CLUSTERS = (
+    st.none()
+    | st.text(max_size=3)
+    | st.fixed_dictionaries(
+        {"server": st.just("https://k8s.example")}, optional={"config": CONFIGS}
+    )
+)
+SPECS = (
+    st.none()
+    | st.lists(st.integers(), max_size=1)
+    | st.fixed_dictionaries(
+        {}, optional={"interactive": st.booleans() | st.none(), "cluster": CLUSTERS}
+    )
+)
+DOCUMENTS = st.fixed_dictionaries(
+    {},
+    optional={
+        "kind": st.just("ExecCredential"),
+        "apiVersion": st.sampled_from([API_V1, API_V1BETA1, API_V1ALPHA1, "v2", ""])
+        | st.none()
+        | st.integers(),
+        "spec": SPECS,
+    },
+)
+
+
+def _raw(document: object, ascii_only: bool, indent: int | None) -> str:
+    return json.dumps(document, ensure_ascii=ascii_only, indent=indent)
+
+
+RAWS = (
+    st.builds(_raw, DOCUMENTS, st.booleans(), st.sampled_from([None, 0, 2]))
+    | st.builds(
+        _raw, st.lists(st.integers(), max_size=2) | st.text(max_size=5), st.booleans(), st.none()
+    )
+    | st.text(max_size=40)
+    | st.sampled_from(
+        [
+            "{",
+            "NaN",
+            '{"apiVersion": "client.authentication.k8s.io/v1"} trailing',
+            '{"apiVersion": "client.authentication.k8s.io/v1", "x": NaN}',
+            '{"apiVersion": "client.authentication.k8s.io/v1", "x": "\\ud83d\\ude00"}',
+            '{"apiVersion": "client.authentication.k8s.io/v1", "x": "\\ud83d"}',
+            '{"apiVersion": "client.authentication.k8s.io\\/v1"}',
+            '{"apiVersion": "client.authentication.k8s.io/v1\\u0000"}',
+            '\ufeff{"apiVersion": "client.authentication.k8s.io/v1"}',
+            '{"apiVersion": "client.authentication.k8s.io/v1", "apiVersion": "v2"}',
+            "[" * 5000,
+        ]
+    )
+)
+
+
+def _full(raw: str, argv: list[str]) -> tuple[ExecInfo, TokenRequest | None]:
+    """What ``eks-token token ARGV`` reads: its warning, apiVersion and resolved request."""
+    info = read_exec_info({"KUBERNETES_EXEC_INFO": raw})
+    cluster_id = argv[argv.index("-i") + 1] if "-i" in argv else None
+    region = "r9" if any(arg.startswith("--region") for arg in argv) else None
+    try:
+        request = resolve_request(info, cluster_id=cluster_id, region=region, profile=None)
+    except errors.InvalidInputError:
+        request = None
+    return info, request
+
+
+def _assert_alike(raw: str) -> None:
+    for argv in ARGVS:
+        info, request = _full(raw, argv)
+        fast = parse_request("token", argv, {"KUBERNETES_EXEC_INFO": raw})
+        answers_silently = info.warning is None and request is not None
+        assert (fast is not None) == answers_silently, (raw, argv, info.warning)
+        if fast is None or request is None:
+            continue
+        assert fast.api_version == info.api_version
+        assert (fast.fields["cluster_id"], fast.fields["region"]) == (
+            request.cluster_id,
+            request.region,
+        )
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(RAWS)
+def test_the_start_up_path_and_the_full_command_agree(raw: str) -> None:
+    _assert_alike(raw)
+
+
+@settings(max_examples=300)
+@given(RAWS)
+def test_the_reader_gives_jsons_values(raw: str) -> None:
+    try:
+        expected: object = json.loads(raw)
+    except (ValueError, RecursionError):
+        with pytest.raises(ValueError, match=r"."):
+            parse_json(raw)
+        return
+    assert json.dumps(parse_json(raw), sort_keys=True) == json.dumps(expected, sort_keys=True)
+
+
+@pytest.mark.parametrize(
+    ("raw", "version", "cluster"),
+    [
+        (json.dumps({"apiVersion": API_V1}), API_V1, None),
+        (
+            json.dumps(
+                {
+                    "apiVersion": API_V1BETA1,
+                    "spec": {"cluster": {"config": {"cluster-id": "prød", "region": "r1"}}},
+                },
+                ensure_ascii=True,
+            ),
+            API_V1BETA1,
+            ("prød", "r1"),
+        ),
+        (
+            # An astral character as a surrogate pair: the lean reader leaves it to json.
+            json.dumps(
+                {
+                    "apiVersion": API_V1,
+                    "spec": {"cluster": {"config": {"cluster-id": "c\U0001f600"}}},
+                }
+            ),
+            API_V1,
+            ("c\U0001f600", None),
+        ),
+    ],
+)
+def test_the_start_up_path_serves_what_the_full_command_answers(
+    raw: str, version: str, cluster: tuple[str, str | None] | None
+) -> None:
+    _assert_alike(raw)
+    fast = parse_request("token", [] if cluster else ["-i", "c1"], {"KUBERNETES_EXEC_INFO": raw})
+    assert fast is not None
+    assert fast.api_version == version
+    if cluster is not None:
+        assert (fast.fields["cluster_id"], fast.fields["region"]) == cluster

@@ -182,7 +182,7 @@ def test_unknown_arguments_leave_the_user_untouched_with_a_warning(
                 "user": {
                     "exec": {
                         "command": "aws-iam-authenticator",
-                        "args": ["token", "-i", "c", "--cache"],
+                        "args": ["token", "-i", "c", "--frobnicate"],
                     }
                 },
             },
@@ -197,9 +197,32 @@ def test_unknown_arguments_leave_the_user_untouched_with_a_warning(
     assert (code, out) == (0, "nothing to migrate\n")
     assert err == (
         f"warning: {config}: user odd left as it was: aws-iam-authenticator arguments "
-        "not understood: --cache\n"
+        "not understood: --frobnicate\n"
     )
     assert config.read_text() == before
+
+
+def test_the_cache_flags_migrate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def user(name: str, command: str, *args: str) -> dict[str, Any]:
+        return {"name": name, "user": {"exec": {"command": command, "args": list(args)}}}
+
+    document = {
+        "users": [
+            user("authenticator", "aws-iam-authenticator", "token", "-i", "c", "--cache"),
+            user("ours", "eks-token", "token", "-i", "c", "--no-cache"),
+        ]
+    }
+    config = tmp_path / "kc"
+    config.write_text(yaml.safe_dump(document))
+    code, out, err = migrate(capsys, "--kubeconfig", str(config))
+    assert (code, err) == (0, "")
+    assert "-> eks-token token -i c\n" in out
+    users = {u["name"]: u["user"]["exec"] for u in yaml.safe_load(config.read_text())["users"]}
+    assert (users["authenticator"]["command"], users["authenticator"]["args"]) == (
+        "eks-token",
+        ["token", "-i", "c"],
+    )
+    assert users["ours"]["args"] == ["token", "-i", "c", "--no-cache"]
 
 
 def test_migrate_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,16 +1,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from eks_token.caching import MemoryTokenCache
 from eks_token.credentials import AwsCredentials
-from eks_token.errors import CacheError, CredentialsError, InvalidInputError
+from eks_token.errors import CredentialsError, InvalidInputError
 from eks_token.generator import TokenSigner
 from eks_token.provider import DEFAULT_REFRESH_MARGIN, TokenProvider
 from eks_token.token import TOKEN_LIFETIME, Token
@@ -247,56 +244,6 @@ def test_invalidate_makes_the_next_call_fetch(provider: TokenProvider, clock: Ma
     assert provider.token() != first
 
 
-def test_providers_sharing_a_cache_sign_once(aws_env: AwsEnv, clock: ManualClock) -> None:
-    cache = MemoryTokenCache()
-    signer = TokenSigner(credentials=EXAMPLE, region="us-west-2")
-    first = TokenProvider(CLUSTER, signer=signer, cache=cache, now=clock)
-    second = TokenProvider(CLUSTER, signer=signer, cache=cache, now=clock)
-    token = first.token()
-    clock.advance(timedelta(minutes=1))
-    assert second.token() is token
-    # A forced refresh (the server refused the token) skips the cache and updates it.
-    renewed = second.refresh(rejected=token)
-    assert renewed.value != token.value
-    assert cache.get(second.cache_key(), clock()) is renewed
-
-
-def test_cache_key_names_cluster_identity_and_endpoint(provider: TokenProvider) -> None:
-    key = provider.cache_key()
-    assert key["cluster_id"] == CLUSTER
-    assert key["access_key_id"] == EXAMPLE_ACCESS_KEY_ID
-    assert key["sts_endpoint"] == "https://sts.us-west-2.amazonaws.com/"
-    assert EXAMPLE_SECRET_ACCESS_KEY not in repr(key)
-
-
-class BrokenCache:
-    def get(self, key: Mapping[str, str], now: datetime) -> Token | None:
-        raise CacheError("cache directory unreadable")
-
-    def put(self, key: Mapping[str, str], token: Token) -> None:
-        raise CacheError("cache directory unwritable")
-
-
-def test_an_unusable_cache_falls_back_to_signing(aws_env: AwsEnv, clock: ManualClock) -> None:
-    provider = TokenProvider(
-        CLUSTER, credentials=EXAMPLE, region="us-west-2", cache=BrokenCache(), now=clock
-    )
-    assert_valid(provider.token(), clock())
-
-
-def test_stale_cached_tokens_are_not_used(aws_env: AwsEnv, clock: ManualClock) -> None:
-    cache = MemoryTokenCache(margin=timedelta(0))
-    provider = TokenProvider(
-        CLUSTER, credentials=EXAMPLE, region="us-west-2", cache=cache, now=clock
-    )
-    stale = provider.token()
-    provider.invalidate()
-    clock.advance(timedelta(minutes=10))  # 4 minutes left: the cache serves it, we do not
-    fresh = provider.token()
-    assert fresh != stale
-    assert fresh.expiration == clock() + TOKEN_LIFETIME
-
-
 @pytest.mark.parametrize("margin", [timedelta(seconds=-1), TOKEN_LIFETIME])
 def test_margin_must_leave_time_to_use_the_token(margin: timedelta) -> None:
     with pytest.raises(InvalidInputError) as caught:
@@ -318,23 +265,3 @@ def test_repr_shows_no_token(provider: TokenProvider) -> None:
     token = provider.token()
     assert token.value not in repr(provider)
     assert CLUSTER in repr(provider)
-
-
-def test_providers_in_different_processes_can_share_a_file_cache(
-    aws_env: AwsEnv, clock: ManualClock, tmp_path: Path
-) -> None:
-    from eks_token.cache import FileTokenCache
-
-    def new_provider() -> TokenProvider:
-        cache = FileTokenCache(tmp_path / "cache")
-        return TokenProvider(
-            CLUSTER, credentials=EXAMPLE, region="us-west-2", cache=cache, now=clock
-        )
-
-    token = new_provider().token()
-    clock.advance(timedelta(minutes=2))
-    assert new_provider().token() == token
-    clock.advance(timedelta(minutes=6))
-    fresh = new_provider().token()
-    assert fresh != token
-    assert_valid(fresh, clock())

@@ -2,11 +2,14 @@ from __future__ import annotations
 
 import io
 import json
+import tempfile
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import requests
+from certifi import where as certifi_where
 
 from eks_token.credentials import AwsCredentials
 from eks_token.provider import TokenProvider
@@ -14,6 +17,7 @@ from eks_token.transport.requests_auth import EksTokenAuth, cluster_session
 from tests.manual_clock import ManualClock
 from tests.support.api_server import ApiServer
 from tests.support.aws_env import EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY, AwsEnv
+from tests.support.local_server import Tls
 
 CLUSTER = "my-cluster"
 PODS = "/api/v1/namespaces/default/pods"
@@ -204,16 +208,39 @@ def test_the_session_trusts_only_the_given_ca(
     assert server.recorded == []
 
 
-def test_auth_on_a_plain_request(provider: TokenProvider, server: ApiServer) -> None:
-    from eks_token.transport._ca_file import ca_bundle_path
-
+def test_auth_on_a_plain_request(
+    provider: TokenProvider, server: ApiServer, tmp_path: Path
+) -> None:
+    ca_file = tmp_path / "ca.pem"
+    ca_file.write_bytes(server.ca_pem)
     response = requests.get(
-        server.url + PODS,
-        auth=EksTokenAuth(provider),
-        verify=ca_bundle_path(server.ca_pem),
-        timeout=10,
+        server.url + PODS, auth=EksTokenAuth(provider), verify=str(ca_file), timeout=10
     )
     assert response.status_code == 200
+
+
+def test_the_cluster_ca_wins_over_verify_false_and_the_bundle_variables(
+    provider: TokenProvider, server: ApiServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = Tls()
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", certifi_where())
+    with cluster_session(provider, server.url, other.ca_pem) as session:
+        for verify in (True, False, certifi_where()):
+            with pytest.raises(requests.exceptions.SSLError):
+                session.get(server.url + PODS, timeout=10, verify=verify)
+    assert server.recorded == []
+
+
+def test_no_ca_file_is_written(
+    provider: TokenProvider, server: ApiServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    with cluster_session(provider, server.url, server.ca_pem) as session:
+        assert session.get(server.url + PODS, timeout=10).status_code == 200
+    assert list(temp.iterdir()) == []
 
 
 def test_the_token_goes_to_the_cluster_server_only(provider: TokenProvider) -> None:

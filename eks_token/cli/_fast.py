@@ -22,17 +22,14 @@ from ..cache_files import (
     read_entry,
 )
 from ..cache_key import token_cache_key
-from ..errors import CacheError
-from ..lean_json import loads
+from ..errors import CacheError, ExecInfoError
+from ..exec_info import read_exec_info
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
 __all__ = ["FastRequest", "cached_note", "exec_credential_line", "parse_request", "serve"]
-
-API_V1 = "client.authentication.k8s.io/v1"
-API_V1BETA1 = "client.authentication.k8s.io/v1beta1"
 
 #: option -> field, for options that take a value, and for flags.
 _COMMON_VALUES = {"--region": "region", "--profile": "profile", "--output": "output"}
@@ -147,17 +144,18 @@ def parse_request(
             return None
         cluster_id = found.get("cluster_name", found.get("cluster_id"))
         role_arn = found.get("role_arn")
-    exec_info = _exec_info(environ)
-    if exec_info is None:
+    # The full command's own reader: served only where it needs no warning.
+    info = read_exec_info(environ)
+    if info.warning is not None:
         return None
-    api_version, cluster = exec_info
     region = found.get("region")
-    if cluster_id is None and cluster is not None:
-        extension = _extension(cluster)
-        if extension is None:
+    if cluster_id is None and info.cluster is not None:
+        # As eks_token.cli._exec.resolve_request reads the cluster's exec extension.
+        try:
+            cluster_id = info.cluster.cluster_id()
+            region = region or info.cluster.region()
+        except ExecInfoError:
             return None
-        cluster_id, extension_region = extension
-        region = region or extension_region
     if not cluster_id:
         return None
     fields = {
@@ -169,7 +167,7 @@ def parse_request(
         "session_name": found.get("session_name") or None,
         "forward": found.get("forward"),
     }
-    return FastRequest(fields, api_version, "token_only" in found, "verbose" in found)
+    return FastRequest(fields, info.api_version, "token_only" in found, "verbose" in found)
 
 
 def _scan(
@@ -193,44 +191,6 @@ def _scan(
         else:
             return None
     return found
-
-
-def _exec_info(environ: Mapping[str, str]) -> tuple[str, dict[str, object] | None] | None:
-    """(apiVersion, spec.cluster) from KUBERNETES_EXEC_INFO when it needs no warning."""
-    raw = environ.get("KUBERNETES_EXEC_INFO")
-    if raw is None or not raw.strip():
-        return API_V1BETA1, None
-    try:
-        data = loads(raw)
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
-        return None
-    version = data.get("apiVersion")
-    if version not in (API_V1, API_V1BETA1):
-        return None
-    spec = data.get("spec")
-    cluster = spec.get("cluster") if isinstance(spec, dict) else None
-    return str(version), cluster if isinstance(cluster, dict) else None
-
-
-def _extension(cluster: dict[str, object]) -> tuple[str, str | None] | None:
-    """(cluster id, region) from the client.authentication.k8s.io/exec extension."""
-    config = cluster.get("config")
-    if not isinstance(config, dict):
-        return None
-    cluster_id = next(
-        (
-            value.strip()
-            for value in (config.get("cluster-id"), config.get("cluster-name"))
-            if isinstance(value, str) and value.strip()
-        ),
-        None,
-    )
-    region = config.get("region")
-    if cluster_id is None or not (region is None or (isinstance(region, str) and region.strip())):
-        return None
-    return cluster_id, region.strip() if isinstance(region, str) else None
 
 
 def exec_credential_line(api_version: str, expiration: str, token: str) -> str:

@@ -84,7 +84,7 @@ def _row(entry: CacheEntry, now: datetime) -> tuple[str, str, str, str, str, str
         status = f"fresh ({int(left.total_seconds() // 60)} min left)"
     return (
         entry.cluster_id or key.get("cluster_id") or "-",
-        _signing_region(entry.token),
+        _signing_region(entry.token, now),
         key.get("role_arn") or "-",
         key.get("profile") or key.get("env.AWS_PROFILE") or "-",
         format_timestamp(expiration),
@@ -92,16 +92,8 @@ def _row(entry: CacheEntry, now: datetime) -> tuple[str, str, str, str, str, str
     )
 
 
-def _signing_region(token: str) -> str:
-    """The region in the token's X-Amz-Credential scope (the token itself is not shown)."""
-    from urllib.parse import parse_qs, urlsplit
+def _signing_region(token: str, now: datetime) -> str:
+    """The token's signing region, as ``eks-token decode`` reads it (never the token itself)."""
+    from ..token_rules import inspect_token
 
-    from ..errors import EksTokenError
-    from ..token import decode_token
-
-    try:
-        query = parse_qs(urlsplit(decode_token(token)).query)
-        scope = query["X-Amz-Credential"][0].split("/")
-        return scope[2]
-    except (EksTokenError, KeyError, IndexError, ValueError):
-        return "?"
+    return inspect_token(token, now=now).region or "?"

@@ -63,6 +63,8 @@ class ExecInvocation:
     unknown_args: list[str] = field(default_factory=list)
     #: True when the profile came from ``--profile`` (False: from the entry's AWS_PROFILE).
     profile_in_args: bool = False
+    #: eks-token's ``--no-cache``: sign every time, never through the token cache.
+    no_cache: bool = False
 
     def to_eks_token_args(self) -> list[str]:
         """The equivalent ``eks-token`` arguments (the entry's env is kept as it is)."""
@@ -94,6 +96,8 @@ class ExecInvocation:
                 args.append("--forward-session-name")
         if self.profile and self.profile_in_args:
             args += ["--profile", self.profile]
+        if self.no_cache:
+            args.append("--no-cache")
         return args
 
 
@@ -192,6 +196,13 @@ def _set_forward(found: ExecInvocation) -> Callable[[], None]:
     return action
 
 
+def _set_no_cache(found: ExecInvocation) -> Callable[[], None]:
+    def action() -> None:
+        found.no_cache = True
+
+    return action
+
+
 def _parse_authenticator(args: list[str], found: ExecInvocation) -> None:
     """``[global flags] token [flags]`` of aws-iam-authenticator / heptio-authenticator-aws."""
     reader = _Reader(args, found)
@@ -203,6 +214,8 @@ def _parse_authenticator(args: list[str], found: ExecInvocation) -> None:
         elif not (
             reader.take_option(_TOKEN_OPTIONS)
             or reader.take_flag(("--forward-session-name",), _set_forward(found))
+            # aws-iam-authenticator's credential cache; eks-token caches tokens by default.
+            or reader.take_flag(("--cache",))
         ):
             reader.skip_unknown()
     if not seen_command:
@@ -227,7 +240,9 @@ def _parse_eks_token(args: list[str], found: ExecInvocation) -> None:
             ("--forward-session-name",), _set_forward(found)
         ):
             continue
-        if reader.take_flag(("-v", "--verbose")):
+        if reader.take_flag(("-v", "--verbose", "--cache")):
+            continue
+        if reader.take_flag(("--no-cache",), _set_no_cache(found)):
             continue
         reader.skip_unknown()
     if command is None:

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 from requests.exceptions import UnrewindableBodyError
 from requests.models import PreparedRequest, Response
 from requests.utils import rewind_body
 
 from ..provider import TokenProvider
-from ._ca_file import ca_bundle_path
+from .tls import ca_context, context_adapter
 
 __all__ = ["EksTokenAuth", "cluster_session"]
 
@@ -31,7 +29,9 @@ class EksTokenAuth(AuthBase):
 
     ``provider`` may be a cluster id, for a provider with the default identity.
     With ``server`` (the API server URL), the token goes only to that scheme, host
-    and port, so a session used for other hosts too does not hand it to them.
+    and port, so a session used for other hosts too does not hand it to them, and
+    a redirect elsewhere is followed without it. Only a 401 to a request that
+    carried this auth's token, to that origin, is retried.
     """
 
     def __init__(self, provider: TokenProvider | str, *, server: str | None = None) -> None:
@@ -51,20 +51,32 @@ class EksTokenAuth(AuthBase):
         return id(self.provider)
 
     def __call__(self, request: PreparedRequest) -> PreparedRequest:
-        if self._origin is not None and _origin(request.url or "") != self._origin:
+        if not self._to_server(request.url):
             return request
-        request.headers["Authorization"] = _bearer(self.provider.token().value)
-        request.hooks["response"].append(self._retry_after_401)
+        value = self.provider.token().value
+        request.headers["Authorization"] = _bearer(value)
+        # requests copies hooks onto redirected requests; the hook checks what it sees.
+        request.hooks["response"].append(_ResponseHook(self, value))
         return request
 
-    def _retry_after_401(self, response: Response, **send_options: Any) -> Response:
+    def _to_server(self, url: str | None) -> bool:
+        return self._origin is None or _origin(url or "") == self._origin
+
+    def _on_response(self, response: Response, sent: str, **send_options: Any) -> Response:
+        request = response.request
+        if _sent_token(request) != sent or not self._to_server(request.url):
+            # Not a request this auth signed (a redirect elsewhere, another auth's).
+            return response
+        if response.is_redirect:
+            self._keep_token_at_server(response, request)
+            return response
         if response.status_code != 401:
             return response
-        token = self.provider.refresh(rejected=_sent_token(response.request))
-        retry = response.request.copy()
+        token = self.provider.refresh(rejected=sent)
+        retry = request.copy()
         # Only one retry: the retried request's own 401 goes back to the caller.
         retry.hooks["response"] = [
-            hook for hook in retry.hooks["response"] if hook != self._retry_after_401
+            hook for hook in retry.hooks["response"] if not _is_hook_of(hook, self)
         ]
         if not _rewind(retry):
             return response
@@ -75,7 +87,43 @@ class EksTokenAuth(AuthBase):
         second = response.connection.send(retry, **send_options)
         second.history.append(response)
         second.request = retry
+        if second.is_redirect:
+            # requests follows the retry's redirect by copying the first request.
+            self._keep_token_at_server(second, request)
         return second
+
+    def _keep_token_at_server(self, response: Response, followed: PreparedRequest) -> None:
+        """Drop the token from ``followed`` (which requests copies to follow ``response``'s
+        redirect) when the redirect leaves the server's origin.
+
+        requests drops it itself for another host, but not for http to https on the
+        default ports; without ``server`` that is left to requests.
+        """
+        if self._origin is None:
+            return
+        target = urljoin(response.url or "", response.headers.get("location", ""))
+        if _origin(target) != self._origin:
+            followed.headers.pop("Authorization", None)
+
+
+class _ResponseHook:
+    """The response hook of one signed request: knows which token value it carried."""
+
+    __slots__ = ("auth", "sent")
+
+    def __init__(self, auth: EksTokenAuth, sent: str) -> None:
+        self.auth = auth
+        self.sent = sent
+
+    def __repr__(self) -> str:
+        return f"_ResponseHook({self.auth!r})"
+
+    def __call__(self, response: Response, **send_options: Any) -> Response:
+        return self.auth._on_response(response, self.sent, **send_options)
+
+
+def _is_hook_of(hook: object, auth: EksTokenAuth) -> bool:
+    return isinstance(hook, _ResponseHook) and hook.auth is auth
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
@@ -107,31 +155,6 @@ def _rewind(request: PreparedRequest) -> bool:
     return False
 
 
-class _ClusterCaAdapter(HTTPAdapter):
-    """Verifies the server against the cluster's CA whatever ``verify`` the call carries.
-
-    A session's ``verify`` loses to REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE; this
-    adapter, mounted for the cluster's URL only, does not.
-    """
-
-    def __init__(self, ca_path: str) -> None:
-        super().__init__()
-        self.ca_path = ca_path
-
-    def send(
-        self,
-        request: PreparedRequest,
-        stream: bool = False,
-        timeout: float | tuple[float, float] | tuple[float, None] | None = None,
-        verify: bool | str = True,
-        cert: bytes | str | tuple[bytes | str, bytes | str] | None = None,
-        proxies: Mapping[str, str] | None = None,
-    ) -> Response:
-        return super().send(
-            request, stream=stream, timeout=timeout, verify=self.ca_path, cert=cert, proxies=proxies
-        )
-
-
 def cluster_session(
     provider: TokenProvider | str,
     server: str,
@@ -149,6 +172,6 @@ def cluster_session(
     session = session if session is not None else requests.Session()
     session.auth = EksTokenAuth(provider, server=server)
     if certificate_authority_data is not None:
-        adapter = _ClusterCaAdapter(ca_bundle_path(certificate_authority_data))
+        adapter = context_adapter(ca_context(certificate_authority_data))
         session.mount(server.rstrip("/") + "/", adapter)
     return session
