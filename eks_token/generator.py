@@ -98,6 +98,7 @@ class TokenSigner:
         self.profile = profile
         self._explicit_region = region
         self._session = session
+        self._session_given = session is not None
         self._explicit = credentials
         self._endpoint_url = sts_endpoint_url
         self._environ = os.environ if environ is None else environ
@@ -201,6 +202,46 @@ class TokenSigner:
         if isinstance(source, _StaticSource):
             return source.credentials
         return freeze(source, role_arn=self.role_arn)
+
+    def cache_key(self, cluster_id: str) -> dict[str, str]:
+        """Key material for a token cache: the scheme ``eks-token token`` uses.
+
+        The signer's options and the AWS variables and files of its environment, so a
+        :class:`~eks_token.cache.FileTokenCache` shares entries with the command for the
+        same request. Credentials or a botocore session given to the signer are not in
+        the environment: a hash of those base credentials (never the secret itself) and
+        the resolved STS endpoint are added.
+        """
+        from .cache_key import token_cache_key
+
+        base = self._given_base_credentials()
+        key = token_cache_key(
+            cluster_id,
+            region=self._explicit_region,
+            profile=self.profile,
+            role_arn=self.role_arn,
+            external_id=self.external_id,
+            session_name=self.session_name,
+            forward_session_name=self.forward_session_name,
+            sts_endpoint_url=self._endpoint_url,
+            credentials=base,
+            environ=self._environ,
+        )
+        if base is not None:
+            key["resolved_sts_endpoint"] = self.endpoint.url
+            key["resolved_signing_region"] = self.endpoint.signing_region
+        return key
+
+    def _given_base_credentials(self) -> AwsCredentials | None:
+        if isinstance(self._explicit, AwsCredentials):
+            return self._explicit
+        from .aws import base_credentials, freeze
+
+        if self._explicit is not None:
+            return freeze(self._explicit)
+        if self._session_given:
+            return freeze(base_credentials(self._botocore_session()))
+        return None
 
     def get_token(self, cluster_id: str, *, now: datetime | None = None) -> Token:
         """A fresh token for ``cluster_id``, signed at ``now`` (default: the current time)."""

@@ -99,9 +99,6 @@ class TokenProvider:
             sts_endpoint_url=sts_endpoint_url,
         )
         #: A botocore session the environment does not describe (given, not made here).
-        self._session_given = session is not None or (
-            signer is not None and signer._session is not None
-        )
         self.cache = cache
         self.margin = margin
         self.now = now
@@ -178,52 +175,9 @@ class TokenProvider:
             self._token = None
 
     def cache_key(self) -> dict[str, str]:
-        """Everything that decides which token is right, as key material for a cache.
-
-        The scheme of :func:`~eks_token.cache_key.token_cache_key`, the one the
-        ``eks-token token`` command uses: the signer's options and the AWS variables
-        and files of its environment, so a :class:`~eks_token.cache.FileTokenCache`
-        shares entries with the command for the same request. When the signer was
-        given credentials or a botocore session, which the environment does not
-        show, a hash of those base credentials (never the secret itself) and the
-        resolved STS endpoint are added.
-        """
-        from .cache_key import token_cache_key
-
-        signer = self.signer
-        base = self._given_credentials()
-        key = token_cache_key(
-            self.cluster_id,
-            region=signer._explicit_region,
-            profile=signer.profile,
-            role_arn=signer.role_arn,
-            external_id=signer.external_id,
-            session_name=signer.session_name,
-            forward_session_name=signer.forward_session_name,
-            sts_endpoint_url=signer._endpoint_url,
-            credentials=base,
-            environ=signer._environ,
-        )
-        if base is not None:
-            endpoint = signer.endpoint
-            key["resolved_sts_endpoint"] = endpoint.url
-            key["resolved_signing_region"] = endpoint.signing_region
-        return key
-
-    def _given_credentials(self) -> AwsCredentials | None:
-        """The base credentials of a signer given credentials or a botocore session."""
-        from .credentials import AwsCredentials
-
-        explicit = self.signer._explicit
-        if isinstance(explicit, AwsCredentials):
-            return explicit
-        from .aws import base_credentials, freeze
-
-        if explicit is not None:
-            return freeze(explicit)
-        if self._session_given:
-            return freeze(base_credentials(self.signer._botocore_session()))
-        return None
+        """Everything that decides which token is right, as key material for a cache
+        (the scheme ``eks-token token`` uses: see :meth:`TokenSigner.cache_key`)."""
+        return self.signer.cache_key(self.cluster_id)
 
     def _refresh_locked(self, now: datetime, *, use_cache: bool) -> Token:
         key: Mapping[str, str] | None = self.cache_key() if self.cache is not None else None
