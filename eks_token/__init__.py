@@ -50,7 +50,7 @@ if TYPE_CHECKING:
         TokenValidationError,
     )
     from .exec_info import ClusterInfo, ExecInfo, read_exec_info
-    from .generator import TokenSigner, get_token, sign_token
+    from .generator import TokenSigner, get_token
     from .identity import Identity
     from .kube_api import (
         AccessReview,
@@ -76,6 +76,7 @@ if TYPE_CHECKING:
         update_kubeconfig,
     )
     from .provider import DEFAULT_REFRESH_MARGIN, TokenProvider
+    from .signing import sign_token
     from .token import API_V1, API_V1ALPHA1, API_V1BETA1, Token, decode_token, encode_token
     from .token_rules import RuleFailure, TokenReport, check_token, inspect_token
     from .verify import StsAnswer, TokenVerifier, verify_token
@@ -154,7 +155,7 @@ _EXPORTS: dict[str, str] = {
     "read_exec_info": "exec_info",
     "resolve_sts_endpoint": "endpoints",
     "run_doctor": "doctor",
-    "sign_token": "generator",
+    "sign_token": "signing",
     "token_cache_key": "cache_key",
     "token_for_context": "context_token",
     "update_kubeconfig": "kubeconfig",
