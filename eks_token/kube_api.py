@@ -205,9 +205,11 @@ class KubeApi:
         if self._session is None:
             import requests
 
+            from .transport.tls import context_adapter
+
             session = requests.Session()
             session.trust_env = False
-            session.mount("https://", _context_adapter(self._context, self._tls_server_name))
+            session.mount("https://", context_adapter(self._context, self._tls_server_name))
             self._session = session
         return self._session
 
@@ -242,21 +244,3 @@ def _tls_context(ca_data: bytes | None, ca_file: str | None, insecure: bool) -> 
             f"the kubeconfig's certificate authority cannot be loaded: {exc}"
         ) from exc
     return ssl.create_default_context()
-
-
-def _context_adapter(context: ssl.SSLContext, server_name: str | None) -> Any:
-    """A requests adapter that verifies with ``context`` only (requests is imported here)."""
-    from requests.adapters import HTTPAdapter
-
-    class ContextAdapter(HTTPAdapter):
-        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-            kwargs["ssl_context"] = context
-            if server_name:
-                kwargs["server_hostname"] = server_name
-            super().init_poolmanager(*args, **kwargs)
-
-        def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
-            # The context holds exactly the kubeconfig's CA; requests would add its own bundle.
-            return None
-
-    return ContextAdapter()
