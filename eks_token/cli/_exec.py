@@ -15,6 +15,8 @@ from ._common import warn
 if TYPE_CHECKING:
     import argparse
 
+    from ..generator import TokenSigner
+
 CREDENTIALS_HELP = """\
 Credentials and region come from botocore: --profile or AWS_PROFILE, the
 AWS_* variables, ~/.aws/config and ~/.aws/credentials, SSO, web identity,
@@ -69,6 +71,19 @@ class TokenRequest:
         self.session_name = session_name
         self.forward_session_name = forward_session_name
 
+    def signer(self) -> TokenSigner:
+        """The signer this request describes, with the process's environment."""
+        from ..generator import TokenSigner
+
+        return TokenSigner(
+            region=self.region,
+            profile=self.profile,
+            role_arn=self.role_arn,
+            external_id=self.external_id,
+            session_name=self.session_name,
+            forward_session_name=self.forward_session_name,
+        )
+
 
 def resolve_request(
     exec_info: ExecInfo,
@@ -91,7 +106,7 @@ def resolve_request(
             "cluster a client.authentication.k8s.io/exec extension with cluster-id)",
             option="cluster_id",
         )
-    from ..generator import validate_cluster_id
+    from ..signing import validate_cluster_id
 
     validate_cluster_id(cluster_id)
     return TokenRequest(
@@ -105,18 +120,17 @@ def resolve_request(
     )
 
 
-def sign(request: TokenRequest, *, now: datetime | None = None, verbose: bool = False) -> Token:
+def sign(
+    request: TokenRequest,
+    *,
+    now: datetime | None = None,
+    verbose: bool = False,
+    signer: TokenSigner | None = None,
+) -> Token:
     """Sign a token for the request with botocore's credentials, as of ``now`` (default: now)."""
-    from ..generator import MAX_TOKEN_LENGTH, TokenSigner
+    from ..signing import MAX_TOKEN_LENGTH
 
-    signer = TokenSigner(
-        region=request.region,
-        profile=request.profile,
-        role_arn=request.role_arn,
-        external_id=request.external_id,
-        session_name=request.session_name,
-        forward_session_name=request.forward_session_name,
-    )
+    signer = signer or request.signer()
     token = signer.get_token(request.cluster_id, now=now)
     if verbose:
         note(
@@ -149,34 +163,22 @@ def obtain(
 
     moment = datetime.now(timezone.utc)
     cache = FileTokenCache(on_problem=warn if verbose else None)
+    signer = request.signer()
     signed: list[Token] = []
 
     def sign_now() -> Token:
-        signed.append(sign(request, now=moment, verbose=verbose))
+        signed.append(sign(request, now=moment, verbose=verbose, signer=signer))
         return signed[0]
 
-    token = fetch_or_sign(cache, request_cache_key(request), moment, sign_now)
+    token = fetch_or_sign(cache, signer.cache_key(request.cluster_id), moment, sign_now)
     if verbose and not signed:
         print(cached_note(request.cluster_id, token.expiration_timestamp), file=sys.stderr)
     return token
 
 
-def request_cache_key(
-    request: TokenRequest, environ: Mapping[str, str] | None = None
-) -> dict[str, str]:
+def request_cache_key(request: TokenRequest) -> dict[str, str]:
     """The token cache's key material for the request in this environment."""
-    from ..cache_key import token_cache_key
-
-    return token_cache_key(
-        request.cluster_id,
-        region=request.region,
-        profile=request.profile,
-        role_arn=request.role_arn,
-        external_id=request.external_id,
-        session_name=request.session_name,
-        forward_session_name=request.forward_session_name,
-        environ=environ,
-    )
+    return request.signer().cache_key(request.cluster_id)
 
 
 def add_cache_options(parser: argparse.ArgumentParser) -> None:
