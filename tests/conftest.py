@@ -6,6 +6,9 @@ from typing import Any
 
 import pytest
 
+from eks_token.provider import TokenProvider
+from tests.manual_clock import ManualClock
+from tests.provider_helpers import CLUSTER, EXAMPLE
 from tests.support import kube
 from tests.support.api_server import ApiServer
 from tests.support.aws_env import AwsEnv, isolate_aws_env
@@ -60,3 +63,23 @@ def write_kubeconfig(tmp_path: Path) -> kube.WriteKubeconfig:
 def static_plugin(tmp_path: Path) -> kube.StaticPlugin:
     """An exec plugin printing the token given to `set_token`; `exec_entry(api_version)`."""
     return kube.StaticPlugin(tmp_path / "plugin")
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """A clock that moves only when the test moves it."""
+    return ManualClock()
+
+
+@pytest.fixture
+def provider(aws_env: AwsEnv, clock: ManualClock) -> TokenProvider:
+    """A provider for `my-cluster` with the example keys in us-west-2, on `clock`."""
+    return TokenProvider(CLUSTER, credentials=EXAMPLE, region="us-west-2", now=clock)
+
+
+@pytest.fixture
+def no_plugins_on_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """With an empty PATH none of the token tools can be started: tokens must be made here."""
+    empty = tmp_path / "empty-path"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))

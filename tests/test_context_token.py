@@ -30,21 +30,9 @@ def list_pods(client: ApiClient) -> list[Any]:
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
 def server(api_server: ApiServer, clock: ManualClock) -> ApiServer:
     api_server.now = clock
     return api_server
-
-
-@pytest.fixture
-def no_plugins_on_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    empty = tmp_path / "empty-path"
-    empty.mkdir()
-    monkeypatch.setenv("PATH", str(empty))
 
 
 @pytest.mark.usefixtures("no_plugins_on_path")

@@ -34,22 +34,9 @@ OTHER_SECRET = "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY"
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
 def server(api_server: ApiServer, clock: ManualClock) -> ApiServer:
     api_server.now = clock
     return api_server
-
-
-@pytest.fixture
-def no_plugins_on_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """With an empty PATH none of the token tools can be started: tokens must be made here."""
-    empty = tmp_path / "empty-path"
-    empty.mkdir()
-    monkeypatch.setenv("PATH", str(empty))
 
 
 def list_pods(client: ApiClient) -> list[Any]:

@@ -1,71 +1,22 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytest
 
-from eks_token.credentials import AwsCredentials
 from eks_token.errors import CredentialsError, InvalidInputError
 from eks_token.generator import TokenSigner
 from eks_token.provider import DEFAULT_REFRESH_MARGIN, TokenProvider
 from eks_token.token import TOKEN_LIFETIME, Token
 from tests.manual_clock import START, ManualClock
+from tests.provider_helpers import CLUSTER, EXAMPLE, WAIT, GatedCredentials, assert_valid
 from tests.support.aws_env import (
-    EXAMPLE_ACCESS_KEY_ID,
-    EXAMPLE_SECRET_ACCESS_KEY,
     AwsEnv,
 )
-from tests.support.sigv4_check import check_token
 
-CLUSTER = "my-cluster"
-KEYS = {EXAMPLE_ACCESS_KEY_ID: EXAMPLE_SECRET_ACCESS_KEY}
-EXAMPLE = AwsCredentials(EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY)
 THREADS = 32
 CALLS_PER_THREAD = 25
-WAIT = 30  # seconds; only a guard against a hung test, never reached when it passes
-
-
-@dataclass
-class _Frozen:
-    access_key: str
-    secret_key: str
-    token: str | None = None
-
-
-class GatedCredentials:
-    """A credential source (botocore's interface) that can hold the signing thread, or fail."""
-
-    def __init__(self) -> None:
-        self.hold = False
-        self.fail = False
-        self.signing = threading.Event()
-        self.release = threading.Event()
-
-    def get_frozen_credentials(self) -> _Frozen:
-        if self.fail:
-            raise CredentialsError("the credential source is down")
-        if self.hold:
-            self.signing.set()
-            assert self.release.wait(WAIT)
-        return _Frozen(EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY)
-
-
-def assert_valid(token: Token, at: datetime) -> None:
-    result = check_token(token.value, cluster_id=CLUSTER, keys=KEYS, now=at)
-    assert result.ok, result.reason
-    assert not token.expired(at)
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def provider(aws_env: AwsEnv, clock: ManualClock) -> TokenProvider:
-    return TokenProvider(CLUSTER, credentials=EXAMPLE, region="us-west-2", now=clock)
 
 
 def test_the_token_is_signed_once_and_reused_while_fresh(

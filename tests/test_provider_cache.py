@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -17,47 +16,13 @@ from eks_token.generator import TokenSigner
 from eks_token.provider import TokenProvider
 from eks_token.token import TOKEN_LIFETIME, Token
 from tests.manual_clock import ManualClock
+from tests.provider_helpers import CLUSTER, EXAMPLE, GatedCredentials, assert_valid
 from tests.support.aws_env import (
     EXAMPLE_ACCESS_KEY_ID,
     EXAMPLE_SECRET_ACCESS_KEY,
     AwsEnv,
 )
 from tests.support.cli import run_cli
-from tests.support.sigv4_check import check_token
-
-CLUSTER = "my-cluster"
-KEYS = {EXAMPLE_ACCESS_KEY_ID: EXAMPLE_SECRET_ACCESS_KEY}
-EXAMPLE = AwsCredentials(EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY)
-
-
-@dataclass
-class _Frozen:
-    access_key: str
-    secret_key: str
-    token: str | None = None
-
-
-class GatedCredentials:
-    """A credential source (botocore's interface) handing out the example keys."""
-
-    def get_frozen_credentials(self) -> _Frozen:
-        return _Frozen(EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY)
-
-
-def assert_valid(token: Token, at: datetime) -> None:
-    result = check_token(token.value, cluster_id=CLUSTER, keys=KEYS, now=at)
-    assert result.ok, result.reason
-    assert not token.expired(at)
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def provider(aws_env: AwsEnv, clock: ManualClock) -> TokenProvider:
-    return TokenProvider(CLUSTER, credentials=EXAMPLE, region="us-west-2", now=clock)
 
 
 def test_providers_sharing_a_cache_sign_once(aws_env: AwsEnv, clock: ManualClock) -> None:

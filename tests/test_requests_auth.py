@@ -11,12 +11,11 @@ import pytest
 import requests
 from certifi import where as certifi_where
 
-from eks_token.credentials import AwsCredentials
 from eks_token.provider import TokenProvider
 from eks_token.transport.requests_auth import EksTokenAuth, cluster_session
 from tests.manual_clock import ManualClock
 from tests.support.api_server import ApiServer
-from tests.support.aws_env import EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY, AwsEnv
+from tests.support.aws_env import AwsEnv
 from tests.support.local_server import Tls
 
 CLUSTER = "my-cluster"
@@ -44,20 +43,9 @@ def server_clock() -> ManualClock:
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
 def server(api_server: ApiServer, server_clock: ManualClock) -> ApiServer:
     api_server.now = server_clock
     return api_server
-
-
-@pytest.fixture
-def provider(aws_env: AwsEnv, clock: ManualClock) -> TokenProvider:
-    credentials = AwsCredentials(EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY)
-    return TokenProvider(CLUSTER, credentials=credentials, region="us-west-2", now=clock)
 
 
 @pytest.fixture
