@@ -24,6 +24,7 @@ from ..cache_files import (
 from ..cache_key import token_cache_key
 from ..errors import CacheError, ExecInfoError
 from ..exec_info import read_exec_info
+from ..token_flags import TOKEN_VALUE_OPTIONS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -41,18 +42,7 @@ _COMMON_FLAGS = {
 }
 _SYNTAX: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "token": (
-        {
-            **_COMMON_VALUES,
-            "-i": "cluster_id",
-            "--cluster-id": "cluster_id",
-            "-r": "role_arn",
-            "--role": "role_arn",
-            "--role-arn": "role_arn",
-            "-e": "external_id",
-            "--external-id": "external_id",
-            "-s": "session_name",
-            "--session-name": "session_name",
-        },
+        {**_COMMON_VALUES, **TOKEN_VALUE_OPTIONS},
         {**_COMMON_FLAGS, "--forward-session-name": "forward", "--token-only": "token_only"},
     ),
     "get-token": (

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ..token_flags import TOKEN_VALUE_OPTIONS
 from .model import ExecEntry
 
 __all__ = ["TOOLS", "ExecInvocation", "Tool", "parse_exec_invocation"]
@@ -23,18 +24,7 @@ CLUSTER_ID_VARIABLE = "KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID"
 ROLE_VARIABLE = "DEFAULT_ROLE"
 
 # option -> field it sets; None: accepted and dropped (it cannot change the token)
-_TOKEN_OPTIONS: dict[str, str | None] = {
-    "-i": "cluster_id",
-    "--cluster-id": "cluster_id",
-    "-r": "role_arn",
-    "--role": "role_arn",
-    "--role-arn": "role_arn",
-    "-e": "external_id",
-    "--external-id": "external_id",
-    "-s": "session_name",
-    "--session-name": "session_name",
-    "--region": "region",
-}
+_TOKEN_OPTIONS: dict[str, str | None] = {**TOKEN_VALUE_OPTIONS, "--region": "region"}
 _GET_TOKEN_OPTIONS: dict[str, str | None] = {
     "--cluster-name": "cluster_id",
     "--cluster-id": "cluster_id",
