@@ -285,19 +285,8 @@ def get_token(
     if cache is None:
         return signer.get_token(cluster_id, now=now)
     from .cache import fetch_or_sign
-    from .cache_key import token_cache_key
 
     validate_cluster_id(cluster_id)
     moment = now if now is not None else datetime.now(timezone.utc)
-    key = token_cache_key(
-        cluster_id,
-        region=region,
-        profile=profile,
-        role_arn=role_arn,
-        external_id=external_id,
-        session_name=session_name,
-        forward_session_name=forward_session_name,
-        sts_endpoint_url=sts_endpoint_url,
-        credentials=credentials if isinstance(credentials, AwsCredentials) else None,
-    )
+    key = signer.cache_key(cluster_id)
     return fetch_or_sign(cache, key, moment, lambda: signer.get_token(cluster_id, now=moment))
