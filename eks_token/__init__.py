@@ -14,24 +14,45 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from .arn import PrincipalArn, canonicalize_arn, parse_arn
-    from .aws_auth import (
+    from eks_token.aws.signer import TokenSigner, get_token
+    from eks_token.cache.file_cache import FileTokenCache
+    from eks_token.cache.interface import MemoryTokenCache, TokenCache
+    from eks_token.cache.key import token_cache_key
+    from eks_token.cluster.arn import PrincipalArn, canonicalize_arn, parse_arn
+    from eks_token.cluster.identity import Identity
+    from eks_token.cluster.identity_mapping import (
         AwsAuth,
         IdentityMapping,
-        NotMappedError,
         fetch_aws_auth,
         load_aws_auth_file,
         map_identity,
         parse_aws_auth,
     )
-    from .cache import FileTokenCache
-    from .cache_key import token_cache_key
-    from .caching import MemoryTokenCache, TokenCache
-    from .context_token import token_for_context
-    from .credentials import AwsCredentials
-    from .doctor import Check, DoctorReport, run_doctor
-    from .endpoints import StsEndpoint, resolve_sts_endpoint
-    from .errors import (
+    from eks_token.cluster.kube_api import (
+        AccessReview,
+        KubeApi,
+        UserInfo,
+    )
+    from eks_token.cluster.token_rules import RuleFailure, TokenReport, check_token, inspect_token
+    from eks_token.cluster.verifier import StsAnswer, TokenVerifier, verify_token
+    from eks_token.core.credentials import AwsCredentials
+    from eks_token.core.endpoints import StsEndpoint, resolve_sts_endpoint
+    from eks_token.core.signing import sign_token
+    from eks_token.core.token import (
+        API_V1,
+        API_V1ALPHA1,
+        API_V1BETA1,
+        Token,
+        decode_token,
+        encode_token,
+    )
+    from eks_token.doctor.report import Check, DoctorReport
+    from eks_token.doctor.run import run_doctor
+    from eks_token.errors import (
+        ApiRequestError,
+        ApiTlsError,
+        ApiUnauthorizedError,
+        ApiUnreachableError,
         ArnError,
         CacheError,
         ClusterError,
@@ -41,6 +62,7 @@ if TYPE_CHECKING:
         InvalidInputError,
         KubeconfigError,
         MappingError,
+        NotMappedError,
         ProfileNotFoundError,
         RoleAssumptionError,
         StsError,
@@ -49,117 +71,100 @@ if TYPE_CHECKING:
         StsUnreachableError,
         TokenValidationError,
     )
-    from .exec_info import ClusterInfo, ExecInfo, read_exec_info
-    from .generator import TokenSigner, get_token
-    from .identity import Identity
-    from .kube_api import (
-        AccessReview,
-        ApiRequestError,
-        ApiTlsError,
-        ApiUnauthorizedError,
-        ApiUnreachableError,
-        KubeApi,
-        UserInfo,
-    )
-    from .kubeconfig import (
+    from eks_token.exec_plugin.exec_info import ClusterInfo, ExecInfo, read_exec_info
+    from eks_token.inprocess.context_token import token_for_context
+    from eks_token.inprocess.provider import DEFAULT_REFRESH_MARGIN, TokenProvider
+    from eks_token.kubeconfig.exec_args import ExecInvocation, parse_exec_invocation
+    from eks_token.kubeconfig.files import kubeconfig_paths, load_context, load_kubeconfig
+    from eks_token.kubeconfig.migrate import migrate_document
+    from eks_token.kubeconfig.model import (
         ClusterEntry,
         ContextView,
         ExecEntry,
-        ExecInvocation,
         KubeConfig,
         UserEntry,
-        kubeconfig_paths,
-        load_context,
-        load_kubeconfig,
-        migrate_document,
-        parse_exec_invocation,
-        update_kubeconfig,
     )
-    from .provider import DEFAULT_REFRESH_MARGIN, TokenProvider
-    from .signing import sign_token
-    from .token import API_V1, API_V1ALPHA1, API_V1BETA1, Token, decode_token, encode_token
-    from .token_rules import RuleFailure, TokenReport, check_token, inspect_token
-    from .verify import StsAnswer, TokenVerifier, verify_token
+    from eks_token.kubeconfig.update import update_kubeconfig
 
 _EXPORTS: dict[str, str] = {
-    "API_V1": "token",
-    "API_V1ALPHA1": "token",
-    "API_V1BETA1": "token",
-    "AccessReview": "kube_api",
-    "ApiRequestError": "kube_api",
-    "ApiTlsError": "kube_api",
-    "ApiUnauthorizedError": "kube_api",
-    "ApiUnreachableError": "kube_api",
+    "API_V1": "core.token",
+    "API_V1ALPHA1": "core.token",
+    "API_V1BETA1": "core.token",
+    "AccessReview": "cluster.kube_api",
+    "ApiRequestError": "errors",
+    "ApiTlsError": "errors",
+    "ApiUnauthorizedError": "errors",
+    "ApiUnreachableError": "errors",
     "ArnError": "errors",
-    "AwsAuth": "aws_auth",
-    "AwsCredentials": "credentials",
+    "AwsAuth": "cluster.identity_mapping",
+    "AwsCredentials": "core.credentials",
     "CacheError": "errors",
-    "Check": "doctor",
-    "ClusterEntry": "kubeconfig",
+    "Check": "doctor.report",
+    "ClusterEntry": "kubeconfig.model",
     "ClusterError": "errors",
-    "ClusterInfo": "exec_info",
-    "ContextView": "kubeconfig",
+    "ClusterInfo": "exec_plugin.exec_info",
+    "ContextView": "kubeconfig.model",
     "CredentialsError": "errors",
-    "DEFAULT_REFRESH_MARGIN": "provider",
-    "DoctorReport": "doctor",
+    "DEFAULT_REFRESH_MARGIN": "inprocess.provider",
+    "DoctorReport": "doctor.report",
     "EksTokenError": "errors",
-    "ExecEntry": "kubeconfig",
-    "ExecInfo": "exec_info",
+    "ExecEntry": "kubeconfig.model",
+    "ExecInfo": "exec_plugin.exec_info",
     "ExecInfoError": "errors",
-    "ExecInvocation": "kubeconfig",
-    "FileTokenCache": "cache",
-    "Identity": "identity",
-    "IdentityMapping": "aws_auth",
+    "ExecInvocation": "kubeconfig.exec_args",
+    "FileTokenCache": "cache.file_cache",
+    "Identity": "cluster.identity",
+    "IdentityMapping": "cluster.identity_mapping",
     "InvalidInputError": "errors",
-    "KubeApi": "kube_api",
-    "KubeConfig": "kubeconfig",
+    "KubeApi": "cluster.kube_api",
+    "KubeConfig": "kubeconfig.model",
     "KubeconfigError": "errors",
     "MappingError": "errors",
-    "MemoryTokenCache": "caching",
-    "NotMappedError": "aws_auth",
-    "PrincipalArn": "arn",
+    "MemoryTokenCache": "cache.interface",
+    "NotMappedError": "errors",
+    "PrincipalArn": "cluster.arn",
     "ProfileNotFoundError": "errors",
     "RoleAssumptionError": "errors",
-    "RuleFailure": "token_rules",
-    "StsAnswer": "verify",
-    "StsEndpoint": "endpoints",
+    "RuleFailure": "cluster.token_rules",
+    "StsAnswer": "cluster.verifier",
+    "StsEndpoint": "core.endpoints",
     "StsError": "errors",
     "StsRejectedError": "errors",
     "StsThrottledError": "errors",
     "StsUnreachableError": "errors",
-    "Token": "token",
-    "TokenCache": "caching",
-    "TokenProvider": "provider",
-    "TokenReport": "token_rules",
-    "TokenSigner": "generator",
+    "Token": "core.token",
+    "TokenCache": "cache.interface",
+    "TokenProvider": "inprocess.provider",
+    "TokenReport": "cluster.token_rules",
+    "TokenSigner": "aws.signer",
     "TokenValidationError": "errors",
-    "TokenVerifier": "verify",
-    "UserEntry": "kubeconfig",
-    "UserInfo": "kube_api",
-    "canonicalize_arn": "arn",
-    "check_token": "token_rules",
-    "decode_token": "token",
-    "encode_token": "token",
-    "fetch_aws_auth": "aws_auth",
-    "get_token": "generator",
-    "inspect_token": "token_rules",
-    "kubeconfig_paths": "kubeconfig",
-    "load_aws_auth_file": "aws_auth",
-    "load_context": "kubeconfig",
-    "load_kubeconfig": "kubeconfig",
-    "map_identity": "aws_auth",
-    "migrate_document": "kubeconfig",
-    "parse_arn": "arn",
-    "parse_aws_auth": "aws_auth",
-    "parse_exec_invocation": "kubeconfig",
-    "read_exec_info": "exec_info",
-    "resolve_sts_endpoint": "endpoints",
-    "run_doctor": "doctor",
-    "sign_token": "signing",
-    "token_cache_key": "cache_key",
-    "token_for_context": "context_token",
-    "update_kubeconfig": "kubeconfig",
-    "verify_token": "verify",
+    "TokenVerifier": "cluster.verifier",
+    "UserEntry": "kubeconfig.model",
+    "UserInfo": "cluster.kube_api",
+    "canonicalize_arn": "cluster.arn",
+    "check_token": "cluster.token_rules",
+    "decode_token": "core.token",
+    "encode_token": "core.token",
+    "fetch_aws_auth": "cluster.identity_mapping",
+    "get_token": "aws.signer",
+    "inspect_token": "cluster.token_rules",
+    "kubeconfig_paths": "kubeconfig.files",
+    "load_aws_auth_file": "cluster.identity_mapping",
+    "load_context": "kubeconfig.files",
+    "load_kubeconfig": "kubeconfig.files",
+    "map_identity": "cluster.identity_mapping",
+    "migrate_document": "kubeconfig.migrate",
+    "parse_arn": "cluster.arn",
+    "parse_aws_auth": "cluster.identity_mapping",
+    "parse_exec_invocation": "kubeconfig.exec_args",
+    "read_exec_info": "exec_plugin.exec_info",
+    "resolve_sts_endpoint": "core.endpoints",
+    "run_doctor": "doctor.run",
+    "sign_token": "core.signing",
+    "token_cache_key": "cache.key",
+    "token_for_context": "inprocess.context_token",
+    "update_kubeconfig": "kubeconfig.update",
+    "verify_token": "cluster.verifier",
 }
 
 __all__ = [

@@ -1,5 +1,5 @@
 import sys
 
-from .cli import main
+from eks_token.cli.main import main
 
 sys.exit(main())

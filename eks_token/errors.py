@@ -7,16 +7,26 @@ Messages never carry secrets (keys, session tokens, bearer tokens).
 
 from __future__ import annotations
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from datetime import datetime
+
 __all__ = [
+    "ApiRequestError",
+    "ApiTlsError",
+    "ApiUnauthorizedError",
+    "ApiUnreachableError",
     "ArnError",
     "CacheError",
     "ClusterError",
+    "ContextEntryError",
     "CredentialsError",
     "EksTokenError",
     "ExecInfoError",
     "InvalidInputError",
     "KubeconfigError",
     "MappingError",
+    "NotMappedError",
     "ProfileNotFoundError",
     "RoleAssumptionError",
     "StsError",
@@ -80,12 +90,23 @@ class TokenValidationError(EksTokenError):
 
 
 class StsError(EksTokenError):
-    """STS GetCallerIdentity did not confirm the token."""
+    """STS GetCallerIdentity did not confirm the token.
 
-    def __init__(self, message: str, *, status: int | None = None, code: str | None = None) -> None:
+    ``server_date`` is STS's clock (its ``Date`` header) when it answered at all.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        server_date: datetime | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
+        self.server_date = server_date
 
 
 class StsRejectedError(StsError):
@@ -130,3 +151,39 @@ class ClusterError(EksTokenError):
 
 class CacheError(EksTokenError):
     """The token cache cannot be used; callers fall back to signing."""
+
+
+class ApiUnreachableError(ClusterError):
+    """The API server could not be reached (DNS, refused connection, timeout)."""
+
+
+class ApiTlsError(ClusterError):
+    """The API server's certificate does not verify with the kubeconfig's CA."""
+
+
+class ApiUnauthorizedError(ClusterError):
+    """The API server answered 401: it did not accept the token."""
+
+
+class ApiRequestError(ClusterError):
+    """The API server answered an unexpected status."""
+
+    def __init__(self, message: str, *, cluster: str | None = None, status: int) -> None:
+        super().__init__(message, cluster=cluster)
+        self.status = status
+
+
+class NotMappedError(MappingError):
+    """The ConfigMap maps neither the identity's ARN nor its account."""
+
+
+class ContextEntryError(KubeconfigError):
+    """A context's exec entry cannot be signed for in-process.
+
+    ``problem`` is what is wrong and ``fix`` what to change; the message holds both.
+    """
+
+    def __init__(self, problem: str, *, path: str, fix: str) -> None:
+        super().__init__(f"{problem} ({fix})", path=path)
+        self.problem = problem
+        self.fix = fix

@@ -13,9 +13,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from eks_token.aws.signer import TokenSigner
 from eks_token.errors import EksTokenError
-from eks_token.generator import TokenSigner
-from eks_token.provider import TokenProvider
+from eks_token.inprocess.provider import TokenProvider
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -167,7 +167,8 @@ def write_shared_user_kubeconfig(
 ) -> Path:
     """The layout ``eks-token kubeconfig --shared-user`` writes (built by the same code): the
     cluster id and region only in the cluster's exec extension, ``args: [token]``."""
-    from eks_token.kubeconfig import EksCluster, build_entries
+    from eks_token.aws.eks import EksCluster
+    from eks_token.kubeconfig.entries import build_entries
     from eks_token.kubeconfig.merge import merge_entries
 
     cluster = EksCluster(

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from eks_token.provider import TokenProvider
+from eks_token.inprocess.provider import TokenProvider
 from tests.manual_clock import ManualClock
 from tests.provider_helpers import CLUSTER, EXAMPLE
 from tests.support import kube
@@ -74,7 +74,7 @@ def clock() -> ManualClock:
 @pytest.fixture
 def provider(aws_env: AwsEnv, clock: ManualClock) -> TokenProvider:
     """A provider for `my-cluster` with the example keys in us-west-2, on `clock`."""
-    return TokenProvider(CLUSTER, credentials=EXAMPLE, region="us-west-2", now=clock)
+    return TokenProvider(CLUSTER, credentials=EXAMPLE, region="us-west-2", clock=clock)
 
 
 @pytest.fixture

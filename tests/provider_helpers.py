@@ -6,9 +6,9 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
-from eks_token.credentials import AwsCredentials
+from eks_token.core.credentials import AwsCredentials
+from eks_token.core.token import Token
 from eks_token.errors import CredentialsError
-from eks_token.token import Token
 from tests.support.aws_env import EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY
 from tests.support.sigv4_check import check_token
 

@@ -7,18 +7,17 @@ from pathlib import Path
 import pytest
 from moto import mock_aws
 
-from eks_token.aws_auth import (
+from eks_token.aws.ec2 import Ec2PrivateDnsNames
+from eks_token.cluster.identity import Identity
+from eks_token.cluster.identity_mapping import (
     AwsAuth,
-    Ec2PrivateDnsNames,
-    NotMappedError,
     fetch_aws_auth,
     load_aws_auth_file,
     map_identity,
     parse_aws_auth,
 )
-from eks_token.errors import MappingError
-from eks_token.identity import Identity
-from eks_token.kube_api import KubeApi
+from eks_token.cluster.kube_api import KubeApi
+from eks_token.errors import MappingError, NotMappedError
 from tests.cluster_side_helpers import SIGNED_AT, ConfigMapApiServer, make_token, write_aws_auth
 from tests.support.aws_env import AwsEnv
 
@@ -26,7 +25,7 @@ ACCOUNT = "111122223333"
 
 
 def identity(arn: str, session: str | None = None, key: str = "ASIAEXAMPLEKEY") -> Identity:
-    from eks_token.arn import parse_arn
+    from eks_token.cluster.arn import parse_arn
 
     principal = parse_arn(arn)
     return Identity(

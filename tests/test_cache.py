@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from eks_token.cache import FileTokenCache, fetch_or_sign
-from eks_token.cache_entry import key_text
-from eks_token.cache_files import FRESHNESS_MARGIN_SECONDS, entry_name
-from eks_token.caching import FRESHNESS_MARGIN, MemoryTokenCache
-from eks_token.token import Token
+from eks_token.cache.entry import key_text
+from eks_token.cache.file_cache import FileTokenCache, fetch_or_sign
+from eks_token.cache.files import FRESHNESS_MARGIN_SECONDS, entry_name
+from eks_token.cache.interface import FRESHNESS_MARGIN, MemoryTokenCache
+from eks_token.core.token import Token
 from tests.support.cache_entries import NOW, token
 
 KEY = {"cluster_id": "my-cluster", "region": "us-west-2", "odd name": "a value\nwith\\ escapes"}

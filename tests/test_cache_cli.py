@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from eks_token.cache import FileTokenCache
-from eks_token.cache_entry import key_text
-from eks_token.cache_files import entry_name
+from eks_token.cache.entry import key_text
+from eks_token.cache.file_cache import FileTokenCache
+from eks_token.cache.files import entry_name
 from eks_token.cli._exec import TokenRequest, request_cache_key
-from eks_token.token import Token
+from eks_token.core.token import Token
 from tests.support.api_server import ApiServer
 from tests.support.aws_env import AwsEnv
 from tests.support.cli import EKS_TOKEN, run_cli

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from eks_token.cache import FileTokenCache
-from eks_token.cache_key import token_cache_key
-from eks_token.credentials import AwsCredentials
+from eks_token.aws.signer import get_token
+from eks_token.cache.file_cache import FileTokenCache
+from eks_token.cache.key import token_cache_key
+from eks_token.core.credentials import AwsCredentials
+from eks_token.core.token import TOKEN_LIFETIME
 from eks_token.errors import InvalidInputError
-from eks_token.generator import get_token
-from eks_token.token import TOKEN_LIFETIME
 from tests.support.aws_env import AwsEnv
 from tests.support.cache_entries import NOW, SECRET, SESSION_TOKEN, token
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from eks_token.cli import main
+from eks_token.cli.main import main
 from tests.cluster_side_helpers import (
     EXEC_ENTRY,
     ConfigMapApiServer,

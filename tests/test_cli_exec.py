@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from eks_token.token import API_V1, API_V1ALPHA1, API_V1BETA1, decode_token
+from eks_token.core.token import API_V1, API_V1ALPHA1, API_V1BETA1, decode_token
 from tests.support.aws_env import AwsEnv
 from tests.support.cli import BIN_DIR, assert_clean_failure, run_cli
 from tests.support.sigv4_check import check_token

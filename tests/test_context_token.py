@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from kubernetes.client import ApiClient, CoreV1Api
 
-from eks_token.context_token import ContextEntryError, invocation_for_context
-from eks_token.errors import KubeconfigError
-from eks_token.kubeconfig import load_context
+from eks_token.errors import ContextEntryError, KubeconfigError
+from eks_token.inprocess.context_token import invocation_for_context
+from eks_token.kubeconfig.files import load_context
 from eks_token.transport.kubernetes_client import api_client_from_kubeconfig, provider_for_context
 from tests.cluster_side_helpers import CLUSTER, url_of, write_shared_user_kubeconfig
 from tests.manual_clock import ManualClock
@@ -59,7 +59,7 @@ def test_the_entry_env_is_the_environment_the_token_is_signed_in(
         "env": [{"name": k, "value": v} for k, v in env.items()],
     }
     path = write_kubeconfig(server.url, server.ca_data, entry)
-    with api_client_from_kubeconfig(kubeconfig=str(path), now=clock) as client:
+    with api_client_from_kubeconfig(kubeconfig=str(path), clock=clock) as client:
         assert list_pods(client) == []
     assert [check.access_key_id for check in server.checks] == [EXAMPLE_ACCESS_KEY_ID]
     token = server.tokens[-1]
@@ -84,7 +84,7 @@ def test_the_shared_user_layout_signs_for_the_extension_region(
     path = write_shared_user_kubeconfig(
         tmp_path / "kubeconfig", "https://127.0.0.1:1", "", region="ap-south-1"
     )
-    provider = provider_for_context(load_context(None, str(path)), now=clock)
+    provider = provider_for_context(load_context(None, str(path)), clock=clock)
     assert provider.cluster_id == CLUSTER
     assert url_of(provider.token().value).startswith("https://sts.ap-south-1.amazonaws.com/?")
 

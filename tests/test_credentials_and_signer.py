@@ -9,8 +9,8 @@ import botocore.session
 import pytest
 
 from eks_token import AwsCredentials, TokenSigner, errors, get_token
-from eks_token.caching import FRESHNESS_MARGIN, MemoryTokenCache
-from eks_token.token import Token
+from eks_token.cache.interface import FRESHNESS_MARGIN, MemoryTokenCache
+from eks_token.core.token import Token
 from tests.support.aws_env import AwsEnv
 from tests.support.sigv4_check import check_token
 

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 import trustme
 
-from eks_token.doctor import CHECK_NAMES, DoctorReport, run_doctor
-from eks_token.kubeconfig import load_context
+from eks_token.doctor.report import CHECK_NAMES, DoctorReport
+from eks_token.doctor.run import run_doctor
+from eks_token.kubeconfig.files import load_context
 from tests.cluster_side_helpers import (
     EXEC_ENTRY,
     SIGNED_AT,
@@ -216,7 +217,7 @@ def test_the_entry_env_region_signs_for_that_region(
     standin: StsStandin,
     allowed_server: ApiServer,
 ) -> None:
-    from eks_token.context_token import token_for_context
+    from eks_token.inprocess.context_token import token_for_context
 
     monkeypatch.delenv("AWS_REGION")
     entry = {**EXEC_ENTRY, "env": [{"name": "AWS_DEFAULT_REGION", "value": "eu-west-1"}]}

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from eks_token.token import API_V1, API_V1BETA1
+from eks_token.core.token import API_V1, API_V1BETA1
 from tests.support.api_server import ApiServer, Rule
 from tests.support.aws_env import AwsEnv
 from tests.support.cli import BIN_DIR

@@ -12,7 +12,7 @@ import pytest
 from botocore.config import Config
 
 from eks_token import AwsCredentials, TokenSigner, errors
-from eks_token.endpoints import partition_for_region, resolve_sts_endpoint, validate_region
+from eks_token.core.endpoints import partition_for_region, resolve_sts_endpoint, validate_region
 
 REGIONS = [
     "us-east-1",

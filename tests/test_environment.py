@@ -9,7 +9,7 @@ import botocore.session
 import pytest
 
 from eks_token import TokenSigner, errors
-from eks_token.environment import resolve_from_environment
+from eks_token.aws.environment import resolve_from_environment
 from tests.support.aws_env import AwsEnv
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from eks_token import errors, read_exec_info
 from eks_token.cli._exec import TokenRequest, resolve_request
 from eks_token.cli._fast import parse_request
-from eks_token.exec_info import ExecInfo, parse_json
-from eks_token.token import API_V1, API_V1ALPHA1, API_V1BETA1
+from eks_token.core.token import API_V1, API_V1ALPHA1, API_V1BETA1
+from eks_token.exec_plugin.exec_info import ExecInfo, parse_json
 
 
 def _info(payload: object) -> dict[str, str]:
@@ -116,7 +116,7 @@ def test_fallbacks_carry_one_warning(raw: str, version: str, warning: str) -> No
 
 
 def test_the_api_versions_are_the_token_modules() -> None:
-    from eks_token import exec_info
+    from eks_token.exec_plugin import exec_info
 
     assert (exec_info.API_V1, exec_info.API_V1BETA1, exec_info.API_V1ALPHA1) == (
         API_V1,

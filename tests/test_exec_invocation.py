@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from eks_token.kubeconfig import ExecEntry, ExecInvocation, load_context, parse_exec_invocation
+from eks_token.kubeconfig.exec_args import ExecInvocation, parse_exec_invocation
+from eks_token.kubeconfig.files import load_context
+from eks_token.kubeconfig.model import ExecEntry
 
 
 def invocation(command: str, *args: str, **env: str) -> ExecInvocation | None:
@@ -201,7 +203,7 @@ def test_no_cache_is_eks_tokens_flag_only() -> None:
 
 
 def test_the_in_process_loader_takes_an_eks_token_entry_with_no_cache(tmp_path: Path) -> None:
-    from eks_token.context_token import invocation_for_context
+    from eks_token.inprocess.context_token import invocation_for_context
 
     entry = {
         "apiVersion": "client.authentication.k8s.io/v1beta1",

@@ -8,13 +8,8 @@ from typing import Any
 import pytest
 import trustme
 
-from eks_token.kube_api import (
-    ApiRequestError,
-    ApiTlsError,
-    ApiUnauthorizedError,
-    ApiUnreachableError,
-    KubeApi,
-)
+from eks_token.cluster.kube_api import KubeApi
+from eks_token.errors import ApiRequestError, ApiTlsError, ApiUnauthorizedError, ApiUnreachableError
 from tests.cluster_side_helpers import SIGNED_AT, ConfigMapApiServer, closed_port, make_token
 from tests.support.api_server import ApiServer, Rule
 from tests.support.local_server import LocalServer, RecordedRequest, Response

@@ -15,7 +15,7 @@ import yaml
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
-from eks_token.cli import main
+from eks_token.cli.main import main
 from tests.kubeconfig_helpers import (
     ROLE_ARN,
     AssumedRoleKeys,

@@ -13,12 +13,8 @@ import pytest
 import yaml
 
 from eks_token.errors import KubeconfigError
-from eks_token.kubeconfig import (
-    ExecEntry,
-    kubeconfig_paths,
-    load_context,
-    load_kubeconfig,
-)
+from eks_token.kubeconfig.files import kubeconfig_paths, load_context, load_kubeconfig
+from eks_token.kubeconfig.model import ExecEntry
 
 CA = b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
 

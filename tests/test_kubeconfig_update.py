@@ -13,9 +13,9 @@ import pytest
 import yaml
 from moto import mock_aws
 
-from eks_token.cli import main
+from eks_token.aws.eks import EksCluster
+from eks_token.cli.main import main
 from eks_token.errors import ClusterError
-from eks_token.kubeconfig.eks_cluster import EksCluster
 from eks_token.kubeconfig.entries import build_entries
 from tests.kubeconfig_helpers import MOTO_ACCOUNT, create_cluster, read_yaml, user_exec
 from tests.support.aws_env import AwsEnv

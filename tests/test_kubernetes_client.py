@@ -13,10 +13,10 @@ import yaml
 from kubernetes.client import ApiClient, CoreV1Api
 from moto import mock_aws
 
-from eks_token.credentials import AwsCredentials
+from eks_token.core.credentials import AwsCredentials
+from eks_token.core.token import TOKEN_LIFETIME
 from eks_token.errors import ClusterError, KubeconfigError
-from eks_token.provider import TokenProvider
-from eks_token.token import TOKEN_LIFETIME
+from eks_token.inprocess.provider import TokenProvider
 from eks_token.transport.kubernetes_client import (
     api_client_for_cluster,
     api_client_from_kubeconfig,
@@ -52,7 +52,7 @@ def test_calls_past_15_minutes_carry_a_fresh_token(
         server=server.url,
         certificate_authority_data=server.ca_pem,
         region="us-west-2",
-        now=clock,
+        clock=clock,
     ) as client:
         assert list_pods(client) == []
         clock.advance(timedelta(minutes=16))
@@ -66,7 +66,7 @@ def test_calls_past_15_minutes_carry_a_fresh_token(
 def test_every_copy_of_the_configuration_uses_the_one_provider(
     server: ApiServer, clock: ManualClock, aws_env: AwsEnv
 ) -> None:
-    provider = TokenProvider(CLUSTER, region="us-west-2", now=clock)
+    provider = TokenProvider(CLUSTER, region="us-west-2", clock=clock)
     with api_client_for_cluster(
         CLUSTER, server=server.url, certificate_authority_data=server.ca_pem, provider=provider
     ) as client:
@@ -93,11 +93,11 @@ def test_describe_cluster_gives_the_endpoint_and_ca(aws_env: AwsEnv, clock: Manu
         created = create_moto_cluster("dev")
         # moto invents a CA that is random base64, not a certificate: report it as such.
         with pytest.raises(ClusterError, match="PEM") as caught:
-            api_client_for_cluster("dev", now=clock)
+            api_client_for_cluster("dev", clock=clock)
         assert caught.value.cluster == "dev"
         pem = b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
         plant_ca(created["arn"], "dev", pem)
-        with api_client_for_cluster("dev", now=clock) as client:
+        with api_client_for_cluster("dev", clock=clock) as client:
             configuration = client.configuration
         # mock_aws swaps in its own fake keys; the token is signed with them.
         keys = {os.environ["AWS_ACCESS_KEY_ID"]: os.environ["AWS_SECRET_ACCESS_KEY"]}
@@ -181,7 +181,7 @@ def test_kubeconfig_exec_entries_run_in_process(
         monkeypatch.setenv("AWS_ACCESS_KEY_ID", OTHER_KEY_ID)
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", OTHER_SECRET)
     path = write_kubeconfig(server.url, server.ca_data, TOOL_ENTRIES[tool])
-    with api_client_from_kubeconfig(kubeconfig=str(path), now=clock) as client:
+    with api_client_from_kubeconfig(kubeconfig=str(path), clock=clock) as client:
         assert list_pods(client) == []
         clock.advance(TOKEN_LIFETIME + timedelta(minutes=1))
         assert list_pods(client) == []
@@ -230,7 +230,7 @@ def test_the_cluster_id_can_come_from_the_exec_extension(
     }
     path = tmp_path / "kubeconfig"
     path.write_text(yaml.safe_dump(config))
-    with api_client_from_kubeconfig("ctx", str(path), now=clock) as client:
+    with api_client_from_kubeconfig("ctx", str(path), clock=clock) as client:
         assert list_pods(client) == []
     assert server.checks[0].ok
 
@@ -258,7 +258,7 @@ def test_arguments_it_does_not_understand_are_refused(
 @pytest.fixture
 def explicit_provider(aws_env: AwsEnv, clock: ManualClock) -> TokenProvider:
     credentials = AwsCredentials(EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY)
-    return TokenProvider(CLUSTER, credentials=credentials, region="us-west-2", now=clock)
+    return TokenProvider(CLUSTER, credentials=credentials, region="us-west-2", clock=clock)
 
 
 def test_the_configuration_never_shows_the_token(

@@ -7,7 +7,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eks_token.lean_json import loads
+from eks_token.exec_plugin.lean_json import loads
 
 JSON_VALUES = st.recursive(
     st.none()

@@ -5,10 +5,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from eks_token.aws.signer import TokenSigner
+from eks_token.core.token import TOKEN_LIFETIME, Token
 from eks_token.errors import CredentialsError, InvalidInputError
-from eks_token.generator import TokenSigner
-from eks_token.provider import DEFAULT_REFRESH_MARGIN, TokenProvider
-from eks_token.token import TOKEN_LIFETIME, Token
+from eks_token.inprocess.provider import DEFAULT_REFRESH_MARGIN, TokenProvider
 from tests.manual_clock import START, ManualClock
 from tests.provider_helpers import CLUSTER, EXAMPLE, WAIT, GatedCredentials, assert_valid
 from tests.support.aws_env import (
@@ -43,7 +43,7 @@ def test_the_token_is_refreshed_once_the_margin_is_reached(
 
 
 def test_the_default_margin_matches_the_cache_freshness() -> None:
-    from eks_token.caching import FRESHNESS_MARGIN
+    from eks_token.cache.interface import FRESHNESS_MARGIN
 
     assert DEFAULT_REFRESH_MARGIN == FRESHNESS_MARGIN == timedelta(minutes=6)
 
@@ -99,7 +99,7 @@ def test_inside_the_margin_other_threads_keep_the_old_token_while_one_signs(
     aws_env: AwsEnv, clock: ManualClock
 ) -> None:
     source = GatedCredentials()
-    provider = TokenProvider(CLUSTER, credentials=source, region="us-west-2", now=clock)
+    provider = TokenProvider(CLUSTER, credentials=source, region="us-west-2", clock=clock)
     old = provider.token()
     clock.advance(timedelta(minutes=9))
     source.hold = True
@@ -133,7 +133,7 @@ def test_after_expiry_waiting_threads_all_get_the_one_new_token(
     aws_env: AwsEnv, clock: ManualClock
 ) -> None:
     source = GatedCredentials()
-    provider = TokenProvider(CLUSTER, credentials=source, region="us-west-2", now=clock)
+    provider = TokenProvider(CLUSTER, credentials=source, region="us-west-2", clock=clock)
     old = provider.token()
     clock.advance(timedelta(minutes=20))
     source.hold = True
@@ -161,7 +161,7 @@ def test_a_failed_refresh_inside_the_margin_keeps_the_valid_token(
     aws_env: AwsEnv, clock: ManualClock
 ) -> None:
     source = GatedCredentials()
-    provider = TokenProvider(CLUSTER, credentials=source, region="us-west-2", now=clock)
+    provider = TokenProvider(CLUSTER, credentials=source, region="us-west-2", clock=clock)
     old = provider.token()
     source.fail = True
     clock.advance(timedelta(minutes=10))

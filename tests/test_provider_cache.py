@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from eks_token.caching import MemoryTokenCache
-from eks_token.credentials import AwsCredentials
+from eks_token.aws.signer import TokenSigner
+from eks_token.cache.interface import MemoryTokenCache
+from eks_token.core.credentials import AwsCredentials
+from eks_token.core.token import TOKEN_LIFETIME, Token
 from eks_token.errors import CacheError
-from eks_token.generator import TokenSigner
-from eks_token.provider import TokenProvider
-from eks_token.token import TOKEN_LIFETIME, Token
+from eks_token.inprocess.provider import TokenProvider
 from tests.manual_clock import ManualClock
 from tests.provider_helpers import CLUSTER, EXAMPLE, GatedCredentials, assert_valid
 from tests.support.aws_env import (
@@ -28,8 +28,8 @@ from tests.support.cli import run_cli
 def test_providers_sharing_a_cache_sign_once(aws_env: AwsEnv, clock: ManualClock) -> None:
     cache = MemoryTokenCache()
     signer = TokenSigner(credentials=EXAMPLE, region="us-west-2")
-    first = TokenProvider(CLUSTER, signer=signer, cache=cache, now=clock)
-    second = TokenProvider(CLUSTER, signer=signer, cache=cache, now=clock)
+    first = TokenProvider(CLUSTER, signer=signer, cache=cache, clock=clock)
+    second = TokenProvider(CLUSTER, signer=signer, cache=cache, clock=clock)
     token = first.token()
     clock.advance(timedelta(minutes=1))
     assert second.token() is token
@@ -68,7 +68,7 @@ class BrokenCache:
 
 def test_an_unusable_cache_falls_back_to_signing(aws_env: AwsEnv, clock: ManualClock) -> None:
     provider = TokenProvider(
-        CLUSTER, credentials=EXAMPLE, region="us-west-2", cache=BrokenCache(), now=clock
+        CLUSTER, credentials=EXAMPLE, region="us-west-2", cache=BrokenCache(), clock=clock
     )
     assert_valid(provider.token(), clock())
 
@@ -76,7 +76,7 @@ def test_an_unusable_cache_falls_back_to_signing(aws_env: AwsEnv, clock: ManualC
 def test_stale_cached_tokens_are_not_used(aws_env: AwsEnv, clock: ManualClock) -> None:
     cache = MemoryTokenCache(margin=timedelta(0))
     provider = TokenProvider(
-        CLUSTER, credentials=EXAMPLE, region="us-west-2", cache=cache, now=clock
+        CLUSTER, credentials=EXAMPLE, region="us-west-2", cache=cache, clock=clock
     )
     stale = provider.token()
     provider.invalidate()
@@ -89,12 +89,12 @@ def test_stale_cached_tokens_are_not_used(aws_env: AwsEnv, clock: ManualClock) -
 def test_providers_in_different_processes_can_share_a_file_cache(
     aws_env: AwsEnv, clock: ManualClock, tmp_path: Path
 ) -> None:
-    from eks_token.cache import FileTokenCache
+    from eks_token.cache.file_cache import FileTokenCache
 
     def new_provider() -> TokenProvider:
         cache = FileTokenCache(tmp_path / "cache")
         return TokenProvider(
-            CLUSTER, credentials=EXAMPLE, region="us-west-2", cache=cache, now=clock
+            CLUSTER, credentials=EXAMPLE, region="us-west-2", cache=cache, clock=clock
         )
 
     token = new_provider().token()
@@ -115,7 +115,7 @@ def _exec_credential_token(stdout: str) -> str:
 def test_a_provider_and_the_command_share_file_cache_entries(
     aws_env: AwsEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from eks_token.cache import FileTokenCache
+    from eks_token.cache.file_cache import FileTokenCache
 
     monkeypatch.setenv("EKS_TOKEN_CACHE_DIR", str(tmp_path / "cache"))
     signed_here = TokenProvider(CLUSTER, region="us-west-2", cache=FileTokenCache()).token()
@@ -146,7 +146,7 @@ def moto_sts(aws_env: AwsEnv) -> Iterator[None]:
 def test_other_base_credentials_under_the_same_role_miss(
     moto_sts: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from eks_token.cache import FileTokenCache
+    from eks_token.cache.file_cache import FileTokenCache
 
     cache = FileTokenCache(tmp_path / "cache")
     alice = TokenProvider(CLUSTER, region="us-west-2", role_arn=ROLE, cache=cache).token()
@@ -161,7 +161,7 @@ def test_other_base_credentials_under_the_same_role_miss(
 def test_other_explicit_credentials_under_the_same_role_miss(
     moto_sts: None, tmp_path: Path
 ) -> None:
-    from eks_token.cache import FileTokenCache
+    from eks_token.cache.file_cache import FileTokenCache
 
     cache = FileTokenCache(tmp_path / "cache")
 

@@ -65,7 +65,7 @@ def _imported_after(code: str) -> set[str]:
 def test_import_is_light() -> None:
     loaded = _imported_after("import eks_token")
     assert not [m for m in loaded if m.split(".")[0] in HEAVY]
-    assert "eks_token.generator" not in loaded
+    assert "eks_token.aws.signer" not in loaded
 
 
 def test_library_signing_without_botocore_for_explicit_endpoint() -> None:

@@ -11,7 +11,7 @@ import pytest
 import requests
 from certifi import where as certifi_where
 
-from eks_token.provider import TokenProvider
+from eks_token.inprocess.provider import TokenProvider
 from eks_token.transport.requests_auth import EksTokenAuth, cluster_session
 from tests.manual_clock import ManualClock
 from tests.support.api_server import ApiServer

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from eks_token.credentials import AwsCredentials
-from eks_token.provider import TokenProvider
+from eks_token.core.credentials import AwsCredentials
+from eks_token.inprocess.provider import TokenProvider
 from eks_token.transport.requests_auth import EksTokenAuth
 from tests.manual_clock import ManualClock
 from tests.support.aws_env import EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY, AwsEnv
@@ -19,7 +19,7 @@ PODS = "/api/v1/namespaces/default/pods"
 @pytest.fixture
 def provider(aws_env: AwsEnv) -> TokenProvider:
     credentials = AwsCredentials(EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY)
-    return TokenProvider(CLUSTER, credentials=credentials, region="us-west-2", now=ManualClock())
+    return TokenProvider(CLUSTER, credentials=credentials, region="us-west-2", clock=ManualClock())
 
 
 class Redirecting(LocalServer):

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eks_token import AwsCredentials, get_token, sign_token
-from eks_token.endpoints import resolve_sts_endpoint
-from eks_token.token import TOKEN_LIFETIME, decode_token
+from eks_token.core.endpoints import resolve_sts_endpoint
+from eks_token.core.token import TOKEN_LIFETIME, decode_token
 from tests.support.vectors import TokenVector, load_vectors
 
 VECTORS = load_vectors()

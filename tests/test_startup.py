@@ -10,7 +10,8 @@ import sys
 import pytest
 
 from eks_token.cli._fast import exec_credential_line, parse_request
-from eks_token.token import API_V1, API_V1BETA1, Token, parse_timestamp
+from eks_token.clock import parse_rfc3339
+from eks_token.core.token import API_V1, API_V1BETA1, Token
 from tests.support.aws_env import AwsEnv
 from tests.support.cli import run_cli
 
@@ -21,7 +22,7 @@ before = set(sys.modules)
 {code}
 sys.stderr.write("\\nLOADED " + " ".join(sorted(set(sys.modules) - before)) + "\\n")
 """
-WARM = "from eks_token.cli import main\nstatus = main(sys.argv[1:])"
+WARM = "from eks_token.cli.main import main\nstatus = main(sys.argv[1:])"
 EXEC_INFO_V1 = json.dumps({"apiVersion": API_V1, "spec": {"interactive": False}})
 
 
@@ -49,13 +50,13 @@ def test_the_cache_hit_path_loads_only_its_own_small_modules(aws_env: AwsEnv) ->
         m for m in modules if not m.startswith("eks_token") and m not in ("_sha256", "_sha2")
     }
     assert foreign == set()
-    for heavy in ("eks_token.generator", "eks_token.token"):
+    for heavy in ("eks_token.aws.signer", "eks_token.core.token"):
         assert heavy not in modules
 
 
 def test_a_miss_with_environment_credentials_signs_without_botocore(aws_env: AwsEnv) -> None:
     modules = loaded(WARM, "token", "-i", "my-cluster")
-    assert {"argparse", "eks_token.generator", "eks_token.environment"} <= modules
+    assert {"argparse", "eks_token.aws.signer", "eks_token.aws.environment"} <= modules
     assert not {m for m in modules if m.split(".")[0] in ("botocore", "urllib3", "requests")}
 
 
@@ -69,12 +70,12 @@ def test_a_miss_with_a_config_file_loads_only_botocores_config_parser(aws_env: A
 
 def test_a_miss_with_a_profile_takes_botocores_full_path(aws_env: AwsEnv) -> None:
     modules = loaded(WARM, "token", "-i", "my-cluster", "--profile", "default")
-    assert {"botocore.session", "botocore.credentials", "eks_token.generator"} <= modules
+    assert {"botocore.session", "botocore.credentials", "eks_token.aws.signer"} <= modules
 
 
 @pytest.mark.parametrize("api_version", [API_V1, API_V1BETA1])
 def test_the_start_up_printer_matches_the_token_class(api_version: str) -> None:
-    token = Token("k8s-aws-v1.aHR0cHM6Ly9zdHMu-_0", parse_timestamp("2026-11-28T21:33:04Z"))
+    token = Token("k8s-aws-v1.aHR0cHM6Ly9zdHMu-_0", parse_rfc3339("2026-11-28T21:33:04Z"))
     line = exec_credential_line(api_version, token.expiration_timestamp, token.value)
     assert line == token.exec_credential_json(api_version) + "\n"
 

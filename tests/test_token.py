@@ -7,7 +7,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from eks_token import errors
-from eks_token.token import (
+from eks_token.clock import format_rfc3339, parse_rfc3339
+from eks_token.core.token import (
     API_V1,
     API_V1ALPHA1,
     API_V1BETA1,
@@ -15,8 +16,6 @@ from eks_token.token import (
     Token,
     decode_token,
     encode_token,
-    format_timestamp,
-    parse_timestamp,
 )
 from tests.support.vectors import TokenVector, load_vectors
 
@@ -95,10 +94,10 @@ def test_naive_expiration_is_refused() -> None:
 
 def test_timestamps_round_trip_in_utc() -> None:
     local = datetime(2026, 11, 28, 22, 33, 4, 999, tzinfo=timezone(timedelta(hours=1)))
-    assert format_timestamp(local) == "2026-11-28T21:33:04Z"
-    assert parse_timestamp("2026-11-28T21:33:04Z") == EXPIRY
-    assert parse_timestamp("2026-11-28T22:33:04+01:00") == EXPIRY
+    assert format_rfc3339(local) == "2026-11-28T21:33:04Z"
+    assert parse_rfc3339("2026-11-28T21:33:04Z") == EXPIRY
+    assert parse_rfc3339("2026-11-28T22:33:04+01:00") == EXPIRY
     with pytest.raises(errors.InvalidInputError):
-        parse_timestamp("yesterday")
+        parse_rfc3339("yesterday")
     with pytest.raises(errors.InvalidInputError):
-        parse_timestamp("2026-11-28T21:33:04")
+        parse_rfc3339("2026-11-28T21:33:04")

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from eks_token import AwsCredentials
+from eks_token.cluster.token_rules import RULES, check_token, inspect_token
 from eks_token.errors import InvalidInputError, TokenValidationError
-from eks_token.token_rules import RULES, check_token, inspect_token
 from tests.cluster_side_helpers import (
     HOSTILE_HOSTS,
     ONE_RULE_BROKEN,

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from eks_token.cluster.verifier import TokenVerifier, sts_server_date, verify_token
 from eks_token.errors import (
     InvalidInputError,
     StsRejectedError,
@@ -13,7 +14,6 @@ from eks_token.errors import (
     StsUnreachableError,
     TokenValidationError,
 )
-from eks_token.verify import TokenVerifier, sts_server_date, verify_token
 from tests.cluster_side_helpers import (
     ADMIN_SESSION,
     BOB,

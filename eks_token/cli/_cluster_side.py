@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
 
-from ..errors import InvalidInputError
+from eks_token.errors import InvalidInputError
 
-__all__ = ["print_json", "read_token", "utc_now"]
+__all__ = ["print_json", "read_token"]
 
 
 def read_token(argument: str | None) -> str:
@@ -36,7 +35,3 @@ def _read_stdin() -> str:
 
 def print_json(value: object) -> None:
     print(json.dumps(value, indent=2, sort_keys=False))
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from ..errors import EksTokenError
+from eks_token.errors import EksTokenError
 
 __all__ = ["EXIT_ERROR", "EXIT_USAGE", "Parser", "error", "guarded", "warn"]
 

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from ..errors import InvalidInputError
-from ..exec_info import ExecInfo, read_exec_info
-from ..token import Token
-from ._common import warn
+from eks_token.cli._common import warn
+from eks_token.clock import utc_now
+from eks_token.core.token import Token
+from eks_token.errors import InvalidInputError
+from eks_token.exec_plugin.exec_info import ExecInfo, read_exec_info
 
 if TYPE_CHECKING:
     import argparse
 
-    from ..generator import TokenSigner
+    from eks_token.aws.signer import TokenSigner
 
 CREDENTIALS_HELP = """\
 Credentials and region come from botocore: --profile or AWS_PROFILE, the
@@ -73,7 +74,7 @@ class TokenRequest:
 
     def signer(self) -> TokenSigner:
         """The signer this request describes, with the process's environment."""
-        from ..generator import TokenSigner
+        from eks_token.aws.signer import TokenSigner
 
         return TokenSigner(
             region=self.region,
@@ -106,7 +107,7 @@ def resolve_request(
             "cluster a client.authentication.k8s.io/exec extension with cluster-id)",
             option="cluster_id",
         )
-    from ..signing import validate_cluster_id
+    from eks_token.core.signing import validate_cluster_id
 
     validate_cluster_id(cluster_id)
     return TokenRequest(
@@ -128,7 +129,7 @@ def sign(
     signer: TokenSigner | None = None,
 ) -> Token:
     """Sign a token for the request with botocore's credentials, as of ``now`` (default: now)."""
-    from ..signing import MAX_TOKEN_LENGTH
+    from eks_token.core.signing import MAX_TOKEN_LENGTH
 
     signer = signer or request.signer()
     token = signer.get_token(request.cluster_id, now=now)
@@ -158,10 +159,10 @@ def obtain(
     cached. With a fixed signing time (``now``) it is always signed and never cached."""
     if now is not None or not use_cache:
         return sign(request, now=now, verbose=verbose)
-    from ..cache import FileTokenCache, fetch_or_sign
-    from ._fast import cached_note
+    from eks_token.cache.file_cache import FileTokenCache, fetch_or_sign
+    from eks_token.cli._fast import cached_note
 
-    moment = datetime.now(timezone.utc)
+    moment = utc_now()
     cache = FileTokenCache(on_problem=warn if verbose else None)
     signer = request.signer()
     signed: list[Token] = []
@@ -200,7 +201,7 @@ def add_cache_options(parser: argparse.ArgumentParser) -> None:
 
 def use_cache(args: argparse.Namespace) -> bool:
     """The cache is used unless --no-cache or EKS_TOKEN_NO_CACHE says otherwise."""
-    from ..cache_files import cache_disabled
+    from eks_token.cache.files import cache_disabled
 
     return bool(args.cache) and not cache_disabled()
 
@@ -216,9 +217,9 @@ def signing_time(text: str | None) -> datetime | None:
     """``--signing-time``: an RFC 3339 time to sign as of (reproducible tokens)."""
     if text is None:
         return None
-    from ..token import parse_timestamp
+    from eks_token.clock import parse_rfc3339
 
-    return parse_timestamp(text)
+    return parse_rfc3339(text)
 
 
 def note(message: str) -> None:

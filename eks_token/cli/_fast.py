@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 import sys
 
-from ..cache_entry import key_text
-from ..cache_files import (
+from eks_token.cache.entry import key_text
+from eks_token.cache.files import (
     FRESHNESS_MARGIN_SECONDS,
     cache_disabled,
     default_cache_dir,
@@ -21,10 +21,10 @@ from ..cache_files import (
     open_cache_dir,
     read_entry,
 )
-from ..cache_key import token_cache_key
-from ..errors import CacheError, ExecInfoError
-from ..exec_info import read_exec_info
-from ..token_flags import TOKEN_VALUE_OPTIONS
+from eks_token.cache.key import token_cache_key
+from eks_token.errors import CacheError, ExecInfoError
+from eks_token.exec_plugin.exec_info import read_exec_info
+from eks_token.exec_plugin.token_flags import TOKEN_VALUE_OPTIONS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -6,12 +6,12 @@ import os
 from collections.abc import Sequence
 from datetime import datetime, timezone
 
-from ..cache import FileTokenCache
-from ..cache_entry import CacheEntry
-from ..cache_files import open_cache_dir
-from ..caching import FRESHNESS_MARGIN
-from ..token import format_timestamp
-from ._common import guarded, new_parser, parse, warn
+from eks_token.cache.entry import CacheEntry
+from eks_token.cache.file_cache import FileTokenCache
+from eks_token.cache.files import open_cache_dir
+from eks_token.cache.interface import FRESHNESS_MARGIN
+from eks_token.cli._common import guarded, new_parser, parse, warn
+from eks_token.clock import format_rfc3339, utc_now
 
 __all__ = ["run"]
 
@@ -44,7 +44,7 @@ def run(argv: Sequence[str]) -> int:
     cache = FileTokenCache(on_problem=warn if args.verbose else None)
     if args.action == "clear":
         return guarded(lambda: _clear(cache), verbose=args.verbose)
-    return guarded(lambda: _list(cache, datetime.now(timezone.utc)), verbose=args.verbose)
+    return guarded(lambda: _list(cache, utc_now()), verbose=args.verbose)
 
 
 def _clear(cache: FileTokenCache) -> int:
@@ -87,13 +87,13 @@ def _row(entry: CacheEntry, now: datetime) -> tuple[str, str, str, str, str, str
         _signing_region(entry.token, now),
         key.get("role_arn") or "-",
         key.get("profile") or key.get("env.AWS_PROFILE") or "-",
-        format_timestamp(expiration),
+        format_rfc3339(expiration),
         status,
     )
 
 
 def _signing_region(token: str, now: datetime) -> str:
     """The token's signing region, as ``eks-token decode`` reads it (never the token itself)."""
-    from ..token_rules import inspect_token
+    from eks_token.cluster.token_rules import inspect_token
 
     return inspect_token(token, now=now).region or "?"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ._cluster_side import print_json
-from ._common import EXIT_ERROR, guarded, new_parser, parse
+from eks_token.cli._cluster_side import print_json
+from eks_token.cli._common import EXIT_ERROR, guarded, new_parser, parse
 
 __all__ = ["run"]
 
@@ -39,9 +39,9 @@ def run(argv: Sequence[str]) -> int:
     args = parse(parser, argv)
 
     def action() -> int:
-        from ..context_token import token_for_context
-        from ..kube_api import KubeApi
-        from ..kubeconfig import load_context
+        from eks_token.cluster.kube_api import KubeApi
+        from eks_token.inprocess.context_token import token_for_context
+        from eks_token.kubeconfig.files import load_context
 
         view = load_context(args.context, args.kubeconfig)
         namespace = None if args.all_namespaces else args.namespace or view.namespace or "default"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ._cluster_side import print_json, read_token, utc_now
-from ._common import EXIT_ERROR, error, guarded, new_parser, parse
+from eks_token.cli._cluster_side import print_json, read_token
+from eks_token.cli._common import EXIT_ERROR, error, guarded, new_parser, parse
+from eks_token.clock import utc_now
 
 __all__ = ["run"]
 
@@ -33,7 +34,7 @@ def run(argv: Sequence[str]) -> int:
     args = parse(parser, argv)
 
     def action() -> int:
-        from ..token_rules import inspect_token
+        from eks_token.cluster.token_rules import inspect_token
 
         report = inspect_token(read_token(args.token), now=utc_now(), partition=args.partition)
         print_json(report.to_dict())

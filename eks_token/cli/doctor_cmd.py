@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ._cluster_side import print_json
-from ._common import EXIT_ERROR, guarded, new_parser, parse
+from eks_token.cli._cluster_side import print_json
+from eks_token.cli._common import EXIT_ERROR, guarded, new_parser, parse
 
 __all__ = ["run"]
 
@@ -45,7 +45,7 @@ def run(argv: Sequence[str]) -> int:
     args = parse(parser, argv)
 
     def action() -> int:
-        from ..doctor import run_doctor
+        from eks_token.doctor.run import run_doctor
 
         report = run_doctor(
             context=args.context,

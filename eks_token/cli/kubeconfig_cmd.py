@@ -6,8 +6,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from ..errors import KubeconfigError
-from ._common import guarded, new_parser, parse, warn
+from eks_token.cli._common import guarded, new_parser, parse, warn
+from eks_token.errors import KubeconfigError
 
 __all__ = ["run"]
 
@@ -75,7 +75,7 @@ def run_update(argv: Sequence[str]) -> int:
     args = parse(parser, argv)
 
     def action() -> int:
-        from ..kubeconfig.update import update_kubeconfig
+        from eks_token.kubeconfig.update import update_kubeconfig
 
         result = update_kubeconfig(
             args.name,
@@ -119,9 +119,9 @@ def run_migrate(argv: Sequence[str]) -> int:
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from ..kubeconfig.files import kubeconfig_paths, read_document
-    from ..kubeconfig.migrate import migrate_document
-    from ..kubeconfig.writer import write_document
+    from eks_token.kubeconfig.files import kubeconfig_paths, read_document
+    from eks_token.kubeconfig.migrate import migrate_document
+    from eks_token.kubeconfig.writer import write_document
 
     paths = kubeconfig_paths(args.kubeconfig)
     if args.kubeconfig and not paths[0].exists():

@@ -6,12 +6,13 @@ from argparse import Namespace
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ._cluster_side import print_json, read_token, utc_now
-from ._common import error, guarded, new_parser, parse, warn
+from eks_token.cli._cluster_side import print_json, read_token
+from eks_token.cli._common import error, guarded, new_parser, parse, warn
+from eks_token.clock import utc_now
 
 if TYPE_CHECKING:
-    from ..aws_auth import AwsAuth
-    from ..identity import Identity
+    from eks_token.cluster.aws_auth_configmap import AwsAuth
+    from eks_token.cluster.identity import Identity
 
 __all__ = ["run"]
 
@@ -60,7 +61,9 @@ def run(argv: Sequence[str]) -> int:
         parser.error("-i/--cluster-id goes with --token, not --arn")
 
     def action() -> int:
-        from ..aws_auth import Ec2PrivateDnsNames, NotMappedError, map_identity
+        from eks_token.aws.ec2 import Ec2PrivateDnsNames
+        from eks_token.cluster.identity_mapping import map_identity
+        from eks_token.errors import NotMappedError
 
         config = _load(args.aws_auth, args.context, args.kubeconfig)
         for message in config.warnings:
@@ -80,13 +83,13 @@ def run(argv: Sequence[str]) -> int:
 
 
 def _load(path: str | None, context: str | None, kubeconfig: str | None) -> AwsAuth:
-    from ..aws_auth import fetch_aws_auth, load_aws_auth_file
+    from eks_token.cluster.identity_mapping import fetch_aws_auth, load_aws_auth_file
 
     if path is not None:
         return load_aws_auth_file(path)
-    from ..context_token import token_for_context
-    from ..kube_api import KubeApi
-    from ..kubeconfig import load_context
+    from eks_token.cluster.kube_api import KubeApi
+    from eks_token.inprocess.context_token import token_for_context
+    from eks_token.kubeconfig.files import load_context
 
     view = load_context(context, kubeconfig)
     with KubeApi.for_cluster(view.cluster, token_for_context(view)) as api:
@@ -94,11 +97,11 @@ def _load(path: str | None, context: str | None, kubeconfig: str | None) -> AwsA
 
 
 def _identity(args: Namespace) -> Identity:
-    from ..arn import parse_arn
-    from ..identity import Identity
+    from eks_token.cluster.arn import parse_arn
+    from eks_token.cluster.identity import Identity
 
     if args.token is not None:
-        from ..verify import TokenVerifier
+        from eks_token.cluster.verifier import TokenVerifier
 
         verifier = TokenVerifier(
             args.cluster_id, partition=args.partition, sts_endpoint_url=args.sts_endpoint_url

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from ._common import guarded, new_parser, parse
-from ._exec import (
+from eks_token.cli._common import guarded, new_parser, parse
+from eks_token.cli._exec import (
     CREDENTIALS_HELP,
     add_cache_options,
     emit,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ._cluster_side import print_json, read_token, utc_now
-from ._common import guarded, new_parser, parse
+from eks_token.cli._cluster_side import print_json, read_token
+from eks_token.cli._common import guarded, new_parser, parse
+from eks_token.clock import utc_now
 
 __all__ = ["run"]
 
@@ -40,7 +41,7 @@ def run(argv: Sequence[str]) -> int:
     args = parse(parser, argv)
 
     def action() -> int:
-        from ..verify import TokenVerifier
+        from eks_token.cluster.verifier import TokenVerifier
 
         verifier = TokenVerifier(
             args.cluster_id,

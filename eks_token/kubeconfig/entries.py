@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..token import API_V1
-from .eks_cluster import EksCluster
-from .model import EXEC_EXTENSION_NAME
+from eks_token.aws.eks import EksCluster
+from eks_token.core.token import API_V1
+from eks_token.kubeconfig.model import EXEC_EXTENSION_NAME
 
 __all__ = ["EXEC_COMMAND", "KubeconfigEntries", "build_entries", "shared_user_name"]
 

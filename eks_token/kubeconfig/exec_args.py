@@ -11,8 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..token_flags import TOKEN_VALUE_OPTIONS
-from .model import ExecEntry
+from eks_token.exec_plugin.token_flags import TOKEN_VALUE_OPTIONS
+from eks_token.kubeconfig.model import ExecEntry
 
 __all__ = ["TOOLS", "ExecInvocation", "Tool", "parse_exec_invocation"]
 

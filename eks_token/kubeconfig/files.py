@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import KubeconfigError
-from .model import ContextView, KubeConfig
+from eks_token.errors import KubeconfigError
+from eks_token.kubeconfig.model import ContextView, KubeConfig
 
 __all__ = ["kubeconfig_paths", "load_context", "load_kubeconfig", "read_document"]
 

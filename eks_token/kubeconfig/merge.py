@@ -6,9 +6,9 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import KubeconfigError
-from .entries import KubeconfigEntries
-from .model import EXEC_EXTENSION_NAME
+from eks_token.errors import KubeconfigError
+from eks_token.kubeconfig.entries import KubeconfigEntries
+from eks_token.kubeconfig.model import EXEC_EXTENSION_NAME
 
 __all__ = ["merge_entries", "new_document"]
 

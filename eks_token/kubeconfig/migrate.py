@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import KubeconfigError
-from ..token import API_V1ALPHA1, API_V1BETA1
-from .entries import EXEC_COMMAND
-from .exec_args import parse_exec_invocation
-from .model import exec_entry_from_mapping
+from eks_token.core.token import API_V1ALPHA1, API_V1BETA1
+from eks_token.errors import KubeconfigError
+from eks_token.kubeconfig.entries import EXEC_COMMAND
+from eks_token.kubeconfig.exec_args import parse_exec_invocation
+from eks_token.kubeconfig.model import exec_entry_from_mapping
 
 __all__ = ["MigrationResult", "UserChange", "migrate_document"]
 

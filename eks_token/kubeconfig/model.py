@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import KubeconfigError
+from eks_token.errors import KubeconfigError
 
 __all__ = [
     "EXEC_EXTENSION_NAME",

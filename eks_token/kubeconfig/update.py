@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .eks_cluster import EksCluster, describe_cluster
-from .entries import KubeconfigEntries, build_entries
-from .files import read_document
-from .merge import merge_entries
-from .writer import dump_document, target_path, write_document
+from eks_token.aws.eks import EksCluster, describe_cluster
+from eks_token.kubeconfig.entries import KubeconfigEntries, build_entries
+from eks_token.kubeconfig.files import read_document
+from eks_token.kubeconfig.merge import merge_entries
+from eks_token.kubeconfig.writer import dump_document, target_path, write_document
 
 __all__ = ["UpdateResult", "split_path", "update_kubeconfig", "write_cluster_entries"]
 
@@ -77,7 +77,7 @@ def update_kubeconfig(
     else the first ``KUBECONFIG`` file that already has the cluster, else the first one.
     """
     if role_arn:
-        from ..aws import validate_role_arn
+        from eks_token.aws.session import validate_role_arn
 
         validate_role_arn(role_arn)
     env = os.environ if environ is None else environ

@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..errors import KubeconfigError
-from .files import kubeconfig_paths, read_document
+from eks_token.errors import KubeconfigError
+from eks_token.kubeconfig.files import kubeconfig_paths, read_document
 
 __all__ = ["dump_document", "target_path", "write_document"]
 

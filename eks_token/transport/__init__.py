@@ -13,12 +13,12 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .kubernetes_client import (
+    from eks_token.transport.kubernetes_client import (
         api_client_for_cluster,
         api_client_from_kubeconfig,
         configure_bearer_token,
     )
-    from .requests_auth import EksTokenAuth, cluster_session
+    from eks_token.transport.requests_auth import EksTokenAuth, cluster_session
 
 __all__ = [
     "EksTokenAuth",

@@ -2,7 +2,7 @@
 
 The ``kubernetes`` package refreshes tokens only when they come from an exec
 plugin, by running the plugin again. Here the token comes from a
-:class:`~eks_token.provider.TokenProvider` through the configuration's
+:class:`~eks_token.inprocess.provider.TokenProvider` through the configuration's
 ``refresh_api_key_hook``, which the client calls before every request.
 
 Needs the ``kubernetes`` extra: ``pip install 'eks-iam-token[kubernetes]'``.
@@ -15,16 +15,17 @@ import binascii
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..caching import TokenCache
-from ..errors import ClusterError, EksTokenError
-from ..provider import DEFAULT_REFRESH_MARGIN, Clock, TokenProvider, utc_now
+from eks_token.cache.interface import TokenCache
+from eks_token.clock import Clock, utc_now
+from eks_token.errors import ClusterError, EksTokenError
+from eks_token.inprocess.provider import DEFAULT_REFRESH_MARGIN, TokenProvider
 
 if TYPE_CHECKING:
     from datetime import timedelta
 
     from kubernetes.client import ApiClient, Configuration
 
-    from ..kubeconfig import ContextView
+    from eks_token.kubeconfig.model import ContextView
 
 __all__ = [
     "api_client_for_cluster",
@@ -113,7 +114,7 @@ def api_client_for_cluster(
     role_arn: str | None = None,
     cache: TokenCache | None = None,
     margin: timedelta = DEFAULT_REFRESH_MARGIN,
-    now: Clock = utc_now,
+    clock: Clock = utc_now,
 ) -> ApiClient:
     """An ``ApiClient`` for the EKS cluster ``cluster_name``, with a self-refreshing token.
 
@@ -125,7 +126,7 @@ def api_client_for_cluster(
     """
     cluster_id = cluster_name
     if server is None:
-        from ..kubeconfig.eks_cluster import describe_cluster
+        from eks_token.aws.eks import describe_cluster
 
         described = describe_cluster(cluster_name, region=region, profile=profile)
         server = described.endpoint
@@ -143,7 +144,7 @@ def api_client_for_cluster(
             role_arn=role_arn,
             cache=cache,
             margin=margin,
-            now=now,
+            clock=clock,
         )
     configuration = _new_configuration()
     configuration.host = server.rstrip("/")
@@ -159,7 +160,7 @@ def api_client_from_kubeconfig(
     *,
     cache: TokenCache | None = None,
     margin: timedelta = DEFAULT_REFRESH_MARGIN,
-    now: Clock = utc_now,
+    clock: Clock = utc_now,
     environ: Mapping[str, str] | None = None,
 ) -> ApiClient:
     """An ``ApiClient`` for a kubeconfig context whose user runs an EKS token tool.
@@ -169,10 +170,10 @@ def api_client_from_kubeconfig(
     signed in this process, and refreshed here too. ``context`` and
     ``kubeconfig`` mean what kubectl's ``--context`` and ``--kubeconfig`` mean.
     """
-    from ..kubeconfig import load_context
+    from eks_token.kubeconfig.files import load_context
 
     view = load_context(context, kubeconfig, environ)
-    provider = provider_for_context(view, cache=cache, margin=margin, now=now)
+    provider = provider_for_context(view, cache=cache, margin=margin, clock=clock)
     cluster = view.cluster
     configuration = _new_configuration()
     configuration.host = cluster.server.rstrip("/")
@@ -192,13 +193,13 @@ def provider_for_context(
     *,
     cache: TokenCache | None = None,
     margin: timedelta = DEFAULT_REFRESH_MARGIN,
-    now: Clock = utc_now,
+    clock: Clock = utc_now,
     environ: Mapping[str, str] | None = None,
 ) -> TokenProvider:
     """The provider that signs what the context's exec entry would print."""
-    from ..context_token import signer_for_context
+    from eks_token.inprocess.context_token import signer_for_context
 
     signer, cluster_id = signer_for_context(
         view, environ, other_tool_hint="; use kubernetes.config.new_client_from_config for it"
     )
-    return TokenProvider(cluster_id, signer=signer, cache=cache, margin=margin, now=now)
+    return TokenProvider(cluster_id, signer=signer, cache=cache, margin=margin, clock=clock)

@@ -11,8 +11,8 @@ from requests.exceptions import UnrewindableBodyError
 from requests.models import PreparedRequest, Response
 from requests.utils import rewind_body
 
-from ..provider import TokenProvider
-from .tls import ca_context, context_adapter
+from eks_token.inprocess.provider import TokenProvider
+from eks_token.net.tls import ca_context, context_adapter
 
 __all__ = ["EksTokenAuth", "cluster_session"]
 
@@ -20,7 +20,8 @@ _DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
 class EksTokenAuth(AuthBase):
-    """Sends ``Authorization: Bearer <token>`` from a :class:`~eks_token.provider.TokenProvider`.
+    """Sends ``Authorization: Bearer <token>`` from a
+    :class:`~eks_token.inprocess.provider.TokenProvider`.
 
     The provider refreshes the token ahead of its expiry. When the server still
     answers 401, the token is refreshed once and the request sent once more, if

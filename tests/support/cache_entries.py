@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from eks_token.token import TOKEN_LIFETIME, Token
+from eks_token.core.token import TOKEN_LIFETIME, Token
 
 __all__ = ["NOW", "SECRET", "SESSION_TOKEN", "token"]
 

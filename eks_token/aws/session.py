@@ -1,0 +1,313 @@
+"""The boundary with botocore: sessions, configuration, credentials and roles.
+
+botocore is imported inside the functions, never at module import, and every
+botocore exception is wrapped in one of ours here.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from eks_token.core.credentials import AwsCredentials, FrozenCredentialSource
+from eks_token.errors import (
+    CredentialsError,
+    EksTokenError,
+    InvalidInputError,
+    ProfileNotFoundError,
+    RoleAssumptionError,
+)
+
+if TYPE_CHECKING:
+    from botocore.session import Session
+
+__all__ = [
+    "DEFAULT_ROLE_SESSION_NAME",
+    "EndpointSettings",
+    "assumed_role_credentials",
+    "base_credentials",
+    "forwarded_session_name",
+    "make_session",
+    "resolve_region",
+    "sts_endpoint_settings",
+    "validate_role_arn",
+    "validate_session_name",
+]
+
+DEFAULT_ROLE_SESSION_NAME = "EKSGetTokenAuth"
+_SESSION_VARIABLES = (
+    ("region", "AWS_DEFAULT_REGION"),
+    ("config_file", "AWS_CONFIG_FILE"),
+    ("credentials_file", "AWS_SHARED_CREDENTIALS_FILE"),
+    ("sts_regional_endpoints", "AWS_STS_REGIONAL_ENDPOINTS"),
+    ("use_fips_endpoint", "AWS_USE_FIPS_ENDPOINT"),
+    ("use_dualstack_endpoint", "AWS_USE_DUALSTACK_ENDPOINT"),
+    ("ignore_configured_endpoint_urls", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"),
+)
+_SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,64}$")
+
+
+def make_session(profile: str | None = None, environ: Mapping[str, str] | None = None) -> Session:
+    """A botocore session for ``profile`` (None: the environment's default).
+
+    ``environ`` (default: the process environment) is what the session should see:
+    an exec entry's ``env`` merged over ours, when a kubeconfig user is signed for
+    in-process. botocore reads ``os.environ`` itself, so the settings that differ are
+    handed to the session as its own.
+    """
+    import botocore.session
+    from botocore.exceptions import BotoCoreError
+
+    env = os.environ if environ is None else environ
+    if profile is None and env is not os.environ:
+        profile = env.get("AWS_DEFAULT_PROFILE") or env.get("AWS_PROFILE") or None
+    try:
+        session = botocore.session.Session(profile=profile or None)
+        if env is not os.environ:
+            for name, variable in _SESSION_VARIABLES:
+                if variable in env and env.get(variable) != os.environ.get(variable):
+                    session.set_config_variable(name, env[variable])
+        session.get_scoped_config()
+    except BotoCoreError as exc:
+        raise _credentials_error(exc, profile) from exc
+    return session
+
+
+def resolve_region(
+    session: Session, explicit: str | None = None, environ: Mapping[str, str] | None = None
+) -> str | None:
+    """Region: explicit, then AWS_REGION, AWS_DEFAULT_REGION, then the profile's ``region``."""
+    if explicit:
+        return explicit
+    env = os.environ if environ is None else environ
+    if env.get("AWS_REGION"):
+        return env["AWS_REGION"]
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        region = session.get_config_variable("region")
+    except BotoCoreError as exc:
+        raise _credentials_error(exc, session.profile) from exc
+    return str(region) if region else None
+
+
+class EndpointSettings:
+    """botocore's STS endpoint configuration for the session's profile."""
+
+    __slots__ = ("endpoint_url", "regional_mode", "use_dualstack", "use_fips")
+
+    def __init__(
+        self,
+        regional_mode: str = "regional",
+        use_fips: bool = False,
+        use_dualstack: bool = False,
+        endpoint_url: str | None = None,
+    ) -> None:
+        self.regional_mode = regional_mode
+        self.use_fips = use_fips
+        self.use_dualstack = use_dualstack
+        self.endpoint_url = endpoint_url
+
+
+def sts_endpoint_settings(
+    session: Session, environ: Mapping[str, str] | None = None
+) -> EndpointSettings:
+    """Read ``sts_regional_endpoints``, FIPS, dual-stack and the STS endpoint URL."""
+    from botocore.exceptions import BotoCoreError
+    from botocore.utils import ensure_boolean
+
+    try:
+        mode = session.get_config_variable("sts_regional_endpoints") or "regional"
+        fips = ensure_boolean(session.get_config_variable("use_fips_endpoint"))
+        dualstack = ensure_boolean(session.get_config_variable("use_dualstack_endpoint"))
+        endpoint_url = _configured_endpoint_url(session, environ)
+    except BotoCoreError as exc:
+        raise _credentials_error(exc, session.profile) from exc
+    return EndpointSettings(str(mode).lower(), fips, dualstack, endpoint_url)
+
+
+def _configured_endpoint_url(session: Session, environ: Mapping[str, str] | None) -> str | None:
+    from botocore.configprovider import ConfiguredEndpointProvider
+    from botocore.utils import ensure_boolean
+
+    if ensure_boolean(session.get_config_variable("ignore_configured_endpoint_urls")):
+        return None
+    provider = ConfiguredEndpointProvider(
+        full_config=session.full_config,
+        scoped_config=session.get_scoped_config(),
+        client_name="sts",
+        environ=dict(os.environ if environ is None else environ),
+    )
+    url = provider.provide()
+    return str(url) if url else None
+
+
+def base_credentials(session: Session) -> FrozenCredentialSource:
+    """The session's credentials (botocore's provider chain), or a clear error."""
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        found = session.get_credentials()
+    except BotoCoreError as exc:
+        raise _credentials_error(exc, session.profile) from exc
+    if found is None:
+        where = f" for profile {session.profile!r}" if session.profile else ""
+        raise CredentialsError(
+            f"no AWS credentials found{where}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+            "run 'aws configure' or 'aws sso login', or pass --profile",
+            profile=session.profile,
+        )
+    source: FrozenCredentialSource = found
+    return source
+
+
+def freeze(source: FrozenCredentialSource, *, role_arn: str | None = None) -> AwsCredentials:
+    """Current credentials from a botocore source, refreshing as botocore decides."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return AwsCredentials.from_botocore(source)
+    except ClientError as exc:
+        if role_arn is None:
+            raise CredentialsError(
+                f"refreshing AWS credentials failed: {_client_error(exc)}"
+            ) from exc
+        raise RoleAssumptionError(
+            f"AssumeRole of {role_arn} failed: {_client_error(exc)}",
+            role_arn=role_arn,
+            code=exc.response.get("Error", {}).get("Code"),
+        ) from exc
+    except BotoCoreError as exc:
+        if role_arn is None:
+            raise _credentials_error(exc, None) from exc
+        raise RoleAssumptionError(
+            f"AssumeRole of {role_arn} failed: {exc}", role_arn=role_arn
+        ) from exc
+
+
+def validate_role_arn(role_arn: str) -> str:
+    from eks_token.core.endpoints import PARTITIONS
+
+    partitions = "|".join(re.escape(p.name) for p in PARTITIONS)
+    if not re.match(rf"^arn:({partitions}):iam::\d{{12}}:role/[\w+=,.@/-]+$", role_arn):
+        raise InvalidInputError(
+            f"{role_arn!r} is not an IAM role ARN such as arn:aws:iam::111122223333:role/NAME",
+            option="role_arn",
+        )
+    return role_arn
+
+
+def validate_session_name(name: str) -> str:
+    if not _SESSION_NAME.match(name):
+        raise InvalidInputError(
+            f"{name!r} is not a role session name: 2 to 64 of letters, digits and +=,.@_-",
+            option="session_name",
+        )
+    return name
+
+
+def assumed_role_credentials(
+    session: Session,
+    source: FrozenCredentialSource,
+    *,
+    role_arn: str,
+    region: str | None,
+    session_name: str,
+    external_id: str | None = None,
+) -> FrozenCredentialSource:
+    """Credentials of ``role_arn``, assumed with ``source`` and re-assumed before they expire."""
+    from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshableCredentials
+
+    extra: dict[str, Any] = {"RoleSessionName": session_name}
+    if external_id:
+        extra["ExternalId"] = external_id
+    fetcher = AssumeRoleCredentialFetcher(
+        client_creator=functools.partial(session.create_client, region_name=region),
+        source_credentials=_botocore_credentials(source),
+        role_arn=role_arn,
+        extra_args=extra,
+    )
+    assumed: FrozenCredentialSource = DeferredRefreshableCredentials(
+        refresh_using=fetcher.fetch_credentials, method="assume-role"
+    )
+    return assumed
+
+
+def forwarded_session_name(
+    session: Session, source: FrozenCredentialSource, region: str | None
+) -> str | None:
+    """The session part of the caller's ``UserId`` (``<unique id>:<session>``), if any."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    creds = freeze(source)
+    try:
+        client = session.create_client(
+            "sts",
+            region_name=region,
+            aws_access_key_id=creds.access_key_id,
+            aws_secret_access_key=creds.secret_access_key,
+            aws_session_token=creds.session_token,
+        )
+        user_id = str(client.get_caller_identity()["UserId"])
+    except ClientError as exc:
+        raise RoleAssumptionError(
+            f"GetCallerIdentity (to forward the session name) failed: {_client_error(exc)}"
+        ) from exc
+    except BotoCoreError as exc:
+        raise RoleAssumptionError(
+            f"GetCallerIdentity (to forward the session name) failed: {exc}"
+        ) from exc
+    _, sep, name = user_id.partition(":")
+    if not sep or not name:
+        return None
+    return re.sub(r"[^\w+=,.@-]", "-", name)[:64]
+
+
+def credential_method(source: FrozenCredentialSource) -> str:
+    """botocore's name for where credentials came from (env, shared-credentials-file, ...)."""
+    return str(getattr(source, "method", None) or "explicit")
+
+
+def _botocore_credentials(source: FrozenCredentialSource) -> Any:
+    from botocore.credentials import Credentials
+
+    if isinstance(source, Credentials):
+        return source
+    creds = freeze(source)
+    return Credentials(
+        creds.access_key_id, creds.secret_access_key, creds.session_token, method="explicit"
+    )
+
+
+def _client_error(exc: Any) -> str:
+    error = exc.response.get("Error", {})
+    code = error.get("Code", "Unknown")
+    message = error.get("Message", "")
+    return f"{code}: {message}" if message else str(code)
+
+
+def _credentials_error(exc: Exception, profile: str | None) -> EksTokenError:
+    from botocore.exceptions import (
+        NoCredentialsError,
+        PartialCredentialsError,
+        ProfileNotFound,
+    )
+
+    if isinstance(exc, ProfileNotFound):
+        name = getattr(exc, "kwargs", {}).get("profile", profile)
+        return ProfileNotFoundError(
+            f"AWS profile {name!r} not found in the AWS config or credentials file; "
+            "check --profile and AWS_PROFILE ('aws configure list-profiles' lists them)",
+            profile=name,
+        )
+    if isinstance(exc, PartialCredentialsError):
+        return CredentialsError(
+            f"partial AWS credentials: {exc}; set both the access key id and the secret",
+            profile=profile,
+        )
+    if isinstance(exc, NoCredentialsError):
+        return CredentialsError("no AWS credentials found", profile=profile)
+    return CredentialsError(f"AWS configuration problem: {exc}", profile=profile)

@@ -1,0 +1,293 @@
+"""Making tokens: resolve identity and endpoint once, sign as often as needed."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from eks_token.clock import utc_now
+from eks_token.core.credentials import AwsCredentials, FrozenCredentialSource
+from eks_token.core.endpoints import StsEndpoint, resolve_sts_endpoint, validate_region
+from eks_token.core.signing import MAX_TOKEN_LENGTH, sign_token, validate_cluster_id
+from eks_token.core.token import Token
+from eks_token.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from botocore.session import Session
+
+    from eks_token.aws.session import EndpointSettings
+    from eks_token.cache.interface import TokenCache
+
+__all__ = ["MAX_TOKEN_LENGTH", "TokenSigner", "get_token", "sign_token", "validate_cluster_id"]
+
+
+class TokenSigner:
+    """One AWS identity and STS endpoint, resolved on first use, for any number of clusters.
+
+    Credentials come from, in this order: ``credentials`` (explicit), ``session``
+    (a botocore session), ``profile``, or botocore's default chain. With
+    ``role_arn`` they are exchanged for the role's through AssumeRole (and
+    assumed again before they expire).
+    """
+
+    def __init__(
+        self,
+        *,
+        region: str | None = None,
+        profile: str | None = None,
+        session: Session | None = None,
+        credentials: AwsCredentials | FrozenCredentialSource | None = None,
+        role_arn: str | None = None,
+        external_id: str | None = None,
+        session_name: str | None = None,
+        forward_session_name: bool = False,
+        sts_endpoint_url: str | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        from eks_token.aws.session import validate_role_arn, validate_session_name
+
+        if session_name and forward_session_name:
+            raise InvalidInputError(
+                "give a session name or forward the caller's, not both", option="session_name"
+            )
+        if (external_id or session_name or forward_session_name) and not role_arn:
+            raise InvalidInputError(
+                "an external id or session name needs a role ARN to assume", option="role_arn"
+            )
+        if region is not None:
+            validate_region(region)
+        self.role_arn = validate_role_arn(role_arn) if role_arn else None
+        self.session_name = validate_session_name(session_name) if session_name else None
+        self.external_id = external_id
+        self.forward_session_name = forward_session_name
+        self.profile = profile
+        self._explicit_region = region
+        self._session = session
+        self._session_given = session is not None
+        self._explicit = credentials
+        self._endpoint_url = sts_endpoint_url
+        self._environ = os.environ if environ is None else environ
+        self._source: FrozenCredentialSource | None = None
+        self._endpoint: StsEndpoint | None = None
+        self._region: str | None = None
+        self._resolve_lock = threading.Lock()
+
+    def _botocore_session(self) -> Session:
+        if self._session is None:
+            from eks_token.aws.session import make_session
+
+            self._session = make_session(self.profile, self._environ)
+        return self._session
+
+    def _resolve(self) -> tuple[FrozenCredentialSource, StsEndpoint]:
+        source, endpoint = self._source, self._endpoint
+        if source is not None and endpoint is not None:
+            return source, endpoint
+        with self._resolve_lock:
+            return self._resolve_once()
+
+    def _resolve_once(self) -> tuple[FrozenCredentialSource, StsEndpoint]:
+        if self._source is not None and self._endpoint is not None:
+            return self._source, self._endpoint
+        found = None
+        if self._session is None and self._explicit is None and not self.profile:
+            from eks_token.aws.environment import resolve_from_environment
+
+            found = resolve_from_environment(self._environ, self._explicit_region)
+        source: FrozenCredentialSource
+        if found is not None:
+            region, settings = found.region, found.settings
+            source = _StaticSource(found.credentials, "env")
+            if not self.role_arn:
+                return self._settle(region, settings, source)
+        from eks_token.aws import session as aws
+
+        session = self._botocore_session()
+        if found is None:
+            region = aws.resolve_region(session, self._explicit_region, self._environ)
+            settings = aws.sts_endpoint_settings(session, self._environ)
+            if isinstance(self._explicit, AwsCredentials):
+                source = _StaticSource(self._explicit, "explicit")
+            elif self._explicit is not None:
+                source = self._explicit
+            else:
+                source = aws.base_credentials(session)
+        if self.role_arn:
+            name = self.session_name
+            if self.forward_session_name:
+                name = aws.forwarded_session_name(session, source, region)
+            source = aws.assumed_role_credentials(
+                session,
+                source,
+                role_arn=self.role_arn,
+                region=region,
+                session_name=name or aws.DEFAULT_ROLE_SESSION_NAME,
+                external_id=self.external_id,
+            )
+        return self._settle(region, settings, source)
+
+    def _settle(
+        self, region: str | None, settings: EndpointSettings, source: FrozenCredentialSource
+    ) -> tuple[FrozenCredentialSource, StsEndpoint]:
+        if region is not None:
+            validate_region(region)
+        endpoint = resolve_sts_endpoint(
+            region,
+            regional_mode=settings.regional_mode,
+            use_fips=settings.use_fips,
+            use_dualstack=settings.use_dualstack,
+            endpoint_url=self._endpoint_url or settings.endpoint_url,
+        )
+        self._region, self._source, self._endpoint = region, source, endpoint
+        return source, endpoint
+
+    @property
+    def endpoint(self) -> StsEndpoint:
+        """The STS endpoint tokens are signed for."""
+        return self._resolve()[1]
+
+    @property
+    def region(self) -> str | None:
+        """The resolved region (None: none configured, the global endpoint is used)."""
+        self._resolve()
+        return self._region
+
+    @property
+    def credential_method(self) -> str:
+        """Where the signing credentials came from, in botocore's words."""
+        from eks_token.aws.session import credential_method
+
+        return credential_method(self._resolve()[0])
+
+    def credentials(self) -> AwsCredentials:
+        """The credentials tokens are signed with now (refreshed if they need to be)."""
+        from eks_token.aws.session import freeze
+
+        source, _ = self._resolve()
+        if isinstance(source, _StaticSource):
+            return source.credentials
+        return freeze(source, role_arn=self.role_arn)
+
+    def cache_key(self, cluster_id: str) -> dict[str, str]:
+        """Key material for a token cache: the scheme ``eks-token token`` uses.
+
+        The signer's options and the AWS variables and files of its environment, so a
+        :class:`~eks_token.cache.file_cache.FileTokenCache` shares entries with the command for the
+        same request. Credentials or a botocore session given to the signer are not in
+        the environment: a hash of those base credentials (never the secret itself) and
+        the resolved STS endpoint are added.
+        """
+        from eks_token.cache.key import token_cache_key
+
+        base = self._given_base_credentials()
+        key = token_cache_key(
+            cluster_id,
+            region=self._explicit_region,
+            profile=self.profile,
+            role_arn=self.role_arn,
+            external_id=self.external_id,
+            session_name=self.session_name,
+            forward_session_name=self.forward_session_name,
+            sts_endpoint_url=self._endpoint_url,
+            credentials=base,
+            environ=self._environ,
+        )
+        if base is not None:
+            key["resolved_sts_endpoint"] = self.endpoint.url
+            key["resolved_signing_region"] = self.endpoint.signing_region
+        return key
+
+    def _given_base_credentials(self) -> AwsCredentials | None:
+        if isinstance(self._explicit, AwsCredentials):
+            return self._explicit
+        from eks_token.aws.session import base_credentials, freeze
+
+        if self._explicit is not None:
+            return freeze(self._explicit)
+        if self._session_given:
+            return freeze(base_credentials(self._botocore_session()))
+        return None
+
+    def get_token(self, cluster_id: str, *, now: datetime | None = None) -> Token:
+        """A fresh token for ``cluster_id``, signed at ``now`` (default: the current time)."""
+        validate_cluster_id(cluster_id)
+        credentials = self.credentials()
+        moment = now if now is not None else utc_now()
+        return sign_token(cluster_id, credentials, self.endpoint, moment)
+
+
+class _StaticSource:
+    """Fixed credentials, shaped like botocore's credential objects."""
+
+    def __init__(self, credentials: AwsCredentials, method: str) -> None:
+        self.credentials = credentials
+        self.method = method
+
+    def get_frozen_credentials(self) -> _Frozen:
+        c = self.credentials
+        return _Frozen(c.access_key_id, c.secret_access_key, c.session_token)
+
+
+class _Frozen:
+    __slots__ = ("access_key", "secret_key", "token")
+
+    def __init__(self, access_key: str, secret_key: str, token: str | None) -> None:
+        self.access_key = access_key
+        self.secret_key = secret_key
+        self.token = token
+
+
+def get_token(
+    cluster_id: str,
+    *,
+    region: str | None = None,
+    profile: str | None = None,
+    session: Session | None = None,
+    credentials: AwsCredentials | FrozenCredentialSource | None = None,
+    role_arn: str | None = None,
+    external_id: str | None = None,
+    session_name: str | None = None,
+    forward_session_name: bool = False,
+    sts_endpoint_url: str | None = None,
+    now: datetime | None = None,
+    cache: TokenCache | None = None,
+) -> Token:
+    """Return a token for ``cluster_id`` (the EKS cluster name, or an Outposts cluster id).
+
+    Every argument but ``cluster_id`` is optional; see :class:`TokenSigner`.
+    ``now`` fixes the signing time (tests, reproducible tokens). With ``cache``
+    (for example :class:`~eks_token.cache.file_cache.FileTokenCache`), a token cached for the
+    same request and environment is returned while it is fresh at ``now``; the
+    key is :func:`~eks_token.cache.key.token_cache_key`, so credentials must come
+    from the environment, a profile or ``credentials`` as AwsCredentials.
+    """
+    if cache is not None and (
+        session is not None or not isinstance(credentials, (AwsCredentials, type(None)))
+    ):
+        raise InvalidInputError(
+            "a token cache cannot tell the identity of a botocore session or credential "
+            "source apart; pass a profile or AwsCredentials, or no cache",
+            option="cache",
+        )
+    signer = TokenSigner(
+        region=region,
+        profile=profile,
+        session=session,
+        credentials=credentials,
+        role_arn=role_arn,
+        external_id=external_id,
+        session_name=session_name,
+        forward_session_name=forward_session_name,
+        sts_endpoint_url=sts_endpoint_url,
+    )
+    if cache is None:
+        return signer.get_token(cluster_id, now=now)
+    from eks_token.cache.file_cache import fetch_or_sign
+
+    validate_cluster_id(cluster_id)
+    moment = now if now is not None else utc_now()
+    key = signer.cache_key(cluster_id)
+    return fetch_or_sign(cache, key, moment, lambda: signer.get_token(cluster_id, now=moment))

@@ -1,0 +1,243 @@
+"""A token cache on disk, shared by every process of one user.
+
+One small file per key in one directory (mode 0700, entries 0600). Entries are
+written to a temporary file, fsynced and renamed into place, so a reader sees a
+whole entry or none. A directory or entry that is a symbolic link, owned by
+another user or writable by others is not used. On a miss, one process signs
+while the others wait on a file lock and then read what it wrote. Nothing here
+raises for storage problems: a cache that cannot be used is a miss.
+"""
+
+from __future__ import annotations
+
+import os
+
+from eks_token.cache.entry import CacheEntry, encode_entry, key_text, servable
+from eks_token.cache.files import (
+    ENTRY_SUFFIX,
+    LOCK_PREFIX,
+    O_CLOEXEC,
+    O_NOFOLLOW,
+    TEMP_PREFIX,
+    default_cache_dir,
+    entry_name,
+    open_cache_dir,
+    read_entry,
+    read_entry_checked,
+    unlink,
+    write_atomically,
+    writer_alive,
+)
+from eks_token.errors import CacheError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Mapping
+    from datetime import datetime, timedelta
+
+    from eks_token.cache.interface import TokenCache
+    from eks_token.core.token import Token
+
+__all__ = ["FileTokenCache", "fetch_or_sign"]
+
+
+class FileTokenCache:
+    """A :class:`~eks_token.cache.interface.TokenCache` in a directory, shared between processes.
+
+    ``on_problem`` receives one line for each reason the cache could not be
+    used (a symlinked directory, a corrupt entry, a full disk); by default they
+    are ignored and the cache simply misses.
+    """
+
+    def __init__(
+        self,
+        directory: str | os.PathLike[str] | None = None,
+        *,
+        margin: timedelta | None = None,
+        lock_timeout: float = 10.0,
+        on_problem: Callable[[str], None] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        from eks_token.cache.interface import FRESHNESS_MARGIN
+
+        self.directory = (
+            os.fspath(directory) if directory is not None else default_cache_dir(environ)
+        )
+        self.margin = FRESHNESS_MARGIN if margin is None else margin
+        self.lock_timeout = lock_timeout
+        self._on_problem = on_problem
+        self._reported: set[str] = set()
+
+    def __repr__(self) -> str:
+        return f"FileTokenCache({self.directory!r})"
+
+    def _problem(self, message: str) -> None:
+        if self._on_problem is not None and message not in self._reported:
+            self._reported.add(message)
+            self._on_problem(message)
+
+    def _open(self, *, create: bool) -> int | None:
+        try:
+            return open_cache_dir(self.directory, create=create)
+        except FileNotFoundError:
+            return None
+        except CacheError as exc:
+            self._problem(f"not using the token cache: {exc}")
+            return None
+
+    def get(self, key: Mapping[str, str], now: datetime) -> Token | None:
+        from datetime import datetime, timezone
+
+        from eks_token.core.token import Token
+
+        lines = key_text(key)
+        dir_fd = self._open(create=False)
+        if dir_fd is None:
+            return None
+        try:
+            entry, problem = read_entry_checked(dir_fd, entry_name(lines))
+        finally:
+            os.close(dir_fd)
+        if problem:
+            self._problem(f"{problem}; signing a new token")
+        if entry is None:
+            return None
+        if not entry.fresh_for(lines, now.timestamp(), self.margin.total_seconds()):
+            return None
+        expiration = datetime.fromtimestamp(entry.expires, timezone.utc)
+        return Token(entry.token, expiration, entry.cluster_id)
+
+    def put(self, key: Mapping[str, str], token: Token) -> None:
+        if not servable(token.value):
+            self._problem("not caching a token that is not a k8s-aws-v1. token")
+            return
+        lines = key_text(key)
+        data = encode_entry(lines, token.value, int(token.expiration.timestamp()), token.cluster_id)
+        dir_fd = self._open(create=True)
+        if dir_fd is None:
+            return
+        try:
+            write_atomically(dir_fd, entry_name(lines), data)
+        except OSError as exc:
+            self._problem(f"could not write the token cache: {exc.strerror or exc}")
+        finally:
+            os.close(dir_fd)
+
+    def entries(self) -> Iterator[CacheEntry]:
+        """Every readable entry, fresh or not (for listing)."""
+        dir_fd = self._open(create=False)
+        if dir_fd is None:
+            return
+        try:
+            for name in sorted(os.listdir(dir_fd)):
+                if name.endswith(ENTRY_SUFFIX):
+                    entry = read_entry(dir_fd, name)
+                    if entry is not None:
+                        yield entry
+        finally:
+            os.close(dir_fd)
+
+    def clear(self) -> int:
+        """Remove every entry, lock and temporary file; return how many entries went."""
+        dir_fd = open_cache_dir(self.directory) if os.path.lexists(self.directory) else None
+        if dir_fd is None:
+            return 0
+        removed = 0
+        try:
+            for name in os.listdir(dir_fd):
+                ours = name.endswith(ENTRY_SUFFIX) or name.startswith((TEMP_PREFIX, LOCK_PREFIX))
+                if ours and unlink(dir_fd, name) and name.endswith(ENTRY_SUFFIX):
+                    removed += 1
+        finally:
+            os.close(dir_fd)
+        return removed
+
+    def prune(self, now: datetime) -> None:
+        """Remove expired entries and temporary files of writers that died."""
+        dir_fd = self._open(create=False)
+        if dir_fd is None:
+            return
+        try:
+            for name in os.listdir(dir_fd):
+                if name.endswith(ENTRY_SUFFIX):
+                    entry = read_entry(dir_fd, name)
+                    if entry is not None and entry.expires <= now.timestamp():
+                        unlink(dir_fd, name)
+                elif name.startswith(TEMP_PREFIX) and not writer_alive(name):
+                    unlink(dir_fd, name)
+        finally:
+            os.close(dir_fd)
+
+    def single_flight(self, key: Mapping[str, str]) -> _KeyLock:
+        """A lock for ``key``: one process signs while the others wait (up to lock_timeout)."""
+        return _KeyLock(self, entry_name(key_text(key))[0])
+
+
+def fetch_or_sign(
+    cache: TokenCache, key: Mapping[str, str], now: datetime, sign: Callable[[], Token]
+) -> Token:
+    """The cached token for ``key`` at ``now``, or ``sign()``'s, stored for next time.
+
+    With a :class:`FileTokenCache` a miss takes the key's lock first, so that
+    processes missing together sign once.
+    """
+    token = cache.get(key, now)
+    if token is not None:
+        return token
+    if not isinstance(cache, FileTokenCache):
+        token = sign()
+        cache.put(key, token)
+        return token
+    with cache.single_flight(key):
+        token = cache.get(key, now)
+        if token is not None:
+            return token
+        token = sign()
+        cache.put(key, token)
+    cache.prune(now)
+    return token
+
+
+class _KeyLock:
+    def __init__(self, cache: FileTokenCache, shard: str) -> None:
+        self._cache = cache
+        self._name = LOCK_PREFIX + shard
+        self._fd: int | None = None
+
+    def __enter__(self) -> bool:
+        """True when the lock is held; False when the cache or lock is unusable or the
+        wait timed out (the caller then signs without it)."""
+        import fcntl
+        import time
+
+        dir_fd = self._cache._open(create=True)
+        if dir_fd is None:
+            return False
+        try:
+            flags = os.O_RDWR | os.O_CREAT | O_NOFOLLOW | O_CLOEXEC
+            self._fd = os.open(self._name, flags, 0o600, dir_fd=dir_fd)
+        except OSError as exc:
+            self._cache._problem(f"cannot open the cache lock: {exc.strerror}")
+            return False
+        finally:
+            os.close(dir_fd)
+        deadline = time.monotonic() + self._cache.lock_timeout
+        pause = 0.005
+        while True:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    self._cache._problem("timed out waiting for another eks-token to sign")
+                    return False
+                time.sleep(pause)
+                pause = min(pause * 2, 0.05)
+            except OSError as exc:
+                self._cache._problem(f"cannot lock the token cache: {exc.strerror}")
+                return False
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor releases the lock
+            self._fd = None

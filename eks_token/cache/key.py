@@ -1,0 +1,195 @@
+"""Key material for the token cache: everything that decides which token is right.
+
+Built on every kubectl command, so it costs only environment lookups and a few
+``os.stat`` calls; credential values are hashed (SHA-256), never kept in clear.
+"""
+
+from __future__ import annotations
+
+import os
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import Protocol
+
+    from eks_token.core.credentials import AwsCredentials
+
+    class _Digest(Protocol):
+        def hexdigest(self) -> str: ...
+
+
+__all__ = ["CACHE_KEY_VERSION", "sha256_hex", "token_cache_key"]
+
+#: Bumped when the key material changes meaning, so older entries are misses.
+CACHE_KEY_VERSION = "2"
+
+#: Variables that choose the profile, the region, the STS endpoint or the credential
+#: provider; kept as they are (they hold no secrets).
+PLAIN_VARIABLES = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_STS_REGIONAL_ENDPOINTS",
+    "AWS_USE_FIPS_ENDPOINT",
+    "AWS_USE_DUALSTACK_ENDPOINT",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_STS",
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_EC2_METADATA_DISABLED",
+    "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+)
+
+#: Credential values: only one SHA-256 over all of them is kept.
+SECRET_VARIABLES = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+)
+
+#: Files botocore reads credentials or settings from: (key name, variable, default path).
+FILES = (
+    ("config", "AWS_CONFIG_FILE", "~/.aws/config"),
+    ("credentials", "AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"),
+    ("web_identity_token", "AWS_WEB_IDENTITY_TOKEN_FILE", None),
+    ("container_authorization_token", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", None),
+)
+
+#: Directories of cached SSO tokens and assumed-role credentials (``aws sso login``,
+#: the AWS CLI's role cache): (key name, path under HOME).
+DIRECTORIES = (
+    ("sso_cache", "~/.aws/sso/cache"),
+    ("cli_cache", "~/.aws/cli/cache"),
+)
+
+
+def token_cache_key(
+    cluster_id: str,
+    *,
+    region: str | None = None,
+    profile: str | None = None,
+    role_arn: str | None = None,
+    external_id: str | None = None,
+    session_name: str | None = None,
+    forward_session_name: bool = False,
+    sts_endpoint_url: str | None = None,
+    credentials: AwsCredentials | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The key material for a token request, as the arguments and the environment show it.
+
+    Two requests get the same key only when their arguments, the AWS variables
+    that pick a profile, region, endpoint or credentials, and the AWS config,
+    credentials and token files (path, size, times) and the ``*.json`` files of
+    ``~/.aws/sso/cache`` and ``~/.aws/cli/cache`` (names, sizes, times) are all
+    the same.
+    """
+    env = os.environ if environ is None else environ
+    key = {
+        "version": CACHE_KEY_VERSION,
+        "cluster_id": cluster_id,
+        "region": region or "",
+        "profile": profile or "",
+        "role_arn": role_arn or "",
+        "external_id": external_id or "",
+        "session_name": session_name or "",
+        "forward_session_name": "yes" if forward_session_name else "no",
+        "sts_endpoint_url": sts_endpoint_url or "",
+    }
+    for name in PLAIN_VARIABLES:
+        value = env.get(name)
+        if value:
+            key["env." + name] = value
+    secrets = [f"{name}={env[name]}" for name in SECRET_VARIABLES if env.get(name)]
+    if secrets:
+        key["env.credentials_sha256"] = sha256_hex("\0".join(secrets))
+    if credentials is not None:
+        parts = (credentials.access_key_id, credentials.secret_access_key)
+        key["explicit_credentials_sha256"] = sha256_hex(
+            "\0".join((*parts, credentials.session_token or ""))
+        )
+    for name, variable, default in FILES:
+        path = env.get(variable) or default
+        if path:
+            key["file." + name] = _fingerprint(path, env)
+    for name, path in DIRECTORIES:
+        key["dir." + name] = _directory_fingerprint(_expand(path, env))
+    return key
+
+
+def _expand(path: str, env: Mapping[str, str]) -> str:
+    home = env.get("HOME")
+    if home and (path == "~" or path.startswith("~/")):
+        return home + path[1:]
+    if path.startswith("~"):
+        return os.path.expanduser(path)
+    return path
+
+
+def _directory_fingerprint(path: str) -> str:
+    """A SHA-256 over the names, sizes and times of the ``*.json`` files in ``path``;
+    "" when there are none (a missing directory is an empty one)."""
+    try:
+        with os.scandir(path) as entries:
+            files = []
+            for entry in entries:
+                if entry.name.endswith(".json"):
+                    try:
+                        st = entry.stat(follow_symlinks=False)
+                    except FileNotFoundError:
+                        continue  # removed while we looked
+                    files.append(f"{entry.name} {st.st_size} {st.st_mtime_ns} {st.st_ino}")
+    except (FileNotFoundError, NotADirectoryError):
+        return ""
+    except OSError as exc:
+        return f"unreadable {exc.errno}"
+    if not files:
+        return ""
+    files.sort()
+    return sha256_hex("\n".join(files))
+
+
+def _fingerprint(path: str, env: Mapping[str, str]) -> str:
+    path = _expand(path, env)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return f"{path} absent"
+    except OSError as exc:
+        return f"{path} unreadable {exc.errno}"
+    return f"{path} {st.st_size} {st.st_mtime_ns} {st.st_ctime_ns} {st.st_ino}"
+
+
+def sha256_hex(text: str) -> str:
+    """SHA-256 of ``text`` (UTF-8), in hex."""
+    return _sha256()(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+_SHA256: list[Callable[[bytes], _Digest]] = []
+
+
+def _sha256() -> Callable[[bytes], _Digest]:
+    if not _SHA256:
+        # hashlib loads OpenSSL, a few milliseconds on every kubectl command;
+        # CPython's built-in SHA-256 module gives the same digest.
+        import sys
+
+        for module in ("_sha2",) if sys.version_info >= (3, 12) else ("_sha256",):
+            try:
+                _SHA256.append(__import__(module).sha256)
+                break
+            except (ImportError, AttributeError):
+                continue
+        else:
+            from hashlib import sha256
+
+            _SHA256.append(sha256)
+    return _SHA256[0]

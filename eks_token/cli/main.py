@@ -1,0 +1,100 @@
+"""The ``eks-token`` command: a thin dispatcher that imports only the command it runs."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+__all__ = ["COMMANDS", "main"]
+
+#: name -> (module under eks_token.cli, one-line summary)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "token": ("token_cmd", "print an ExecCredential for kubectl (aws-iam-authenticator flags)"),
+    "get-token": ("get_token_cmd", "print an ExecCredential for kubectl (aws eks get-token flags)"),
+    "decode": ("decode_cmd", "show what a token holds and which of the cluster's rules it breaks"),
+    "verify": ("verify_cmd", "verify a token as the cluster does (static rules, then STS)"),
+    "map": ("map_cmd", "map an identity through the aws-auth ConfigMap"),
+    "whoami": ("whoami_cmd", "ask the cluster who the context's identity is"),
+    "can-i": ("can_i_cmd", "ask the cluster whether the context's identity may do something"),
+    "doctor": ("doctor_cmd", "find the first broken link from kubeconfig to RBAC"),
+    "kubeconfig": ("kubeconfig_cmd", "write EKS kubeconfig entries; 'kubeconfig migrate' old ones"),
+    "cache": ("cache_cmd", "list or clear the cached tokens of the exec-plugin commands"),
+}
+
+#: Options the AWS CLI takes before its command; moved behind ours so that
+#: ``aws --region R eks get-token ...`` converts by dropping ``eks``.
+GLOBAL_OPTIONS_WITH_VALUE = ("--region", "--profile", "--output")
+GLOBAL_FLAGS = ("-v", "--verbose")
+
+
+def usage() -> str:
+    width = max(len(name) for name in COMMANDS)
+    lines = [
+        "usage: eks-token COMMAND [OPTIONS]",
+        "",
+        "EKS IAM authentication tokens: a kubectl exec plugin, a verifier and more.",
+        "",
+        "commands:",
+        *(f"  {name.ljust(width)}  {summary}" for name, (_, summary) in COMMANDS.items()),
+        "",
+        "Run 'eks-token COMMAND --help' for a command's options.",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    leading: list[str] = []
+    while args and args[0] not in COMMANDS:
+        head = args[0]
+        if head in GLOBAL_FLAGS:
+            leading.append(args.pop(0))
+        elif head in GLOBAL_OPTIONS_WITH_VALUE and len(args) > 1:
+            leading.extend(args[:2])
+            del args[:2]
+        elif any(head.startswith(opt + "=") for opt in GLOBAL_OPTIONS_WITH_VALUE):
+            leading.append(args.pop(0))
+        else:
+            break
+    if not args or args[0] in ("-h", "--help", "help"):
+        stream = sys.stdout if args else sys.stderr
+        print(usage(), file=stream)
+        return 0 if args else 2
+    if args[0] == "--version":
+        from eks_token import __version__
+
+        print(f"eks-token {__version__}")
+        return 0
+    name = args.pop(0)
+    if name in ("token", "get-token"):
+        # kubectl runs one of these for every command: answer from the cache
+        # before importing anything the full command needs.
+        import time
+
+        from eks_token.cli._fast import serve
+
+        served = serve(name, args + leading, os.environ, time.time())
+        if served is not None:
+            return served
+        # A miss loads botocore: tens of thousands of objects, no garbage cycles worth
+        # collecting in a process that lives a fraction of a second. Collecting
+        # during the imports costs about a tenth of the start-up.
+        import gc
+
+        gc.disable()
+    entry = COMMANDS.get(name)
+    if entry is None:
+        print(
+            f"error: unknown command {name!r}; run 'eks-token --help' for the list",
+            file=sys.stderr,
+        )
+        return 2
+    import importlib
+
+    module = importlib.import_module(f"eks_token.cli.{entry[0]}")
+    status: int = module.run(args + leading)
+    return status

@@ -1,0 +1,64 @@
+"""Who a verified token belongs to, as the cluster's authenticator sees it."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from eks_token.cluster.arn import parse_arn
+from eks_token.errors import StsError
+
+__all__ = ["Identity", "identity_from_caller"]
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The result of a successful verification.
+
+    ``user_id`` is STS's ``UserId`` without the session part; ``session_name``
+    is set for assumed-role sessions only.
+    """
+
+    arn: str
+    canonical_arn: str
+    account_id: str
+    user_id: str
+    session_name: str | None
+    access_key_id: str
+    sts_host: str
+
+    def to_dict(self) -> dict[str, str | None]:
+        return asdict(self)
+
+
+def identity_from_caller(
+    *, arn: str, account_id: str, user_id: str, access_key_id: str, sts_host: str
+) -> Identity:
+    """Build the identity from GetCallerIdentity's ``Arn``, ``Account`` and ``UserId``."""
+    principal = parse_arn(arn)
+    session_name: str | None = None
+    if principal.kind == "assumed-role":
+        unique_id, *sessions = user_id.split(":")
+        if len(sessions) != 1 or not unique_id or not sessions[0]:
+            raise StsError(
+                f"STS answered a malformed UserId for {arn}: expected ID:SESSION",
+                status=200,
+                code="MalformedResponse",
+            )
+        user_id, session_name = unique_id, sessions[0]
+    elif not user_id:
+        raise StsError(f"STS answered no UserId for {arn}", status=200, code="MalformedResponse")
+    if account_id != principal.account_id:
+        raise StsError(
+            f"STS answered account {account_id!r} for an ARN in account {principal.account_id}",
+            status=200,
+            code="MalformedResponse",
+        )
+    return Identity(
+        arn=arn,
+        canonical_arn=principal.canonical,
+        account_id=account_id,
+        user_id=user_id,
+        session_name=session_name,
+        access_key_id=access_key_id,
+        sts_host=sts_host,
+    )

@@ -1,0 +1,60 @@
+"""A plain, immutable set of AWS credentials that never prints its secrets."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from eks_token.errors import CredentialsError
+
+__all__ = ["AwsCredentials", "FrozenCredentialSource"]
+
+
+class _FrozenLike(Protocol):
+    access_key: str
+    secret_key: str
+    token: str | None
+
+
+class FrozenCredentialSource(Protocol):
+    """Anything that hands out current credentials, as botocore's credential objects do."""
+
+    def get_frozen_credentials(self) -> _FrozenLike: ...
+
+
+class AwsCredentials:
+    """An access key id, its secret and an optional session token."""
+
+    __slots__ = ("access_key_id", "secret_access_key", "session_token")
+
+    def __init__(
+        self, access_key_id: str, secret_access_key: str, session_token: str | None = None
+    ) -> None:
+        if not access_key_id or not secret_access_key:
+            raise CredentialsError(
+                "partial credentials: both an access key id and a secret access key are needed"
+            )
+        self.access_key_id = access_key_id
+        self.secret_access_key = secret_access_key
+        self.session_token = session_token or None
+
+    @classmethod
+    def from_botocore(cls, source: FrozenCredentialSource) -> AwsCredentials:
+        """Freeze a botocore credentials object (refreshing it first if it needs to)."""
+        frozen = source.get_frozen_credentials()
+        return cls(frozen.access_key, frozen.secret_key, frozen.token)
+
+    def __repr__(self) -> str:
+        kind = "temporary" if self.session_token else "long-term"
+        return f"AwsCredentials(access_key_id={self.access_key_id!r}, {kind})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, AwsCredentials):
+            return NotImplemented
+        return (self.access_key_id, self.secret_access_key, self.session_token) == (
+            other.access_key_id,
+            other.secret_access_key,
+            other.session_token,
+        )
+
+    def __hash__(self) -> int:
+        return hash(self.access_key_id)

@@ -1,0 +1,106 @@
+"""What the doctor says about a broken link: clock checks, likely causes and fixes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from eks_token.clock import format_rfc3339
+from eks_token.doctor.report import Check
+from eks_token.errors import (
+    CredentialsError,
+    EksTokenError,
+    ProfileNotFoundError,
+    RoleAssumptionError,
+    StsThrottledError,
+    StsUnreachableError,
+)
+
+__all__ = [
+    "CLOCK_FIX",
+    "TOKEN_RULES_FIX",
+    "ago",
+    "clock_check",
+    "credentials_fix",
+    "sts_fix",
+    "unauthorized_causes",
+]
+
+CLOCK_FIX = (
+    "synchronise the system clock with NTP (e.g. 'timedatectl set-ntp true', or "
+    "'w32tm /resync' on Windows); tokens are valid for 15 minutes from the time they claim"
+)
+TOKEN_RULES_FIX = (
+    "a very long session token makes tokens over 4096 bytes: use shorter-lived or role "
+    "credentials; a custom STS endpoint must be an STS host of the partition"
+)
+
+
+def ago(delta: timedelta) -> str:
+    """``12m05s`` or ``42s`` for the size of ``delta``."""
+    seconds = int(abs(delta.total_seconds()))
+    minutes, seconds = divmod(seconds, 60)
+    return f"{minutes}m{seconds:02d}s" if minutes else f"{seconds}s"
+
+
+def clock_check(
+    now: datetime, sts_date: datetime | None, max_skew: timedelta, *, rejected: bool = False
+) -> Check:
+    """This machine's clock against STS's ``Date``; ``rejected``: STS refused the token."""
+    if sts_date is None:
+        return Check("clock", True, "STS sent no Date header; skew not measured")
+    skew = now - sts_date
+    direction = "ahead of" if skew > timedelta(0) else "behind"
+    details = {"local_time": format_rfc3339(now), "sts_time": format_rfc3339(sts_date)}
+    details["skew_seconds"] = str(int(skew.total_seconds()))
+    if abs(skew) <= max_skew:
+        return Check("clock", True, f"within {ago(skew)} of STS", details)
+    summary = f"this machine's clock is {ago(skew)} {direction} STS"
+    causes: tuple[str, ...] = ()
+    if rejected:
+        summary += ", so STS rejects the token's signing time"
+        causes = (
+            "the token claims to be signed at this machine's time; STS accepts it only "
+            "within 15 minutes of its own clock",
+        )
+    return Check("clock", False, summary, details, fix=CLOCK_FIX, causes=causes)
+
+
+def credentials_fix(exc: EksTokenError) -> str:
+    if isinstance(exc, ProfileNotFoundError):
+        return "fix the profile name in the exec entry (AWS_PROFILE or --profile)"
+    if isinstance(exc, RoleAssumptionError):
+        return "check the role's trust policy and that your identity may sts:AssumeRole it"
+    if isinstance(exc, CredentialsError):
+        return (
+            "configure credentials: 'aws configure', 'aws sso login --profile P', or "
+            "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+        )
+    return "fix the exec entry's arguments"
+
+
+def sts_fix(exc: EksTokenError) -> str:
+    if isinstance(exc, StsUnreachableError):
+        return "check the network path to STS (proxy, firewall, VPC endpoint, region)"
+    if isinstance(exc, StsThrottledError):
+        return "STS is throttling this account; wait and try again"
+    text = str(exc)
+    if "expired" in text.lower() or "not yet current" in text:
+        return "STS thinks the signing time is wrong: synchronise this machine's clock"
+    return (
+        "the credentials are invalid, expired or revoked: refresh them ('aws sso login', "
+        "new access keys) and check the region"
+    )
+
+
+def unauthorized_causes(arn: str, cluster_id: str, sts_host: str) -> tuple[str, ...]:
+    """Why a cluster answers 401 to a token STS accepted, most likely first."""
+    return (
+        f"{arn} is not mapped: add it to the aws-auth ConfigMap (mapRoles or mapUsers) or "
+        f"create an access entry: aws eks create-access-entry --cluster-name "
+        f"{cluster_id} --principal-arn {arn}",
+        f"wrong cluster id: the token is for {cluster_id!r}; it must be the EKS "
+        "cluster's name (or an Outposts local cluster's id)",
+        f"wrong region or partition: the token is signed for {sts_host}; "
+        "the cluster must accept that STS host",
+        "expired credentials: refresh them ('aws sso login', new keys) and try again",
+    )

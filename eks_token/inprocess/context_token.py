@@ -1,0 +1,147 @@
+"""What a kubeconfig context's exec entry would do, done in-process.
+
+:func:`invocation_for_context` is the one place that turns a context into the
+token request its exec plugin would make: the parsed arguments, the cluster id
+and region from the cluster's ``client.authentication.k8s.io/exec`` extension
+when the arguments name none and ``provideClusterInfo`` is true (the
+``--shared-user`` layout), and the entry's ``env`` over the process
+environment. ``whoami``, ``can-i``, ``map --from-cluster``, the doctor and the
+kubernetes client loader all build their signer from it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from eks_token.errors import ContextEntryError, EksTokenError, KubeconfigError
+
+if TYPE_CHECKING:
+    from eks_token.aws.signer import TokenSigner
+    from eks_token.kubeconfig.exec_args import ExecInvocation
+    from eks_token.kubeconfig.model import ContextView
+
+__all__ = [
+    "ContextEntryError",
+    "invocation_for_context",
+    "signer_for_context",
+    "signer_for_invocation",
+    "token_for_context",
+]
+
+_TOOLS = "eks-token, aws eks get-token, aws-iam-authenticator or heptio-authenticator-aws"
+
+
+def invocation_for_context(
+    view: ContextView, environ: Mapping[str, str] | None = None, *, other_tool_hint: str = ""
+) -> tuple[ExecInvocation, dict[str, str]]:
+    """The invocation the context's exec plugin would make, and the environment it would see.
+
+    The returned invocation always names a cluster id (from the arguments, the
+    entry's env, or the cluster's exec extension with ``provideClusterInfo``).
+    The environment is ``environ`` (default: ``os.environ``) with the entry's
+    ``env`` applied over it. Raises :class:`ContextEntryError`.
+    """
+    from eks_token.kubeconfig.exec_args import parse_exec_invocation
+
+    where = str(view.source)
+    entry = view.user.exec
+    if entry is None:
+        raise ContextEntryError(
+            f"user {view.user.name!r} of context {view.name!r} has no exec entry",
+            path=where,
+            fix="run 'eks-token kubeconfig --name CLUSTER' or point the user's exec entry at "
+            "'eks-token token -i CLUSTER'",
+        )
+    invocation = parse_exec_invocation(entry)
+    if invocation is None:
+        raise ContextEntryError(
+            f"the exec command {entry.command!r} of context {view.name!r} is not an EKS token tool",
+            path=where,
+            fix=f"only {_TOOLS} entries can be signed for in-process{other_tool_hint}",
+        )
+    if invocation.unknown_args:
+        raise ContextEntryError(
+            f"the exec entry of user {view.user.name!r} has arguments that are not understood: "
+            f"{' '.join(invocation.unknown_args)}",
+            path=where,
+            fix="remove those arguments, or run 'eks-token kubeconfig migrate'",
+        )
+    if not invocation.cluster_id:
+        invocation = _from_extension(view, invocation)
+    base = os.environ if environ is None else environ
+    return invocation, {**base, **entry.env}
+
+
+def _from_extension(view: ContextView, invocation: ExecInvocation) -> ExecInvocation:
+    """Cluster id and region as kubectl hands them to the plugin (``spec.cluster.config``)."""
+    from eks_token.exec_plugin.exec_info import ClusterInfo
+
+    where = str(view.source)
+    entry = view.user.exec
+    extension = view.cluster.exec_extension
+    if entry is None or not entry.provide_cluster_info or extension is None:
+        hint = (
+            "set provideClusterInfo: true on the exec entry (the cluster has an exec extension)"
+            if extension is not None
+            else "add -i CLUSTER to the exec args, or give the cluster a "
+            "client.authentication.k8s.io/exec extension {cluster-id: NAME, region: REGION} "
+            "and the exec entry provideClusterInfo: true"
+        )
+        raise ContextEntryError(
+            f"the exec entry of context {view.name!r} names no cluster id", path=where, fix=hint
+        )
+    info = ClusterInfo({"config": extension})
+    try:
+        cluster_id = info.cluster_id()
+        region = invocation.region or info.region()
+    except EksTokenError as exc:
+        raise ContextEntryError(
+            f"cluster {view.cluster.name!r} of context {view.name!r}: {exc}",
+            path=where,
+            fix="write the cluster's extension as {cluster-id: NAME, region: REGION}",
+        ) from exc
+    return replace(invocation, cluster_id=cluster_id, region=region)
+
+
+def signer_for_invocation(invocation: ExecInvocation, environ: Mapping[str, str]) -> TokenSigner:
+    """The signer the exec entry's tool would use, in the environment it would see."""
+    from eks_token.aws.signer import TokenSigner
+
+    return TokenSigner(
+        region=invocation.region,
+        profile=invocation.profile,
+        role_arn=invocation.role_arn,
+        external_id=invocation.external_id,
+        session_name=invocation.session_name,
+        forward_session_name=invocation.forward_session_name,
+        environ=environ,
+    )
+
+
+def signer_for_context(
+    view: ContextView, environ: Mapping[str, str] | None = None, *, other_tool_hint: str = ""
+) -> tuple[TokenSigner, str]:
+    """The context's signer and the cluster id it signs for."""
+    invocation, env = invocation_for_context(view, environ, other_tool_hint=other_tool_hint)
+    assert invocation.cluster_id is not None
+    return signer_for_invocation(invocation, env), invocation.cluster_id
+
+
+def token_for_context(
+    view: ContextView, *, now: datetime | None = None, environ: Mapping[str, str] | None = None
+) -> str:
+    """Sign a token as the context's exec entry would, or use its static token."""
+    if view.user.exec is None and view.user.token:
+        return view.user.token
+    if view.user.exec is None:
+        raise KubeconfigError(
+            f"user {view.user.name!r} of context {view.name!r} has neither an exec entry nor a "
+            "token",
+            path=str(view.source),
+        )
+    signer, cluster_id = signer_for_context(view, environ)
+    return signer.get_token(cluster_id, now=now).value

@@ -1,0 +1,208 @@
+"""A token that stays fresh: one provider per cluster and identity, safe to share between threads.
+
+The provider hands out its current :class:`~eks_token.core.token.Token` until less than
+``margin`` is left, then signs a new one. Only one thread signs at a time
+(single flight): while the old token is still valid the others keep using it,
+and once it has expired they wait for the new one instead of signing too.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from eks_token.aws.signer import TokenSigner, validate_cluster_id
+from eks_token.cache.interface import FRESHNESS_MARGIN, TokenCache
+from eks_token.clock import Clock, utc_now
+from eks_token.core.token import TOKEN_LIFETIME, Token
+from eks_token.errors import CacheError, EksTokenError, InvalidInputError
+
+if TYPE_CHECKING:
+    from botocore.session import Session
+
+    from eks_token.core.credentials import AwsCredentials, FrozenCredentialSource
+
+__all__ = ["DEFAULT_REFRESH_MARGIN", "TokenProvider"]
+
+
+#: Refresh once fewer than six minutes are left: the same margin the token caches
+#: serve with, so a token the cache hands back is always one the provider keeps.
+DEFAULT_REFRESH_MARGIN = FRESHNESS_MARGIN
+
+_log = logging.getLogger(__name__)
+
+
+class TokenProvider:
+    """The current token for one cluster and one AWS identity, refreshed ahead of expiry.
+
+    Give either ``signer`` (a :class:`~eks_token.aws.signer.TokenSigner`, which can be
+    shared by the providers of many clusters) or the options to build one. ``cache``
+    (any :class:`~eks_token.cache.interface.TokenCache`) is asked before signing and told about
+    every new token. ``clock`` tells the time; it must return timezone-aware datetimes.
+    """
+
+    def __init__(
+        self,
+        cluster_id: str,
+        *,
+        signer: TokenSigner | None = None,
+        cache: TokenCache | None = None,
+        margin: timedelta = DEFAULT_REFRESH_MARGIN,
+        clock: Clock = utc_now,
+        region: str | None = None,
+        profile: str | None = None,
+        session: Session | None = None,
+        credentials: AwsCredentials | FrozenCredentialSource | None = None,
+        role_arn: str | None = None,
+        external_id: str | None = None,
+        session_name: str | None = None,
+        forward_session_name: bool = False,
+        sts_endpoint_url: str | None = None,
+    ) -> None:
+        self.cluster_id = validate_cluster_id(cluster_id)
+        if not timedelta(0) <= margin < TOKEN_LIFETIME:
+            raise InvalidInputError(
+                f"the refresh margin must be at least zero and under {TOKEN_LIFETIME}",
+                option="margin",
+            )
+        signer_options = (
+            region,
+            profile,
+            session,
+            credentials,
+            role_arn,
+            external_id,
+            session_name,
+            sts_endpoint_url,
+        )
+        if signer is not None and (forward_session_name or any(signer_options)):
+            raise InvalidInputError(
+                "pass a signer or the options to build one, not both", option="signer"
+            )
+        self.signer = signer or TokenSigner(
+            region=region,
+            profile=profile,
+            session=session,
+            credentials=credentials,
+            role_arn=role_arn,
+            external_id=external_id,
+            session_name=session_name,
+            forward_session_name=forward_session_name,
+            sts_endpoint_url=sts_endpoint_url,
+        )
+        #: A botocore session the environment does not describe (given, not made here).
+        self.cache = cache
+        self.margin = margin
+        self.clock = clock
+        self._token: Token | None = None
+        self._refresh_count = 0
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return (
+            f"TokenProvider(cluster_id={self.cluster_id!r}, margin={self.margin}, "
+            f"refresh_count={self._refresh_count})"
+        )
+
+    @property
+    def refresh_count(self) -> int:
+        """How many times this provider has fetched a new token (signed or from the cache)."""
+        return self._refresh_count
+
+    def token(self) -> Token:
+        """The current token, refreshed first when fewer than :attr:`margin` are left.
+
+        Within the margin, a failed refresh is logged and the still-valid token is
+        returned; once it has expired, the failure is raised.
+        """
+        now = self.clock()
+        current = self._token
+        if current is not None and not current.expired(now, self.margin):
+            return current
+        if current is not None and not current.expired(now):
+            # Still usable: one thread refreshes, the others carry on with this one.
+            if not self._lock.acquire(blocking=False):
+                return current
+            try:
+                return self._refresh_locked(self.clock(), use_cache=True)
+            except EksTokenError as exc:
+                _log.warning(
+                    "refreshing the token for cluster %r failed; using the current one "
+                    "for %s more: %s",
+                    self.cluster_id,
+                    current.remaining(now),
+                    exc,
+                )
+                return current
+            finally:
+                self._lock.release()
+        with self._lock:
+            now = self.clock()
+            current = self._token
+            if current is not None and not current.expired(now, self.margin):
+                return current
+            return self._refresh_locked(now, use_cache=True)
+
+    def refresh(self, rejected: Token | str | None = None) -> Token:
+        """Sign a new token now, bypassing the cache; for a token the server refused.
+
+        When ``rejected`` (the token or its value) is given and the provider has
+        already replaced it (another thread got there first), the current token is
+        returned without signing again.
+        """
+        rejected_value = rejected.value if isinstance(rejected, Token) else rejected
+        with self._lock:
+            current = self._token
+            if (
+                rejected_value is not None
+                and current is not None
+                and current.value != rejected_value
+            ):
+                return current
+            return self._refresh_locked(self.clock(), use_cache=False)
+
+    def invalidate(self) -> None:
+        """Forget the current token; the next :meth:`token` fetches a new one."""
+        with self._lock:
+            self._token = None
+
+    def cache_key(self) -> dict[str, str]:
+        """Everything that decides which token is right, as key material for a cache
+        (the scheme ``eks-token token`` uses: see :meth:`TokenSigner.cache_key`)."""
+        return self.signer.cache_key(self.cluster_id)
+
+    def _refresh_locked(self, now: datetime, *, use_cache: bool) -> Token:
+        key: Mapping[str, str] | None = self.cache_key() if self.cache is not None else None
+        token = self._from_cache(key, now) if use_cache else None
+        if token is None:
+            token = self.signer.get_token(self.cluster_id, now=now)
+            self._to_cache(key, token)
+        self._token = token
+        self._refresh_count += 1
+        _log.debug("new token for cluster %r, valid until %s", self.cluster_id, token.expiration)
+        return token
+
+    def _from_cache(self, key: Mapping[str, str] | None, now: datetime) -> Token | None:
+        if self.cache is None or key is None:
+            return None
+        try:
+            token = self.cache.get(key, now)
+        except CacheError as exc:
+            _log.warning("token cache unusable, signing instead: %s", exc)
+            return None
+        if token is None or token.expired(now, self.margin):
+            return None
+        if token.cluster_id not in (None, self.cluster_id):
+            return None
+        return token
+
+    def _to_cache(self, key: Mapping[str, str] | None, token: Token) -> None:
+        if self.cache is None or key is None:
+            return
+        try:
+            self.cache.put(key, token)
+        except CacheError as exc:
+            _log.warning("could not store the token in the cache: %s", exc)

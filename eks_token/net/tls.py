@@ -1,0 +1,93 @@
+"""Trusting exactly one cluster's CA from ``requests``, without files.
+
+:func:`ca_context` builds an :class:`ssl.SSLContext` from PEM data in memory;
+:func:`context_adapter` returns a ``requests`` transport adapter that verifies
+with that context only. Mounted for a cluster's URL, it wins over everything
+that would otherwise choose the trust store: a call's ``verify``, the session's
+``verify``, and ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE`` (which requests
+merges into ``verify`` and would add to the context). requests is imported
+only when an adapter is made.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from eks_token.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from requests.adapters import HTTPAdapter
+
+__all__ = ["ca_context", "context_adapter"]
+
+
+def ca_context(ca_pem: bytes | str) -> ssl.SSLContext:
+    """A client context that trusts the CA certificates in ``ca_pem`` and nothing else."""
+    text = ca_pem.decode("ascii", errors="replace") if isinstance(ca_pem, bytes) else ca_pem
+    try:
+        return ssl.create_default_context(cadata=text)
+    except (ssl.SSLError, ValueError) as exc:
+        raise InvalidInputError(
+            f"the certificate authority data is not PEM certificates: {exc}",
+            option="certificate_authority_data",
+        ) from exc
+
+
+def context_adapter(context: ssl.SSLContext, server_hostname: str | None = None) -> HTTPAdapter:
+    """A ``requests`` adapter whose connections verify with ``context`` only.
+
+    ``server_hostname`` checks the certificate for that name instead of the
+    URL's host (kubeconfig's ``tls-server-name``).
+    """
+    return _adapter_factory()(context, server_hostname)
+
+
+_FACTORIES: list[Callable[[ssl.SSLContext, str | None], HTTPAdapter]] = []
+
+
+def _adapter_factory() -> Callable[[ssl.SSLContext, str | None], HTTPAdapter]:
+    if _FACTORIES:
+        return _FACTORIES[0]
+    from requests.adapters import HTTPAdapter
+
+    class ContextAdapter(HTTPAdapter):
+        def __init__(self, context: ssl.SSLContext, server_hostname: str | None) -> None:
+            self._tls: dict[str, Any] = {"ssl_context": context}
+            if server_hostname:
+                self._tls["server_hostname"] = server_hostname
+            self._cert_reqs = context.verify_mode
+            super().__init__()
+
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, **{**kwargs, **self._tls})
+
+        def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+            return super().proxy_manager_for(proxy, **{**proxy_kwargs, **self._tls})
+
+        def build_connection_pool_key_attributes(
+            self, request: Any, verify: Any, cert: Any = None
+        ) -> Any:
+            # verify (True, False or a bundle path such as REQUESTS_CA_BUNDLE) is
+            # ignored: a bundle path would be loaded into the context too.
+            host, found = super().build_connection_pool_key_attributes(request, True, cert)
+            pool: dict[str, Any] = {
+                name: value
+                for name, value in found.items()
+                if name not in ("ca_certs", "ca_cert_dir")
+            }
+            pool["cert_reqs"] = self._cert_reqs
+            pool.update(self._tls)
+            return host, pool
+
+        def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+            # Trust stays the context's; only a client certificate comes from the call.
+            conn.cert_reqs = self._cert_reqs
+            conn.ca_certs = None
+            conn.ca_cert_dir = None
+            if cert:
+                conn.cert_file, conn.key_file = (cert, None) if isinstance(cert, str) else cert
+
+    _FACTORIES.append(ContextAdapter)
+    return ContextAdapter
