@@ -9,10 +9,11 @@ Names are loaded on first use, so importing this package imports neither library
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
+# Not typing.TYPE_CHECKING: importing this package imports nothing.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from eks_token.transport.kubernetes_client import (
         api_client_for_cluster,
         api_client_from_kubeconfig,
@@ -41,7 +42,9 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
     globals()[name] = value
     return value
 
