@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from eks_token.aws.signer import TokenSigner
 from eks_token.cache.entry import key_text
 from eks_token.cache.file_cache import FileTokenCache
 from eks_token.cache.files import entry_name
-from eks_token.cli._exec import TokenRequest, request_cache_key
 from eks_token.core.token import Token
 from tests.support.api_server import ApiServer
 from tests.support.aws_env import AwsEnv
@@ -147,7 +147,7 @@ def _plant(aws_env: AwsEnv, left: timedelta) -> Token:
     """An entry for ``token -i my-cluster`` in this environment with ``left`` to live."""
     expiration = datetime.now(timezone.utc).replace(microsecond=0) + left
     planted = Token(FAKE, expiration, "my-cluster")
-    key = request_cache_key(TokenRequest("my-cluster"))
+    key = TokenSigner().cache_key("my-cluster")
     FileTokenCache(cache_dir(aws_env)).put(key, planted)
     return planted
 
@@ -165,7 +165,7 @@ def test_an_entry_is_served_only_with_more_than_six_minutes_left(aws_env: AwsEnv
 def test_what_a_killed_writer_leaves_is_never_served(aws_env: AwsEnv) -> None:
     directory = cache_dir(aws_env)
     directory.mkdir(parents=True, mode=0o700)
-    name = entry_name(key_text(request_cache_key(TokenRequest("my-cluster"))))
+    name = entry_name(key_text(TokenSigner().cache_key("my-cluster")))
     _plant(aws_env, timedelta(minutes=10))
     entry = directory / name
     entry.write_bytes(entry.read_bytes()[:-30])  # torn write

@@ -13,6 +13,7 @@ from eks_token.aws.signer import get_token
 from eks_token.cache.file_cache import FileTokenCache
 from eks_token.cache.key import token_cache_key
 from eks_token.core.credentials import AwsCredentials
+from eks_token.core.options import SignerOptions
 from eks_token.core.token import TOKEN_LIFETIME
 from eks_token.errors import InvalidInputError
 from tests.support.aws_env import AwsEnv
@@ -31,8 +32,10 @@ def test_same_inputs_same_key_and_no_secret_in_clear(
     aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AWS_SESSION_TOKEN", SESSION_TOKEN)
-    key = token_cache_key("my-cluster", role_arn="arn:aws:iam::111122223333:role/r")
-    assert key == token_cache_key("my-cluster", role_arn="arn:aws:iam::111122223333:role/r")
+    key = token_cache_key("my-cluster", SignerOptions(role_arn="arn:aws:iam::111122223333:role/r"))
+    assert key == token_cache_key(
+        "my-cluster", SignerOptions(role_arn="arn:aws:iam::111122223333:role/r")
+    )
     text = json.dumps(key)
     for secret in (SECRET, SESSION_TOKEN, aws_env.access_key_id):
         assert secret not in text
@@ -71,8 +74,8 @@ def test_any_change_gives_a_new_key(
     token_file = aws_env.home / "web-identity-token"
     token_file.write_text("eyJ0eXAi")
     monkeypatch.setenv("AWS_WEB_IDENTITY_TOKEN_FILE", str(token_file))
-    arguments: dict[str, object] = {"role_arn": "arn:aws:iam::111122223333:role/a"}
-    before = token_cache_key("my-cluster", **arguments)  # type: ignore[arg-type]
+    options = SignerOptions(role_arn="arn:aws:iam::111122223333:role/a")
+    before = token_cache_key("my-cluster", options)
     cluster = "my-cluster"
     files = {
         "credentials-file": aws_env.credentials_file,
@@ -94,8 +97,8 @@ def test_any_change_gives_a_new_key(
             "session-name": ("session_name", "alice"),
             "forward-session-name": ("forward_session_name", True),
         }[change]
-        arguments[name] = value
-    assert token_cache_key(cluster, **arguments) != before  # type: ignore[arg-type]
+        options = options.replace(**{name: value})
+    assert token_cache_key(cluster, options) != before
 
 
 def test_entry_files_hold_no_secret_but_the_token(

@@ -7,10 +7,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from eks_token import errors, read_exec_info
-from eks_token.cli._exec import TokenRequest, resolve_request
 from eks_token.cli._fast import parse_request
 from eks_token.core.token import API_V1, API_V1ALPHA1, API_V1BETA1
 from eks_token.exec_plugin.exec_info import ExecInfo, parse_json
+from eks_token.exec_plugin.request import TokenRequest, resolve_token_request
 
 
 def _info(payload: object) -> dict[str, str]:
@@ -127,7 +127,12 @@ def test_the_api_versions_are_the_token_modules() -> None:
 
 # --- the start-up path and the full command read the variable alike ----------------------
 
-ARGVS: tuple[list[str], ...] = ([], ["-i", "c1"], ["--region", "r9"], ["-i", "c1", "--region=r9"])
+ARGVS: tuple[list[str], ...] = (
+    [],
+    ["-i", "c1"],
+    ["--region", "eu-west-3"],
+    ["-i", "c1", "--region=eu-west-3"],
+)
 TEXTS = st.text(max_size=12) | st.sampled_from(
     ["", " prod ", "é-ü", "\u2028", "\U0001f600", "a\\b"]
 )
@@ -202,9 +207,11 @@ def _full(raw: str, argv: list[str]) -> tuple[ExecInfo, TokenRequest | None]:
     """What ``eks-token token ARGV`` reads: its warning, apiVersion and resolved request."""
     info = read_exec_info({"KUBERNETES_EXEC_INFO": raw})
     cluster_id = argv[argv.index("-i") + 1] if "-i" in argv else None
-    region = "r9" if any(arg.startswith("--region") for arg in argv) else None
+    region = "eu-west-3" if any(arg.startswith("--region") for arg in argv) else None
     try:
-        request = resolve_request(info, cluster_id=cluster_id, region=region, profile=None)
+        request = resolve_token_request(
+            "token", environ={}, exec_info=info, cluster_id=cluster_id, region=region
+        )
     except errors.InvalidInputError:
         request = None
     return info, request
@@ -219,10 +226,7 @@ def _assert_alike(raw: str) -> None:
         if fast is None or request is None:
             continue
         assert fast.api_version == info.api_version
-        assert (fast.fields["cluster_id"], fast.fields["region"]) == (
-            request.cluster_id,
-            request.region,
-        )
+        assert fast.request == request
 
 
 @settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
@@ -248,15 +252,23 @@ def test_the_reader_gives_jsons_values(raw: str) -> None:
     [
         (json.dumps({"apiVersion": API_V1}), API_V1, None),
         (
+            # ASCII written as escapes is read as its characters.
+            '{"apiVersion": "client.authentication.k8s.io/v1beta1", "spec": {"cluster": '
+            '{"config": {"cluster-id": "pr\\u006fd", "region": "us-east-\\u0031"}}}}',
+            API_V1BETA1,
+            ("prod", "us-east-1"),
+        ),
+        (
+            # A cluster id that is not ASCII is refused by both paths alike.
             json.dumps(
                 {
                     "apiVersion": API_V1BETA1,
-                    "spec": {"cluster": {"config": {"cluster-id": "prød", "region": "r1"}}},
+                    "spec": {"cluster": {"config": {"cluster-id": "prød", "region": "us-east-1"}}},
                 },
                 ensure_ascii=True,
             ),
             API_V1BETA1,
-            ("prød", "r1"),
+            "refused",
         ),
         (
             # An astral character as a surrogate pair: the lean reader leaves it to json.
@@ -267,16 +279,19 @@ def test_the_reader_gives_jsons_values(raw: str) -> None:
                 }
             ),
             API_V1,
-            ("c\U0001f600", None),
+            "refused",
         ),
     ],
 )
 def test_the_start_up_path_serves_what_the_full_command_answers(
-    raw: str, version: str, cluster: tuple[str, str | None] | None
+    raw: str, version: str, cluster: tuple[str, str | None] | str | None
 ) -> None:
     _assert_alike(raw)
     fast = parse_request("token", [] if cluster else ["-i", "c1"], {"KUBERNETES_EXEC_INFO": raw})
+    if cluster == "refused":
+        assert fast is None
+        return
     assert fast is not None
     assert fast.api_version == version
     if cluster is not None:
-        assert (fast.fields["cluster_id"], fast.fields["region"]) == cluster
+        assert (fast.request.cluster_id, fast.request.options.region) == cluster

@@ -122,7 +122,12 @@ EXTENSION = json.dumps(
     ("command", "argv", "env", "expected"),
     [
         ("token", ["-i", "c1"], {}, {"cluster_id": "c1"}),
-        ("token", ["--cluster-id=c1", "--region=r1"], {}, {"cluster_id": "c1", "region": "r1"}),
+        (
+            "token",
+            ["--cluster-id=c1", "--region=us-east-2"],
+            {},
+            {"cluster_id": "c1", "region": "us-east-2"},
+        ),
         ("token", [], {"KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID": "c2"}, {"cluster_id": "c2"}),
         (
             "token",
@@ -138,9 +143,9 @@ EXTENSION = json.dumps(
         ),
         (
             "token",
-            ["--region", "r1"],
+            ["--region", "us-east-2"],
             {"KUBERNETES_EXEC_INFO": EXTENSION},
-            {"cluster_id": "from-extension", "region": "r1"},
+            {"cluster_id": "from-extension", "region": "us-east-2"},
         ),
         ("get-token", ["--cluster-name", "c1", "--output", "json"], {}, {"cluster_id": "c1"}),
         ("get-token", ["--cluster-id", "c3"], {}, {"cluster_id": "c3"}),
@@ -151,7 +156,8 @@ def test_the_start_up_path_resolves_requests_as_the_full_command(
 ) -> None:
     request = parse_request(command, argv, env)
     assert request is not None
-    fields = {k: v for k, v in request.fields.items() if v is not None}
+    given = {k: v for k, v in request.request.options.as_dict().items() if v}
+    fields = {"cluster_id": request.request.cluster_id, **given}
     assert fields == expected
 
 

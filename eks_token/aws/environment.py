@@ -16,8 +16,8 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from eks_token.aws.session import EndpointSettings
 from eks_token.core.credentials import AwsCredentials
+from eks_token.core.endpoints import EndpointSettings
 
 __all__ = ["EnvironmentResolution", "resolve_from_environment"]
 

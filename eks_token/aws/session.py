@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from eks_token.core.credentials import AwsCredentials, FrozenCredentialSource
+from eks_token.core.endpoints import EndpointSettings
 from eks_token.errors import (
     CredentialsError,
     EksTokenError,
-    InvalidInputError,
     ProfileNotFoundError,
     RoleAssumptionError,
 )
@@ -26,15 +26,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_ROLE_SESSION_NAME",
-    "EndpointSettings",
     "assumed_role_credentials",
     "base_credentials",
     "forwarded_session_name",
     "make_session",
     "resolve_region",
     "sts_endpoint_settings",
-    "validate_role_arn",
-    "validate_session_name",
 ]
 
 DEFAULT_ROLE_SESSION_NAME = "EKSGetTokenAuth"
@@ -47,7 +44,6 @@ _SESSION_VARIABLES = (
     ("use_dualstack_endpoint", "AWS_USE_DUALSTACK_ENDPOINT"),
     ("ignore_configured_endpoint_urls", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"),
 )
-_SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,64}$")
 
 
 def make_session(profile: str | None = None, environ: Mapping[str, str] | None = None) -> Session:
@@ -92,24 +88,6 @@ def resolve_region(
     except BotoCoreError as exc:
         raise _credentials_error(exc, session.profile) from exc
     return str(region) if region else None
-
-
-class EndpointSettings:
-    """botocore's STS endpoint configuration for the session's profile."""
-
-    __slots__ = ("endpoint_url", "regional_mode", "use_dualstack", "use_fips")
-
-    def __init__(
-        self,
-        regional_mode: str = "regional",
-        use_fips: bool = False,
-        use_dualstack: bool = False,
-        endpoint_url: str | None = None,
-    ) -> None:
-        self.regional_mode = regional_mode
-        self.use_fips = use_fips
-        self.use_dualstack = use_dualstack
-        self.endpoint_url = endpoint_url
 
 
 def sts_endpoint_settings(
@@ -186,27 +164,6 @@ def freeze(source: FrozenCredentialSource, *, role_arn: str | None = None) -> Aw
         raise RoleAssumptionError(
             f"AssumeRole of {role_arn} failed: {exc}", role_arn=role_arn
         ) from exc
-
-
-def validate_role_arn(role_arn: str) -> str:
-    from eks_token.core.endpoints import PARTITIONS
-
-    partitions = "|".join(re.escape(p.name) for p in PARTITIONS)
-    if not re.match(rf"^arn:({partitions}):iam::\d{{12}}:role/[\w+=,.@/-]+$", role_arn):
-        raise InvalidInputError(
-            f"{role_arn!r} is not an IAM role ARN such as arn:aws:iam::111122223333:role/NAME",
-            option="role_arn",
-        )
-    return role_arn
-
-
-def validate_session_name(name: str) -> str:
-    if not _SESSION_NAME.match(name):
-        raise InvalidInputError(
-            f"{name!r} is not a role session name: 2 to 64 of letters, digits and +=,.@_-",
-            option="session_name",
-        )
-    return name
 
 
 def assumed_role_credentials(

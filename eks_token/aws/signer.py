@@ -10,18 +10,23 @@ from typing import TYPE_CHECKING
 
 from eks_token.clock import utc_now
 from eks_token.core.credentials import AwsCredentials, FrozenCredentialSource
-from eks_token.core.endpoints import StsEndpoint, resolve_sts_endpoint, validate_region
-from eks_token.core.signing import MAX_TOKEN_LENGTH, sign_token, validate_cluster_id
+from eks_token.core.endpoints import StsEndpoint, resolve_sts_endpoint
+from eks_token.core.inputs import validate_cluster_id, validate_region
+from eks_token.core.options import SignerOptions
+from eks_token.core.signing import sign_token
 from eks_token.core.token import Token
 from eks_token.errors import InvalidInputError
 
 if TYPE_CHECKING:
+    from typing import Unpack
+
     from botocore.session import Session
 
-    from eks_token.aws.session import EndpointSettings
     from eks_token.cache.interface import TokenCache
+    from eks_token.core.endpoints import EndpointSettings
+    from eks_token.core.options import SignerOptionArgs
 
-__all__ = ["MAX_TOKEN_LENGTH", "TokenSigner", "get_token", "sign_token", "validate_cluster_id"]
+__all__ = ["TokenSigner", "get_token"]
 
 
 class TokenSigner:
@@ -35,45 +40,34 @@ class TokenSigner:
 
     def __init__(
         self,
+        options: SignerOptions | None = None,
         *,
-        region: str | None = None,
-        profile: str | None = None,
         session: Session | None = None,
         credentials: AwsCredentials | FrozenCredentialSource | None = None,
-        role_arn: str | None = None,
-        external_id: str | None = None,
-        session_name: str | None = None,
-        forward_session_name: bool = False,
-        sts_endpoint_url: str | None = None,
         environ: Mapping[str, str] | None = None,
+        **fields: Unpack[SignerOptionArgs],
     ) -> None:
-        from eks_token.aws.session import validate_role_arn, validate_session_name
-
-        if session_name and forward_session_name:
+        if options is not None and fields:
             raise InvalidInputError(
-                "give a session name or forward the caller's, not both", option="session_name"
+                "give SignerOptions or its fields as keywords, not both", option="options"
             )
-        if (external_id or session_name or forward_session_name) and not role_arn:
-            raise InvalidInputError(
-                "an external id or session name needs a role ARN to assume", option="role_arn"
-            )
-        if region is not None:
-            validate_region(region)
-        self.role_arn = validate_role_arn(role_arn) if role_arn else None
-        self.session_name = validate_session_name(session_name) if session_name else None
-        self.external_id = external_id
-        self.forward_session_name = forward_session_name
-        self.profile = profile
-        self._explicit_region = region
+        self.options = options if options is not None else SignerOptions(**fields)
         self._session = session
         self._session_given = session is not None
         self._explicit = credentials
-        self._endpoint_url = sts_endpoint_url
         self._environ = os.environ if environ is None else environ
         self._source: FrozenCredentialSource | None = None
         self._endpoint: StsEndpoint | None = None
         self._region: str | None = None
         self._resolve_lock = threading.Lock()
+
+    @property
+    def profile(self) -> str | None:
+        return self.options.profile
+
+    @property
+    def role_arn(self) -> str | None:
+        return self.options.role_arn
 
     def _botocore_session(self) -> Session:
         if self._session is None:
@@ -96,7 +90,7 @@ class TokenSigner:
         if self._session is None and self._explicit is None and not self.profile:
             from eks_token.aws.environment import resolve_from_environment
 
-            found = resolve_from_environment(self._environ, self._explicit_region)
+            found = resolve_from_environment(self._environ, self.options.region)
         source: FrozenCredentialSource
         if found is not None:
             region, settings = found.region, found.settings
@@ -107,7 +101,7 @@ class TokenSigner:
 
         session = self._botocore_session()
         if found is None:
-            region = aws.resolve_region(session, self._explicit_region, self._environ)
+            region = aws.resolve_region(session, self.options.region, self._environ)
             settings = aws.sts_endpoint_settings(session, self._environ)
             if isinstance(self._explicit, AwsCredentials):
                 source = _StaticSource(self._explicit, "explicit")
@@ -116,8 +110,8 @@ class TokenSigner:
             else:
                 source = aws.base_credentials(session)
         if self.role_arn:
-            name = self.session_name
-            if self.forward_session_name:
+            name = self.options.session_name
+            if self.options.forward_session_name:
                 name = aws.forwarded_session_name(session, source, region)
             source = aws.assumed_role_credentials(
                 session,
@@ -125,7 +119,7 @@ class TokenSigner:
                 role_arn=self.role_arn,
                 region=region,
                 session_name=name or aws.DEFAULT_ROLE_SESSION_NAME,
-                external_id=self.external_id,
+                external_id=self.options.external_id,
             )
         return self._settle(region, settings, source)
 
@@ -139,7 +133,7 @@ class TokenSigner:
             regional_mode=settings.regional_mode,
             use_fips=settings.use_fips,
             use_dualstack=settings.use_dualstack,
-            endpoint_url=self._endpoint_url or settings.endpoint_url,
+            endpoint_url=self.options.sts_endpoint_url or settings.endpoint_url,
         )
         self._region, self._source, self._endpoint = region, source, endpoint
         return source, endpoint
@@ -183,18 +177,7 @@ class TokenSigner:
         from eks_token.cache.key import token_cache_key
 
         base = self._given_base_credentials()
-        key = token_cache_key(
-            cluster_id,
-            region=self._explicit_region,
-            profile=self.profile,
-            role_arn=self.role_arn,
-            external_id=self.external_id,
-            session_name=self.session_name,
-            forward_session_name=self.forward_session_name,
-            sts_endpoint_url=self._endpoint_url,
-            credentials=base,
-            environ=self._environ,
-        )
+        key = token_cache_key(cluster_id, self.options, credentials=base, environ=self._environ)
         if base is not None:
             key["resolved_sts_endpoint"] = self.endpoint.url
             key["resolved_signing_region"] = self.endpoint.signing_region
@@ -243,17 +226,11 @@ class _Frozen:
 def get_token(
     cluster_id: str,
     *,
-    region: str | None = None,
-    profile: str | None = None,
     session: Session | None = None,
     credentials: AwsCredentials | FrozenCredentialSource | None = None,
-    role_arn: str | None = None,
-    external_id: str | None = None,
-    session_name: str | None = None,
-    forward_session_name: bool = False,
-    sts_endpoint_url: str | None = None,
     now: datetime | None = None,
     cache: TokenCache | None = None,
+    **options: Unpack[SignerOptionArgs],
 ) -> Token:
     """Return a token for ``cluster_id`` (the EKS cluster name, or an Outposts cluster id).
 
@@ -272,17 +249,7 @@ def get_token(
             "source apart; pass a profile or AwsCredentials, or no cache",
             option="cache",
         )
-    signer = TokenSigner(
-        region=region,
-        profile=profile,
-        session=session,
-        credentials=credentials,
-        role_arn=role_arn,
-        external_id=external_id,
-        session_name=session_name,
-        forward_session_name=forward_session_name,
-        sts_endpoint_url=sts_endpoint_url,
-    )
+    signer = TokenSigner(session=session, credentials=credentials, **options)
     if cache is None:
         return signer.get_token(cluster_id, now=now)
     from eks_token.cache.file_cache import fetch_or_sign

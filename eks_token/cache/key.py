@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from typing import Protocol
 
     from eks_token.core.credentials import AwsCredentials
+    from eks_token.core.options import SignerOptions
 
     class _Digest(Protocol):
         def hexdigest(self) -> str: ...
@@ -73,14 +74,8 @@ DIRECTORIES = (
 
 def token_cache_key(
     cluster_id: str,
+    options: SignerOptions | None = None,
     *,
-    region: str | None = None,
-    profile: str | None = None,
-    role_arn: str | None = None,
-    external_id: str | None = None,
-    session_name: str | None = None,
-    forward_session_name: bool = False,
-    sts_endpoint_url: str | None = None,
     credentials: AwsCredentials | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
@@ -93,16 +88,20 @@ def token_cache_key(
     the same.
     """
     env = os.environ if environ is None else environ
+    if options is None:
+        from eks_token.core.options import SignerOptions
+
+        options = SignerOptions()
     key = {
         "version": CACHE_KEY_VERSION,
         "cluster_id": cluster_id,
-        "region": region or "",
-        "profile": profile or "",
-        "role_arn": role_arn or "",
-        "external_id": external_id or "",
-        "session_name": session_name or "",
-        "forward_session_name": "yes" if forward_session_name else "no",
-        "sts_endpoint_url": sts_endpoint_url or "",
+        "region": options.region or "",
+        "profile": options.profile or "",
+        "role_arn": options.role_arn or "",
+        "external_id": options.external_id or "",
+        "session_name": options.session_name or "",
+        "forward_session_name": "yes" if options.forward_session_name else "no",
+        "sts_endpoint_url": options.sts_endpoint_url or "",
     }
     for name in PLAIN_VARIABLES:
         value = env.get(name)

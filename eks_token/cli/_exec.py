@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING
 from eks_token.cli._common import warn
 from eks_token.clock import utc_now
 from eks_token.core.token import Token
-from eks_token.errors import InvalidInputError
 from eks_token.exec_plugin.exec_info import ExecInfo, read_exec_info
 
 if TYPE_CHECKING:
     import argparse
 
     from eks_token.aws.signer import TokenSigner
+    from eks_token.exec_plugin.request import TokenRequest
 
 CREDENTIALS_HELP = """\
 Credentials and region come from botocore: --profile or AWS_PROFILE, the
@@ -28,97 +28,21 @@ CLI does."""
 
 __all__ = [
     "CREDENTIALS_HELP",
-    "TokenRequest",
     "add_cache_options",
     "emit",
     "obtain",
-    "request_cache_key",
-    "resolve_request",
     "sign",
+    "signer_for",
     "signing_time",
     "use_cache",
 ]
 
 
-class TokenRequest:
-    """Everything that decides which token is right, as the command line and kubectl give it."""
+def signer_for(request: TokenRequest) -> TokenSigner:
+    """The signer the request describes, in the process's environment."""
+    from eks_token.aws.signer import TokenSigner
 
-    __slots__ = (
-        "cluster_id",
-        "external_id",
-        "forward_session_name",
-        "profile",
-        "region",
-        "role_arn",
-        "session_name",
-    )
-
-    def __init__(
-        self,
-        cluster_id: str,
-        *,
-        region: str | None = None,
-        profile: str | None = None,
-        role_arn: str | None = None,
-        external_id: str | None = None,
-        session_name: str | None = None,
-        forward_session_name: bool = False,
-    ) -> None:
-        self.cluster_id = cluster_id
-        self.region = region
-        self.profile = profile
-        self.role_arn = role_arn
-        self.external_id = external_id
-        self.session_name = session_name
-        self.forward_session_name = forward_session_name
-
-    def signer(self) -> TokenSigner:
-        """The signer this request describes, with the process's environment."""
-        from eks_token.aws.signer import TokenSigner
-
-        return TokenSigner(
-            region=self.region,
-            profile=self.profile,
-            role_arn=self.role_arn,
-            external_id=self.external_id,
-            session_name=self.session_name,
-            forward_session_name=self.forward_session_name,
-        )
-
-
-def resolve_request(
-    exec_info: ExecInfo,
-    *,
-    cluster_id: str | None,
-    region: str | None,
-    profile: str | None,
-    role_arn: str | None = None,
-    external_id: str | None = None,
-    session_name: str | None = None,
-    forward_session_name: bool = False,
-) -> TokenRequest:
-    """Fill the cluster id and region from the cluster's exec extension when not given."""
-    if cluster_id is None and exec_info.cluster is not None:
-        cluster_id = exec_info.cluster.cluster_id()
-        region = region or exec_info.cluster.region()
-    if cluster_id is None:
-        raise InvalidInputError(
-            "no cluster id: pass the cluster name (or, with provideClusterInfo: true, give the "
-            "cluster a client.authentication.k8s.io/exec extension with cluster-id)",
-            option="cluster_id",
-        )
-    from eks_token.core.signing import validate_cluster_id
-
-    validate_cluster_id(cluster_id)
-    return TokenRequest(
-        cluster_id,
-        region=region or None,
-        profile=profile or None,
-        role_arn=role_arn or None,
-        external_id=external_id or None,
-        session_name=session_name or None,
-        forward_session_name=forward_session_name,
-    )
+    return TokenSigner(request.options)
 
 
 def sign(
@@ -131,7 +55,7 @@ def sign(
     """Sign a token for the request with botocore's credentials, as of ``now`` (default: now)."""
     from eks_token.core.signing import MAX_TOKEN_LENGTH
 
-    signer = signer or request.signer()
+    signer = signer or signer_for(request)
     token = signer.get_token(request.cluster_id, now=now)
     if verbose:
         note(
@@ -164,7 +88,7 @@ def obtain(
 
     moment = utc_now()
     cache = FileTokenCache(on_problem=warn if verbose else None)
-    signer = request.signer()
+    signer = signer_for(request)
     signed: list[Token] = []
 
     def sign_now() -> Token:
@@ -175,11 +99,6 @@ def obtain(
     if verbose and not signed:
         print(cached_note(request.cluster_id, token.expiration_timestamp), file=sys.stderr)
     return token
-
-
-def request_cache_key(request: TokenRequest) -> dict[str, str]:
-    """The token cache's key material for the request in this environment."""
-    return request.signer().cache_key(request.cluster_id)
 
 
 def add_cache_options(parser: argparse.ArgumentParser) -> None:

@@ -22,13 +22,16 @@ from eks_token.cache.files import (
     read_entry,
 )
 from eks_token.cache.key import token_cache_key
-from eks_token.errors import CacheError, ExecInfoError
+from eks_token.errors import CacheError, EksTokenError
 from eks_token.exec_plugin.exec_info import read_exec_info
+from eks_token.exec_plugin.request import resolve_token_request
 from eks_token.exec_plugin.token_flags import TOKEN_VALUE_OPTIONS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+
+    from eks_token.exec_plugin.request import TokenRequest
 
 __all__ = ["FastRequest", "cached_note", "exec_credential_line", "parse_request", "serve"]
 
@@ -58,31 +61,20 @@ _SYNTAX: dict[str, tuple[dict[str, str], dict[str, str]]] = {
 
 
 class FastRequest:
-    """A token request as the full command would resolve it, plus how to print the answer."""
+    """A resolved token request, plus how to print the answer."""
 
-    __slots__ = ("api_version", "fields", "token_only", "verbose")
+    __slots__ = ("api_version", "request", "token_only", "verbose")
 
     def __init__(
-        self, fields: dict[str, str | None], api_version: str, token_only: bool, verbose: bool
+        self, request: TokenRequest, api_version: str, token_only: bool, verbose: bool
     ) -> None:
-        #: cluster_id, region, profile, role_arn, external_id, session_name, forward.
-        self.fields = fields
+        self.request = request
         self.api_version = api_version
         self.token_only = token_only
         self.verbose = verbose
 
     def cache_key(self, environ: Mapping[str, str]) -> dict[str, str]:
-        f = self.fields
-        return token_cache_key(
-            f["cluster_id"] or "",
-            region=f["region"],
-            profile=f["profile"],
-            role_arn=f["role_arn"],
-            external_id=f["external_id"],
-            session_name=f["session_name"],
-            forward_session_name=f["forward"] is not None,
-            environ=environ,
-        )
+        return token_cache_key(self.request.cluster_id, self.request.options, environ=environ)
 
 
 def serve(command: str, argv: Sequence[str], environ: Mapping[str, str], now: float) -> int | None:
@@ -110,7 +102,7 @@ def serve(command: str, argv: Sequence[str], environ: Mapping[str, str], now: fl
         sys.stdout.write(exec_credential_line(request.api_version, expiration, entry.token))
     sys.stdout.flush()
     if request.verbose:
-        print(cached_note(request.fields["cluster_id"] or "", expiration), file=sys.stderr)
+        print(cached_note(request.request.cluster_id, expiration), file=sys.stderr)
     return 0
 
 
@@ -124,40 +116,31 @@ def parse_request(
         return None
     if "session_name" in found and "forward" in found:
         return None
-    if command == "token":
-        cluster_id = found.get("cluster_id")
-        if cluster_id is None:
-            cluster_id = environ.get("KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID") or None
-        role_arn = found.get("role_arn") or environ.get("DEFAULT_ROLE") or None
-    else:
+    if command == "get-token":
         if "cluster_name" in found and "cluster_id" in found:
             return None
-        cluster_id = found.get("cluster_name", found.get("cluster_id"))
-        role_arn = found.get("role_arn")
+        if "cluster_name" in found:
+            found["cluster_id"] = found.pop("cluster_name")
     # The full command's own reader: served only where it needs no warning.
     info = read_exec_info(environ)
     if info.warning is not None:
         return None
-    region = found.get("region")
-    if cluster_id is None and info.cluster is not None:
-        # As eks_token.cli._exec.resolve_request reads the cluster's exec extension.
-        try:
-            cluster_id = info.cluster.cluster_id()
-            region = region or info.cluster.region()
-        except ExecInfoError:
-            return None
-    if not cluster_id:
-        return None
-    fields = {
-        "cluster_id": cluster_id,
-        "region": region or None,
-        "profile": found.get("profile") or None,
-        "role_arn": role_arn or None,
-        "external_id": found.get("external_id") or None,
-        "session_name": found.get("session_name") or None,
-        "forward": found.get("forward"),
-    }
-    return FastRequest(fields, info.api_version, "token_only" in found, "verbose" in found)
+    try:
+        request = resolve_token_request(
+            command,
+            environ=environ,
+            exec_info=info,
+            cluster_id=found.get("cluster_id"),
+            region=found.get("region"),
+            profile=found.get("profile"),
+            role_arn=found.get("role_arn"),
+            external_id=found.get("external_id"),
+            session_name=found.get("session_name"),
+            forward_session_name="forward" in found,
+        )
+    except EksTokenError:
+        return None  # the full command says what is wrong
+    return FastRequest(request, info.api_version, "token_only" in found, "verbose" in found)
 
 
 def _scan(

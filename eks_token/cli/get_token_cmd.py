@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 from eks_token.cli._common import guarded, new_parser, parse
@@ -11,10 +12,10 @@ from eks_token.cli._exec import (
     emit,
     exec_info_with_warning,
     obtain,
-    resolve_request,
     signing_time,
     use_cache,
 )
+from eks_token.exec_plugin.request import resolve_token_request
 
 __all__ = ["run"]
 
@@ -67,8 +68,10 @@ def run(argv: Sequence[str]) -> int:
     def action() -> int:
         info = exec_info_with_warning()
         cluster = args.cluster_name if args.cluster_name is not None else args.cluster_id
-        request = resolve_request(
-            info,
+        request = resolve_token_request(
+            "get-token",
+            environ=os.environ,
+            exec_info=info,
             cluster_id=cluster,
             region=args.region,
             profile=args.profile,

@@ -12,10 +12,10 @@ from eks_token.cli._exec import (
     emit,
     exec_info_with_warning,
     obtain,
-    resolve_request,
     signing_time,
     use_cache,
 )
+from eks_token.exec_plugin.request import resolve_token_request
 
 __all__ = ["run"]
 
@@ -78,14 +78,14 @@ def run(argv: Sequence[str]) -> int:
 
     def action() -> int:
         info = exec_info_with_warning()
-        request = resolve_request(
-            info,
-            cluster_id=args.cluster_id
-            if args.cluster_id is not None
-            else os.environ.get("KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID") or None,
+        request = resolve_token_request(
+            "token",
+            environ=os.environ,
+            exec_info=info,
+            cluster_id=args.cluster_id,
             region=args.region,
             profile=args.profile,
-            role_arn=args.role or os.environ.get("DEFAULT_ROLE") or None,
+            role_arn=args.role,
             external_id=args.external_id,
             session_name=args.session_name,
             forward_session_name=args.forward_session_name,

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from eks_token.clock import utc_now
 from eks_token.cluster.identity import Identity, identity_from_caller
 from eks_token.cluster.token_rules import CheckedToken, check_token
-from eks_token.core.signing import validate_cluster_id
+from eks_token.core.inputs import validate_cluster_id
 from eks_token.core.sigv4 import CLUSTER_ID_HEADER
 from eks_token.errors import (
     InvalidInputError,

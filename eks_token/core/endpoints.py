@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from eks_token.core.inputs import validate_region
 from eks_token.errors import InvalidInputError
 
 __all__ = [
     "GLOBAL_STS_HOST",
     "LEGACY_GLOBAL_REGIONS",
     "PARTITIONS",
+    "EndpointSettings",
     "Partition",
     "StsEndpoint",
     "partition_for_region",
@@ -47,8 +49,6 @@ LEGACY_GLOBAL_REGIONS = frozenset(
     }
 )
 
-_REGION_NAME = re.compile(r"^[a-z]{2,5}(-[a-z]+)+-\d{1,2}$")
-
 
 class Partition:
     __slots__ = ("dns_suffix", "dualstack_dns_suffix", "name", "region_pattern")
@@ -74,6 +74,24 @@ PARTITIONS = (
     Partition("aws-eusc", r"^eusc-de-\w+-\d+$", "amazonaws.eu", "api.amazonwebservices.eu"),
 )
 _BY_NAME = {p.name: p for p in PARTITIONS}
+
+
+class EndpointSettings:
+    """The STS endpoint configuration of a profile: regional mode, FIPS, dual-stack, URL."""
+
+    __slots__ = ("endpoint_url", "regional_mode", "use_dualstack", "use_fips")
+
+    def __init__(
+        self,
+        regional_mode: str = "regional",
+        use_fips: bool = False,
+        use_dualstack: bool = False,
+        endpoint_url: str | None = None,
+    ) -> None:
+        self.regional_mode = regional_mode
+        self.use_fips = use_fips
+        self.use_dualstack = use_dualstack
+        self.endpoint_url = endpoint_url
 
 
 class StsEndpoint:
@@ -104,20 +122,6 @@ class StsEndpoint:
 
     def __hash__(self) -> int:
         return hash(self.url)
-
-
-def validate_region(region: str) -> str:
-    """Return ``region`` if it is a region name, else raise naming the problem."""
-    if region == "aws-global" or _REGION_NAME.match(region):
-        return region
-    hint = ""
-    if region.lower() != region:
-        hint = " (region names are lower case)"
-    elif re.match(r"^[a-z]{2,5}(-[a-z]+)+-\d{1,2}[a-z]$", region):
-        hint = " (that looks like an availability zone; drop the last letter)"
-    raise InvalidInputError(
-        f"{region!r} is not an AWS region name such as us-west-2{hint}", option="region"
-    )
 
 
 def partition_for_region(region: str) -> Partition:

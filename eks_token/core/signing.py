@@ -6,28 +6,14 @@ from datetime import datetime, timezone
 
 from eks_token.core.credentials import AwsCredentials
 from eks_token.core.endpoints import StsEndpoint
+from eks_token.core.inputs import validate_cluster_id
 from eks_token.core.sigv4 import presign_get_caller_identity
 from eks_token.core.token import TOKEN_LIFETIME, Token, encode_token
-from eks_token.errors import InvalidInputError
 
-__all__ = ["MAX_TOKEN_LENGTH", "sign_token", "validate_cluster_id"]
+__all__ = ["MAX_TOKEN_LENGTH", "sign_token"]
 
 #: The cluster's authenticator rejects longer tokens.
 MAX_TOKEN_LENGTH = 4096
-
-
-def validate_cluster_id(cluster_id: str | None) -> str:
-    if cluster_id is None or not cluster_id.strip():
-        raise InvalidInputError(
-            "the cluster id is empty: pass the EKS cluster name (or, for a local cluster on "
-            "Outposts, its id)",
-            option="cluster_id",
-        )
-    if cluster_id != cluster_id.strip() or any(ord(c) < 0x20 or ord(c) == 0x7F for c in cluster_id):
-        raise InvalidInputError(
-            f"the cluster id {cluster_id!r} has spaces or control characters", option="cluster_id"
-        )
-    return cluster_id
 
 
 def sign_token(

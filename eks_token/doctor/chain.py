@@ -129,9 +129,9 @@ class Chain:
         )
 
     def caller_identity(self) -> Check:
-        from eks_token.aws.signer import sign_token
         from eks_token.cluster.token_rules import CheckedToken
         from eks_token.cluster.verifier import call_sts
+        from eks_token.core.signing import sign_token
         from eks_token.core.token import decode_token
 
         assert self.signer is not None

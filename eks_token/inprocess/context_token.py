@@ -21,6 +21,7 @@ from eks_token.errors import ContextEntryError, EksTokenError, KubeconfigError
 
 if TYPE_CHECKING:
     from eks_token.aws.signer import TokenSigner
+    from eks_token.exec_plugin.request import TokenRequest
     from eks_token.kubeconfig.exec_args import ExecInvocation
     from eks_token.kubeconfig.model import ContextView
 
@@ -70,20 +71,32 @@ def invocation_for_context(
             path=where,
             fix="remove those arguments, or run 'eks-token kubeconfig migrate'",
         )
-    if not invocation.cluster_id:
-        invocation = _from_extension(view, invocation)
     base = os.environ if environ is None else environ
-    return invocation, {**base, **entry.env}
+    env = {**base, **entry.env}
+    request = _request(view, invocation, env)
+    resolved = replace(
+        invocation,
+        cluster_id=request.cluster_id,
+        region=request.options.region,
+        role_arn=request.options.role_arn,
+    )
+    return resolved, env
 
 
-def _from_extension(view: ContextView, invocation: ExecInvocation) -> ExecInvocation:
-    """Cluster id and region as kubectl hands them to the plugin (``spec.cluster.config``)."""
-    from eks_token.exec_plugin.exec_info import ClusterInfo
+def _request(view: ContextView, invocation: ExecInvocation, env: Mapping[str, str]) -> TokenRequest:
+    """The request the plugin would resolve, with what kubectl would hand it."""
+    from eks_token.exec_plugin.exec_info import ClusterInfo, ExecInfo
+    from eks_token.exec_plugin.request import resolve_token_request
 
     where = str(view.source)
     entry = view.user.exec
     extension = view.cluster.exec_extension
-    if entry is None or not entry.provide_cluster_info or extension is None:
+    provided = entry is not None and entry.provide_cluster_info and extension is not None
+    info = ExecInfo(
+        entry.api_version if entry is not None else "",
+        cluster=ClusterInfo({"config": extension}) if provided else None,
+    )
+    if invocation.cluster_id is None and not provided:
         hint = (
             "set provideClusterInfo: true on the exec entry (the cluster has an exec extension)"
             if extension is not None
@@ -94,32 +107,35 @@ def _from_extension(view: ContextView, invocation: ExecInvocation) -> ExecInvoca
         raise ContextEntryError(
             f"the exec entry of context {view.name!r} names no cluster id", path=where, fix=hint
         )
-    info = ClusterInfo({"config": extension})
     try:
-        cluster_id = info.cluster_id()
-        region = invocation.region or info.region()
+        return resolve_token_request(
+            invocation.form,
+            environ=env,
+            exec_info=info,
+            cluster_id=invocation.cluster_id,
+            region=invocation.region,
+            profile=invocation.profile,
+            role_arn=invocation.role_arn,
+            external_id=invocation.external_id,
+            session_name=invocation.session_name,
+            forward_session_name=invocation.forward_session_name,
+        )
     except EksTokenError as exc:
+        fix = (
+            "write the cluster's extension as {cluster-id: NAME, region: REGION}"
+            if invocation.cluster_id is None
+            else "correct the exec entry's arguments"
+        )
         raise ContextEntryError(
-            f"cluster {view.cluster.name!r} of context {view.name!r}: {exc}",
-            path=where,
-            fix="write the cluster's extension as {cluster-id: NAME, region: REGION}",
+            f"context {view.name!r}, cluster {view.cluster.name!r}: {exc}", path=where, fix=fix
         ) from exc
-    return replace(invocation, cluster_id=cluster_id, region=region)
 
 
 def signer_for_invocation(invocation: ExecInvocation, environ: Mapping[str, str]) -> TokenSigner:
     """The signer the exec entry's tool would use, in the environment it would see."""
     from eks_token.aws.signer import TokenSigner
 
-    return TokenSigner(
-        region=invocation.region,
-        profile=invocation.profile,
-        role_arn=invocation.role_arn,
-        external_id=invocation.external_id,
-        session_name=invocation.session_name,
-        forward_session_name=invocation.forward_session_name,
-        environ=environ,
-    )
+    return TokenSigner(invocation.signer_options(), environ=environ)
 
 
 def signer_for_context(

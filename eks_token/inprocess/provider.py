@@ -14,16 +14,20 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from eks_token.aws.signer import TokenSigner, validate_cluster_id
+from eks_token.aws.signer import TokenSigner
 from eks_token.cache.interface import FRESHNESS_MARGIN, TokenCache
 from eks_token.clock import Clock, utc_now
+from eks_token.core.inputs import validate_cluster_id
 from eks_token.core.token import TOKEN_LIFETIME, Token
 from eks_token.errors import CacheError, EksTokenError, InvalidInputError
 
 if TYPE_CHECKING:
+    from typing import Unpack
+
     from botocore.session import Session
 
     from eks_token.core.credentials import AwsCredentials, FrozenCredentialSource
+    from eks_token.core.options import SignerOptionArgs
 
 __all__ = ["DEFAULT_REFRESH_MARGIN", "TokenProvider"]
 
@@ -52,15 +56,9 @@ class TokenProvider:
         cache: TokenCache | None = None,
         margin: timedelta = DEFAULT_REFRESH_MARGIN,
         clock: Clock = utc_now,
-        region: str | None = None,
-        profile: str | None = None,
         session: Session | None = None,
         credentials: AwsCredentials | FrozenCredentialSource | None = None,
-        role_arn: str | None = None,
-        external_id: str | None = None,
-        session_name: str | None = None,
-        forward_session_name: bool = False,
-        sts_endpoint_url: str | None = None,
+        **options: Unpack[SignerOptionArgs],
     ) -> None:
         self.cluster_id = validate_cluster_id(cluster_id)
         if not timedelta(0) <= margin < TOKEN_LIFETIME:
@@ -68,31 +66,12 @@ class TokenProvider:
                 f"the refresh margin must be at least zero and under {TOKEN_LIFETIME}",
                 option="margin",
             )
-        signer_options = (
-            region,
-            profile,
-            session,
-            credentials,
-            role_arn,
-            external_id,
-            session_name,
-            sts_endpoint_url,
-        )
-        if signer is not None and (forward_session_name or any(signer_options)):
+        given = session is not None or credentials is not None or any(options.values())
+        if signer is not None and given:
             raise InvalidInputError(
                 "pass a signer or the options to build one, not both", option="signer"
             )
-        self.signer = signer or TokenSigner(
-            region=region,
-            profile=profile,
-            session=session,
-            credentials=credentials,
-            role_arn=role_arn,
-            external_id=external_id,
-            session_name=session_name,
-            forward_session_name=forward_session_name,
-            sts_endpoint_url=sts_endpoint_url,
-        )
+        self.signer = signer or TokenSigner(session=session, credentials=credentials, **options)
         #: A botocore session the environment does not describe (given, not made here).
         self.cache = cache
         self.margin = margin

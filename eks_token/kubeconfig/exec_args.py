@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from eks_token.core.options import SignerOptions
+from eks_token.exec_plugin.request import from_environment
 from eks_token.exec_plugin.token_flags import TOKEN_VALUE_OPTIONS
 from eks_token.kubeconfig.model import ExecEntry
 
@@ -19,9 +21,6 @@ __all__ = ["TOOLS", "ExecInvocation", "Tool", "parse_exec_invocation"]
 Tool = Literal["eks-token", "aws-iam-authenticator", "heptio-authenticator-aws", "aws"]
 Form = Literal["token", "get-token"]
 TOOLS: tuple[Tool, ...] = ("eks-token", "aws-iam-authenticator", "heptio-authenticator-aws", "aws")
-
-CLUSTER_ID_VARIABLE = "KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID"
-ROLE_VARIABLE = "DEFAULT_ROLE"
 
 # option -> field it sets; None: accepted and dropped (it cannot change the token)
 _TOKEN_OPTIONS: dict[str, str | None] = {**TOKEN_VALUE_OPTIONS, "--region": "region"}
@@ -55,6 +54,17 @@ class ExecInvocation:
     profile_in_args: bool = False
     #: eks-token's ``--no-cache``: sign every time, never through the token cache.
     no_cache: bool = False
+
+    def signer_options(self) -> SignerOptions:
+        """The signer options the entry's arguments give (checked: may raise InvalidInputError)."""
+        return SignerOptions(
+            region=self.region,
+            profile=self.profile,
+            role_arn=self.role_arn,
+            external_id=self.external_id,
+            session_name=self.session_name,
+            forward_session_name=self.forward_session_name,
+        )
 
     def to_eks_token_args(self) -> list[str]:
         """The equivalent ``eks-token`` arguments (the entry's env is kept as it is)."""
@@ -121,12 +131,9 @@ def parse_exec_invocation(entry: ExecEntry) -> ExecInvocation | None:
 def _fill_from_env(env: Mapping[str, str], found: ExecInvocation) -> None:
     if found.profile is None and env.get("AWS_PROFILE"):
         found.profile = env["AWS_PROFILE"]
-    if found.tool in ("aws", "eks-token") and found.form == "get-token":
-        return
-    if found.cluster_id is None and env.get(CLUSTER_ID_VARIABLE):
-        found.cluster_id = env[CLUSTER_ID_VARIABLE]
-    if found.role_arn is None and env.get(ROLE_VARIABLE):
-        found.role_arn = env[ROLE_VARIABLE]
+    found.cluster_id, found.role_arn = from_environment(
+        found.form, env, cluster_id=found.cluster_id, role_arn=found.role_arn
+    )
 
 
 class _Reader:

@@ -77,7 +77,7 @@ def update_kubeconfig(
     else the first ``KUBECONFIG`` file that already has the cluster, else the first one.
     """
     if role_arn:
-        from eks_token.aws.session import validate_role_arn
+        from eks_token.core.inputs import validate_role_arn
 
         validate_role_arn(role_arn)
     env = os.environ if environ is None else environ

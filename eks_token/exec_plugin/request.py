@@ -1,0 +1,120 @@
+"""One token request, resolved from the command line, the environment and kubectl's exec info.
+
+The rules every entry point shares (the full ``token`` and ``get-token`` commands,
+the cache-hit path, and signing for a kubeconfig context in-process):
+
+- ``token`` (aws-iam-authenticator's form): the cluster id is ``-i``, else
+  ``KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID``; the role is ``-r``, else ``DEFAULT_ROLE``.
+- ``get-token`` (the AWS CLI's form) reads neither variable.
+- With no cluster id given, it and the region come from the cluster's exec extension
+  (``provideClusterInfo: true``); a region given explicitly wins.
+
+Everything is checked here, once: a request that resolves is one the signer accepts.
+"""
+
+from __future__ import annotations
+
+from eks_token.core.inputs import validate_cluster_id
+from eks_token.core.options import SignerOptions
+from eks_token.errors import InvalidInputError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from eks_token.exec_plugin.exec_info import ExecInfo
+
+__all__ = [
+    "CLUSTER_ID_VARIABLE",
+    "ROLE_VARIABLE",
+    "TokenRequest",
+    "from_environment",
+    "resolve_token_request",
+]
+
+CLUSTER_ID_VARIABLE = "KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID"
+ROLE_VARIABLE = "DEFAULT_ROLE"
+
+MISSING_CLUSTER_ID = (
+    "no cluster id: pass the cluster name with -i CLUSTER (token) or --cluster-name CLUSTER "
+    "(get-token), set KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID (token), or with "
+    "provideClusterInfo: true give the cluster a client.authentication.k8s.io/exec extension "
+    "with cluster-id"
+)
+
+
+class TokenRequest:
+    """A cluster id and the signer's options: everything that decides which token is right."""
+
+    __slots__ = ("cluster_id", "options")
+
+    cluster_id: str
+    options: SignerOptions
+
+    def __init__(self, cluster_id: str, options: SignerOptions) -> None:
+        object.__setattr__(self, "cluster_id", validate_cluster_id(cluster_id))
+        object.__setattr__(self, "options", options)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"TokenRequest is frozen: {name}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TokenRequest):
+            return NotImplemented
+        return (self.cluster_id, self.options) == (other.cluster_id, other.options)
+
+    def __hash__(self) -> int:
+        return hash((self.cluster_id, self.options))
+
+    def __repr__(self) -> str:
+        return f"TokenRequest({self.cluster_id!r}, {self.options!r})"
+
+
+def from_environment(
+    form: str, environ: Mapping[str, str], *, cluster_id: str | None, role_arn: str | None
+) -> tuple[str | None, str | None]:
+    """The cluster id and role after aws-iam-authenticator's variables (``token`` form only)."""
+    if form == "token":
+        if cluster_id is None:
+            cluster_id = environ.get(CLUSTER_ID_VARIABLE) or None
+        role_arn = role_arn or environ.get(ROLE_VARIABLE) or None
+    elif form != "get-token":
+        raise ValueError(f"unknown token command form {form!r}")
+    return cluster_id, role_arn
+
+
+def resolve_token_request(
+    form: str,
+    *,
+    environ: Mapping[str, str],
+    exec_info: ExecInfo | None,
+    cluster_id: str | None = None,
+    region: str | None = None,
+    profile: str | None = None,
+    role_arn: str | None = None,
+    external_id: str | None = None,
+    session_name: str | None = None,
+    forward_session_name: bool = False,
+    sts_endpoint_url: str | None = None,
+) -> TokenRequest:
+    """The request the ``form`` command (``token`` or ``get-token``) makes with these options.
+
+    Raises :class:`~eks_token.errors.InvalidInputError` (or ``ExecInfoError`` for a
+    malformed exec extension) naming what to fix.
+    """
+    cluster_id, role_arn = from_environment(form, environ, cluster_id=cluster_id, role_arn=role_arn)
+    if cluster_id is None and exec_info is not None and exec_info.cluster is not None:
+        cluster_id = exec_info.cluster.cluster_id()
+        region = region or exec_info.cluster.region()
+    if cluster_id is None:
+        raise InvalidInputError(MISSING_CLUSTER_ID, option="cluster_id")
+    options = SignerOptions(
+        region=region,
+        profile=profile,
+        role_arn=role_arn,
+        external_id=external_id,
+        session_name=session_name,
+        forward_session_name=forward_session_name,
+        sts_endpoint_url=sts_endpoint_url,
+    )
+    return TokenRequest(cluster_id, options)
