@@ -1,18 +1,31 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from eks_token.inprocess.provider import TokenProvider
 from tests.manual_clock import ManualClock
 from tests.provider_helpers import CLUSTER, EXAMPLE
-from tests.support import kube
+from tests.support import go_oracle, kube
 from tests.support.api_server import ApiServer
 from tests.support.aws_env import AwsEnv, isolate_aws_env
 from tests.support.sts_standin import StsStandin
+
+# No example database; in CI (CI set) the same examples on every run. Hypothesis's other
+# files (its constants cache) go to the ignored .cache/, not to the working directory.
+set_hypothesis_home_dir(go_oracle.REPO_ROOT / ".cache" / "hypothesis")
+settings.register_profile("eks-token", database=None)
+settings.register_profile("ci", database=None, derandomize=True)
+settings.load_profile("ci" if os.environ.get("CI") else "eks-token")
+
+#: Set (as .ci/run does) to fail, not skip, when the Go reference signer cannot be built.
+REQUIRE_GO_ENV = "EKS_TOKEN_TESTS_REQUIRE_GO"
 
 
 @pytest.fixture
@@ -83,3 +96,14 @@ def no_plugins_on_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     empty = tmp_path / "empty-path"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
+
+
+@pytest.fixture(scope="session")
+def go_presign() -> Path:
+    """The Go reference presigner (tests/oracles/go-presign), built once into .cache/."""
+    try:
+        return go_oracle.go_presign_binary()
+    except go_oracle.GoOracleUnavailable as missing:
+        if os.environ.get(REQUIRE_GO_ENV):
+            pytest.fail(f"{missing} and {REQUIRE_GO_ENV} is set")
+        pytest.skip(str(missing))

@@ -1,4 +1,4 @@
-"""The token bytes: the shared vectors, botocore's own presigner and the Go reference signer."""
+"""The token bytes: the token vectors, botocore's own presigner and the Go reference signer."""
 
 from __future__ import annotations
 
@@ -18,9 +18,6 @@ from eks_token.core.token import TOKEN_LIFETIME, decode_token
 from tests.support.vectors import TokenVector, load_vectors
 
 VECTORS = load_vectors()
-ORACLE_BUILD = (
-    Path(__file__).resolve().parents[2] / "shared" / "oracles" / "go-presign" / "build.sh"
-)
 
 
 def _ids(vector: TokenVector) -> str:
@@ -113,17 +110,6 @@ def test_signature_equals_botocore_presigner(
     )
     ours = sign_token(cluster_id, creds, resolve_sts_endpoint(region), moment)
     assert decode_token(ours.value) == expected
-
-
-@pytest.fixture(scope="session")
-def go_presign(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The Go reference presigner, built from Debian's aws-sdk-go (installed on first use)."""
-    prebuilt = Path("/tmp/go-presign")
-    if prebuilt.exists():
-        return prebuilt
-    out = tmp_path_factory.mktemp("oracle") / "go-presign"
-    subprocess.run(["bash", str(ORACLE_BUILD), str(out)], check=True, capture_output=True)
-    return out
 
 
 @pytest.mark.parametrize("vector", VECTORS, ids=_ids)

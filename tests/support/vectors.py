@@ -1,4 +1,4 @@
-"""The shared token vectors, found beside the repository root."""
+"""The token vectors: tests/data/tokens.json."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-VECTORS_PATH = REPO_ROOT.parent / "shared" / "vectors" / "tokens.json"
+VECTORS_PATH = Path(__file__).resolve().parents[1] / "data" / "tokens.json"
 
 
 @dataclass(frozen=True)
