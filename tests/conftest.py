@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -83,3 +84,14 @@ def no_plugins_on_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     empty = tmp_path / "empty-path"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
+
+
+@pytest.fixture
+def eks_token_on_path(monkeypatch: pytest.MonkeyPatch) -> str:
+    """The venv's bin directory (with `eks-token`) first on PATH, as after activating it;
+    returns the new PATH."""
+    from tests.support.cli import BIN_DIR
+
+    path = f"{BIN_DIR}{os.pathsep}{os.environ.get('PATH', '')}"
+    monkeypatch.setenv("PATH", path)
+    return path
