@@ -119,10 +119,18 @@ def test_unreachable_endpoint(
 
 
 def test_skewed_clock(
-    aws_env: AwsEnv, tmp_path: Path, standin: StsStandin, allowed_server: ApiServer
+    aws_env: AwsEnv,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    standin: StsStandin,
+    allowed_server: ApiServer,
 ) -> None:
+    standin.freeze(NOW)
     standin.date_offset = timedelta(minutes=20)
-    report = doctor(kubeconfig_for(tmp_path, allowed_server.url, allowed_server.ca_data), standin)
+    fixed_token_plugin(tmp_path / "bin", make_token(when=NOW))
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    config = kubeconfig_for(tmp_path, allowed_server.url, allowed_server.ca_data)
+    report = doctor(config, standin, now=NOW)
     assert failed(report) == "clock"
     assert "20m00s behind STS" in report.checks[-1].summary
     assert report.checks[-1].details["skew_seconds"] == -1200
@@ -167,11 +175,11 @@ def test_exec_entry_that_is_not_a_token_tool(
 ) -> None:
     entry = {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": "gcloud"}
     config = kube.write_kubeconfig(tmp_path / "kubeconfig", "https://127.0.0.1:1", "", entry)
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
     report = doctor(config, standin)
     assert failed(report) == "exec-entry"
     assert "executable gcloud not found on PATH" in report.checks[-1].summary
     fixed_token_plugin(tmp_path / "bin", "not-a-token", name="gcloud")
-    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
     report = doctor(config, standin)
     assert failed(report) == "exec-entry"
     assert "not an EKS token tool" in report.checks[-1].summary

@@ -238,7 +238,8 @@ def exec_info_json(view: ContextView, checked: KubectlExec) -> str:
         spec["cluster"] = info
     spec["interactive"] = checked.interactive
     document = {"kind": "ExecCredential", "apiVersion": checked.api_version, "spec": spec}
-    return json.dumps(document, separators=(",", ":"))
+    # kubectl writes the JSON encoder's output, newline included.
+    return json.dumps(document, separators=(",", ":")) + "\n"
 
 
 def plugin_environment(
