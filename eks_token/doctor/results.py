@@ -49,8 +49,6 @@ class Settings:
     max_clock_skew: timedelta
     plugin_timeout: float
     stdin_is_terminal: bool
-    #: Ask EKS for the cluster's access entries to explain 401s and 403s.
-    access_entries: bool = True
 
 
 @dataclass(frozen=True)
@@ -124,3 +122,5 @@ class Explanation:
     causes: tuple[str, ...]
     fix: str | None
     details: Mapping[str, object] = field(default_factory=dict)
+    #: False: the causes add to the usual ones (the access entries could not be read).
+    replaces_default: bool = True

@@ -77,14 +77,16 @@ def run_doctor(
     max_clock_skew: timedelta = DEFAULT_MAX_CLOCK_SKEW,
     plugin_timeout: float = DEFAULT_PLUGIN_TIMEOUT,
     stdin_is_terminal: bool | None = None,
+    access_entries: bool = False,
     explain: AccessExplainer | None = None,
 ) -> DoctorReport:
     """Check every link, stopping at the first broken one.
 
     ``environ`` is the environment kubectl would run in (default: this process's).
     ``sts_endpoint_url`` sends the caller-identity request (unchanged path and query, the
-    token's host in ``Host``) to another base URL. ``explain`` adds what EKS's access
-    entries and aws-auth say to a 401 or 403.
+    token's host in ``Host``) to another base URL. With ``access_entries`` a 401 or 403 is
+    explained from the cluster's EKS access entries (asked with the entry's credentials);
+    ``explain`` replaces that explainer.
     """
     settings = Settings(
         environ=os.environ if environ is None else environ,
@@ -105,7 +107,11 @@ def run_doctor(
     plugin = walk.take(plugin_step(settings, found, entry))
     if plugin is None:
         return walk.report()
-    walk.take(in_process_step(settings, entry, plugin))
+    in_process = walk.take(in_process_step(settings, entry, plugin))
+    if explain is None and access_entries and in_process is not None:
+        from eks_token.doctor.access import access_explainer
+
+        explain = access_explainer(entry, in_process)
     token = walk.take(token_step(settings, plugin))
     if token is None:
         return walk.report()

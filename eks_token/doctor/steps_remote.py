@@ -138,8 +138,11 @@ def authentication_step(
             "cluster_id": entry.cluster_id,
         }
         found = explain(identity, None) if explain else None
+        if found is not None and found.replaces_default:
+            causes = (*found.causes, *causes[1:])
+        elif found is not None:
+            causes = (*causes, *found.causes)
         if found is not None:
-            causes = (*found.causes, *causes[1:]) if found.causes else causes
             fix = found.fix or fix
             details.update(found.details)
         summary = f"the cluster does not accept the token of {identity.canonical_arn} (401)"
