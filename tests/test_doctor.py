@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import trustme
 from eks_token.doctor.report import CHECK_NAMES
 from eks_token.kubeconfig.files import load_context
 from tests.cluster_side_helpers import (
+    ADMIN_SESSION,
     EXEC_ENTRY,
     SIGNED_AT,
     closed_port,
@@ -22,10 +24,10 @@ from tests.cluster_side_helpers import (
 )
 from tests.doctor_helpers import doctor, failed, fixed_token_plugin
 from tests.support import kube
-from tests.support.api_server import ApiServer, Rule
+from tests.support.api_server import ApiServer, KubeUser, Rule
 from tests.support.aws_env import AwsEnv
 from tests.support.cli import BIN_DIR
-from tests.support.sts_standin import StsStandin
+from tests.support.sts_standin import ADMIN_ROLE_SESSION, StsStandin
 
 NOW = SIGNED_AT
 pytestmark = pytest.mark.usefixtures("eks_token_on_path")
@@ -286,3 +288,59 @@ def test_a_clock_so_skewed_that_sts_rejects_the_token(
     assert "NTP" in clock.fix
     assert report.not_run == ("endpoint", "authentication", "authorization")
     assert "what to do: synchronise the system clock with NTP" in report.render()
+
+
+def test_a_plugin_that_signs_differently_is_noted_and_kubectl_would_still_work(
+    aws_env: AwsEnv,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    standin: StsStandin,
+) -> None:
+    # The plugin answers with an admin role session's token for eu-west-1; signed here, the
+    # entry gives alice's keys in us-west-2. kubectl uses the plugin's token.
+    now = datetime.now(timezone.utc)
+    token = make_token(credentials=ADMIN_SESSION, region="eu-west-1", when=now)
+    fixed_token_plugin(tmp_path / "bin", token)
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    users = {"ASIAROLEEXAMPLE00001": KubeUser("admin", ("system:masters",))}
+    keys = {"ASIAROLEEXAMPLE00001": ADMIN_ROLE_SESSION.secret_access_key}
+    with ApiServer(users=users, keys=keys, rules=[Rule("*", "*")]) as server:
+        report = doctor(kubeconfig_for(tmp_path, server.url, server.ca_data), standin, now=now)
+    assert report.ok, report.render()
+    second = next(c for c in report.checks if c.name == "in-process")
+    assert second.ok
+    assert second.notes == (
+        "the plugin's token differs from one signed here: STS host: plugin "
+        "'sts.eu-west-1.amazonaws.com', here 'sts.us-west-2.amazonaws.com'",
+        "the plugin's token differs from one signed here: access key id: plugin "
+        "'ASIAROLEEXAMPLE00001', here 'AKIAIOSFODNN7EXAMPLE'",
+        "the plugin's token differs from one signed here: credential scope: plugin "
+        "'eu-west-1/sts/aws4_request', here 'us-west-2/sts/aws4_request'",
+        "the plugin's token differs from one signed here: session token present: plugin "
+        "True, here False",
+    )
+    text = report.render() + json.dumps(report.to_dict())
+    assert "note: the plugin's token differs" in text
+    assert ADMIN_ROLE_SESSION.secret_access_key not in text
+    assert ADMIN_SESSION.session_token is not None
+    assert ADMIN_SESSION.session_token not in text
+    assert token.removeprefix("k8s-aws-v1.")[:40] not in text
+
+
+def test_the_json_report_is_stable_and_typed(
+    aws_env: AwsEnv, tmp_path: Path, standin: StsStandin, allowed_server: ApiServer
+) -> None:
+    report = doctor(kubeconfig_for(tmp_path, allowed_server.url, allowed_server.ca_data), standin)
+    document = json.loads(json.dumps(report.to_dict()))
+    assert list(document) == ["version", "ok", "failed", "next_step", "checks", "not_run"]
+    assert (document["version"], document["ok"], document["failed"]) == (1, True, None)
+    assert [c["name"] for c in document["checks"]] == list(CHECK_NAMES)
+    for check in document["checks"]:
+        assert list(check) == ["name", "ok", "summary", "details", "fix", "likely_causes", "notes"]
+    details = {c["name"]: c["details"] for c in document["checks"]}
+    assert isinstance(details["plugin"]["seconds_left"], int)
+    assert 0 < details["plugin"]["seconds_left"] <= 15 * 60
+    assert isinstance(details["clock"]["skew_seconds"], int)
+    assert isinstance(details["endpoint"]["status_without_token"], int)
+    assert isinstance(details["token"]["length"], int)
+    assert details["exec-entry"]["interactive"] is False
