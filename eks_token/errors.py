@@ -21,8 +21,10 @@ __all__ = [
     "ClusterError",
     "ContextEntryError",
     "CredentialsError",
+    "EksApiError",
     "EksTokenError",
     "ExecInfoError",
+    "ExecPluginError",
     "InvalidInputError",
     "KubeconfigError",
     "MappingError",
@@ -187,3 +189,28 @@ class ContextEntryError(KubeconfigError):
         super().__init__(f"{problem} ({fix})", path=path)
         self.problem = problem
         self.fix = fix
+
+
+class ExecPluginError(EksTokenError):
+    """An exec plugin, run as kubectl runs it, failed or printed no usable ExecCredential.
+
+    ``stderr`` is what the plugin wrote there, with secrets already redacted.
+    """
+
+    def __init__(self, message: str, *, exit_code: int | None = None, stderr: str = "") -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+        self.stderr = stderr
+
+
+class EksApiError(EksTokenError):
+    """An EKS API call (access entries, DescribeCluster's access config) failed.
+
+    ``action`` is the IAM action the call needs (``eks:ListAccessEntries``);
+    ``code`` is the AWS error code, ``AccessDeniedException`` when that action is not allowed.
+    """
+
+    def __init__(self, message: str, *, action: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.action = action
+        self.code = code

@@ -107,3 +107,14 @@ def go_presign() -> Path:
         if os.environ.get(REQUIRE_GO_ENV):
             pytest.fail(f"{missing} and {REQUIRE_GO_ENV} is set")
         pytest.skip(str(missing))
+
+
+@pytest.fixture
+def eks_token_on_path(monkeypatch: pytest.MonkeyPatch) -> str:
+    """The venv's bin directory (with `eks-token`) first on PATH, as after activating it;
+    returns the new PATH."""
+    from tests.support.cli import BIN_DIR
+
+    path = f"{BIN_DIR}{os.pathsep}{os.environ.get('PATH', '')}"
+    monkeypatch.setenv("PATH", path)
+    return path

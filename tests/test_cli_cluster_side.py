@@ -190,7 +190,9 @@ def test_map_a_bad_arn(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> No
 
 
 @pytest.fixture
-def cluster(aws_env: AwsEnv, tmp_path: Path) -> Iterator[tuple[ApiServer, Path]]:
+def cluster(
+    aws_env: AwsEnv, tmp_path: Path, eks_token_on_path: str
+) -> Iterator[tuple[ApiServer, Path]]:
     rules = [Rule("get", "pods", namespace="default")]
     with ApiServer(rules=rules) as server:
         config = kube.write_kubeconfig(
@@ -231,17 +233,24 @@ def test_doctor_human_and_json(
     _, config = cluster
     with StsStandin() as standin:
         args = ["doctor", "--kubeconfig", str(config), "--sts-endpoint-url", standin.url]
+        args.append("--no-access-entries")
         status, out, err = run(capsys, *args)
         assert status == 0, out + err
-        assert out.splitlines()[-1] == "all checks passed"
+        assert out.splitlines()[-2:] == [
+            "all checks passed",
+            "next: nothing: kubectl authenticates with this context",
+        ]
         status, out, _ = run(capsys, *args, "--json", "--verb", "delete")
     report = json.loads(out)
-    assert (status, report["ok"]) == (1, False)
+    assert (status, report["ok"], report["failed"]) == (1, False, "authorization")
     assert report["checks"][-1]["name"] == "authorization"
+    assert report["next_step"] == report["checks"][-1]["fix"]
+    token_check = next(c for c in report["checks"] if c["name"] == "token")
+    assert isinstance(token_check["details"]["length"], int)
 
 
 def test_whoami_can_i_and_map_with_the_shared_user_layout(
-    capsys: pytest.CaptureFixture[str], aws_env: AwsEnv, tmp_path: Path
+    capsys: pytest.CaptureFixture[str], aws_env: AwsEnv, tmp_path: Path, eks_token_on_path: str
 ) -> None:
     aws_auth = {"mapUsers": f"- userarn: arn:aws:iam::{ACCOUNT}:user/alice\n  username: alice"}
     rules = [Rule("get", "pods", namespace="default")]
@@ -264,7 +273,7 @@ def test_whoami_can_i_and_map_with_the_shared_user_layout(
 
 
 def test_shared_user_layout_without_provide_cluster_info(
-    capsys: pytest.CaptureFixture[str], aws_env: AwsEnv, tmp_path: Path
+    capsys: pytest.CaptureFixture[str], aws_env: AwsEnv, tmp_path: Path, eks_token_on_path: str
 ) -> None:
     config = write_shared_user_kubeconfig(
         tmp_path / "kubeconfig", "https://127.0.0.1:1", "", provide_cluster_info=False

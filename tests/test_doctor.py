@@ -3,61 +3,50 @@
 from __future__ import annotations
 
 import base64
-import os
+import json
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 import trustme
 
-from eks_token.doctor.report import CHECK_NAMES, DoctorReport
-from eks_token.doctor.run import run_doctor
+from eks_token.doctor.report import CHECK_NAMES
 from eks_token.kubeconfig.files import load_context
 from tests.cluster_side_helpers import (
+    ADMIN_SESSION,
     EXEC_ENTRY,
     SIGNED_AT,
     closed_port,
+    make_token,
     url_of,
     write_shared_user_kubeconfig,
 )
+from tests.doctor_helpers import doctor, failed, fixed_token_plugin
 from tests.support import kube
-from tests.support.api_server import ApiServer, Rule
+from tests.support.api_server import ApiServer, KubeUser, Rule
 from tests.support.aws_env import AwsEnv
-from tests.support.sts_standin import StsStandin
+from tests.support.cli import BIN_DIR
+from tests.support.sts_standin import ADMIN_ROLE_SESSION, StsStandin
 
 NOW = SIGNED_AT
+pytestmark = pytest.mark.usefixtures("eks_token_on_path")
 
 
 @pytest.fixture
 def standin(sts_standin: StsStandin) -> StsStandin:
-    sts_standin.freeze(NOW)
+    """STS on the real clock: the plugin (a child process) signs at the real time."""
     return sts_standin
 
 
 @pytest.fixture
 def allowed_server() -> Iterator[ApiServer]:
-    with ApiServer(rules=[Rule("get", "pods", namespace="default")], now=lambda: NOW) as server:
+    with ApiServer(rules=[Rule("get", "pods", namespace="default")]) as server:
         yield server
 
 
 def kubeconfig_for(tmp_path: Path, server_url: str, ca_data: str) -> Path:
     return kube.write_kubeconfig(tmp_path / "kubeconfig", server_url, ca_data, EXEC_ENTRY)
-
-
-def doctor(kubeconfig: Path, standin: StsStandin, *, now: datetime = NOW) -> DoctorReport:
-    return run_doctor(
-        kubeconfig=str(kubeconfig),
-        sts_endpoint_url=standin.url,
-        now=now,
-        environ=dict(os.environ),
-        timeout=5,
-    )
-
-
-def failed(report: DoctorReport) -> str:
-    assert not report.ok
-    return report.checks[-1].name
 
 
 def test_every_link_holds(
@@ -68,10 +57,15 @@ def test_every_link_holds(
     assert report.ok, report.render()
     assert [c.name for c in report.checks] == list(CHECK_NAMES)
     by_name = {c.name: c for c in report.checks}
-    assert by_name["credentials"].details["source"] == "env"
+    assert by_name["exec-entry"].details["executable"] == str(BIN_DIR / "eks-token")
+    assert by_name["in-process"].details["source"] == "env"
+    assert by_name["in-process"].details["differences"] == []
     assert by_name["caller-identity"].summary == "arn:aws:iam::111122223333:user/alice"
     assert by_name["authentication"].details["username"] == "alice"
-    assert "all checks passed" in report.render()
+    assert report.render().splitlines()[-2:] == [
+        "all checks passed",
+        "next: nothing: kubectl authenticates with this context",
+    ]
     # the token went to the stand-in for the real host, and to the API server as a bearer token
     assert standin.recorded[0].header("host") == "sts.us-west-2.amazonaws.com"
     assert all(r.token for r in allowed_server.recorded[1:])
@@ -90,12 +84,12 @@ def test_unmapped_identity_lists_the_likely_causes(
     assert "region or partition" in causes[2]
     assert "expired credentials" in causes[3]
     assert report.not_run == ("authorization",)
+    assert report.render().splitlines()[-1] == f"next: {report.checks[-1].fix}"
 
 
 def test_rbac_denial(
     aws_env: AwsEnv, tmp_path: Path, standin: StsStandin, api_server: ApiServer
 ) -> None:
-    api_server.freeze(NOW)
     report = doctor(kubeconfig_for(tmp_path, api_server.url, api_server.ca_data), standin)
     assert failed(report) == "authorization"
     check = report.checks[-1]
@@ -127,12 +121,21 @@ def test_unreachable_endpoint(
 
 
 def test_skewed_clock(
-    aws_env: AwsEnv, tmp_path: Path, standin: StsStandin, allowed_server: ApiServer
+    aws_env: AwsEnv,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    standin: StsStandin,
+    allowed_server: ApiServer,
 ) -> None:
+    standin.freeze(NOW)
     standin.date_offset = timedelta(minutes=20)
-    report = doctor(kubeconfig_for(tmp_path, allowed_server.url, allowed_server.ca_data), standin)
+    fixed_token_plugin(tmp_path / "bin", make_token(when=NOW))
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    config = kubeconfig_for(tmp_path, allowed_server.url, allowed_server.ca_data)
+    report = doctor(config, standin, now=NOW)
     assert failed(report) == "clock"
     assert "20m00s behind STS" in report.checks[-1].summary
+    assert report.checks[-1].details["skew_seconds"] == -1200
 
 
 def test_no_credentials(
@@ -145,8 +148,13 @@ def test_no_credentials(
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     report = doctor(kubeconfig_for(tmp_path, allowed_server.url, allowed_server.ca_data), standin)
-    assert failed(report) == "credentials"
-    assert "no AWS credentials" in report.checks[-1].summary
+    assert failed(report) == "plugin"
+    check = report.checks[-1]
+    assert check.summary == "eks-token failed with exit code 1"
+    assert any("no AWS credentials" in cause for cause in check.causes)
+    assert check.fix
+    assert "aws sso login" in check.fix
+    assert report.render().splitlines()[-1] == f"next: {check.fix}"
     assert standin.recorded == []
 
 
@@ -165,20 +173,26 @@ def test_credentials_sts_rejects(
 
 
 def test_exec_entry_that_is_not_a_token_tool(
-    aws_env: AwsEnv, tmp_path: Path, standin: StsStandin
+    aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, standin: StsStandin
 ) -> None:
-    config = kube.write_kubeconfig(
-        tmp_path / "kubeconfig", "https://127.0.0.1:1", "", {"command": "gcloud", "args": []}
-    )
+    entry = {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": "gcloud"}
+    config = kube.write_kubeconfig(tmp_path / "kubeconfig", "https://127.0.0.1:1", "", entry)
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
     report = doctor(config, standin)
-    assert failed(report) == "kubeconfig"
-    assert "not an EKS token tool" in report.checks[0].summary
+    assert failed(report) == "exec-entry"
+    assert "executable gcloud not found on PATH" in report.checks[-1].summary
+    fixed_token_plugin(tmp_path / "bin", "not-a-token", name="gcloud")
+    report = doctor(config, standin)
+    assert failed(report) == "exec-entry"
+    assert "not an EKS token tool" in report.checks[-1].summary
 
 
 def test_missing_kubeconfig(aws_env: AwsEnv, tmp_path: Path, standin: StsStandin) -> None:
     report = doctor(tmp_path / "nope", standin)
     assert failed(report) == "kubeconfig"
-    assert report.to_dict()["not_run"] == list(CHECK_NAMES[1:])
+    as_json = report.to_dict()
+    assert as_json["not_run"] == list(CHECK_NAMES[1:])
+    assert (as_json["version"], as_json["ok"], as_json["failed"]) == (1, False, "kubeconfig")
 
 
 def test_the_shared_user_layout(
@@ -189,7 +203,7 @@ def test_the_shared_user_layout(
     )
     report = doctor(config, standin)
     assert report.ok, report.render()
-    details = report.checks[0].details
+    details = report.checks[1].details
     assert (details["cluster_id"], details["region"]) == ("my-cluster", "eu-west-1")
     assert standin.recorded[0].header("host") == "sts.eu-west-1.amazonaws.com"
     assert standin.recorded[0].header("x-k8s-aws-id") == "my-cluster"
@@ -205,9 +219,9 @@ def test_the_shared_user_layout_needs_provide_cluster_info(
         provide_cluster_info=False,
     )
     report = doctor(config, standin)
-    assert failed(report) == "kubeconfig"
-    assert "names no cluster id" in report.checks[0].summary
-    assert "provideClusterInfo: true" in (report.checks[0].fix or "")
+    assert failed(report) == "exec-entry"
+    assert "names no cluster id" in report.checks[-1].summary
+    assert "provideClusterInfo: true" in (report.checks[-1].fix or "")
 
 
 def test_the_entry_env_region_signs_for_that_region(
@@ -237,18 +251,27 @@ def test_the_entry_env_region_signs_for_that_region(
 )
 def test_a_clock_so_skewed_that_sts_rejects_the_token(
     aws_env: AwsEnv,
+    monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
     standin: StsStandin,
     allowed_server: ApiServer,
     local_clock: timedelta,
     direction: str,
 ) -> None:
-    # STS's clock (the stand-in's, and its Date header) is NOW; the token is signed at ours.
+    # STS's clock (the stand-in's, and its Date header) is NOW; the plugin signs at ours.
+    standin.freeze(NOW)
+    here = NOW + local_clock
+    bin_dir = tmp_path / "bin"
+    fixed_token_plugin(bin_dir, make_token(when=here))
+    monkeypatch.setenv("PATH", str(bin_dir))
     config = kubeconfig_for(tmp_path, allowed_server.url, allowed_server.ca_data)
-    report = doctor(config, standin, now=NOW + local_clock)
+    report = doctor(config, standin, now=here)
     assert [c.name for c in report.checks] == [
         "kubeconfig",
-        "credentials",
+        "exec-entry",
+        "plugin",
+        "in-process",
+        "token",
         "caller-identity",
         "clock",
     ]
@@ -259,9 +282,65 @@ def test_a_clock_so_skewed_that_sts_rejects_the_token(
     assert "clock" in identity.causes[0]
     assert not clock.ok
     assert clock.summary.startswith(f"this machine's clock is 30m00s {direction} STS")
-    assert clock.details["skew_seconds"] == str(int(local_clock.total_seconds()))
+    assert clock.details["skew_seconds"] == int(local_clock.total_seconds())
     assert "rejects the token's signing time" in clock.summary
     assert clock.fix
     assert "NTP" in clock.fix
-    assert report.not_run == ("token", "endpoint", "authentication", "authorization")
+    assert report.not_run == ("endpoint", "authentication", "authorization")
     assert "what to do: synchronise the system clock with NTP" in report.render()
+
+
+def test_a_plugin_that_signs_differently_is_noted_and_kubectl_would_still_work(
+    aws_env: AwsEnv,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    standin: StsStandin,
+) -> None:
+    # The plugin answers with an admin role session's token for eu-west-1; signed here, the
+    # entry gives alice's keys in us-west-2. kubectl uses the plugin's token.
+    now = datetime.now(timezone.utc)
+    token = make_token(credentials=ADMIN_SESSION, region="eu-west-1", when=now)
+    fixed_token_plugin(tmp_path / "bin", token)
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    users = {"ASIAROLEEXAMPLE00001": KubeUser("admin", ("system:masters",))}
+    keys = {"ASIAROLEEXAMPLE00001": ADMIN_ROLE_SESSION.secret_access_key}
+    with ApiServer(users=users, keys=keys, rules=[Rule("*", "*")]) as server:
+        report = doctor(kubeconfig_for(tmp_path, server.url, server.ca_data), standin, now=now)
+    assert report.ok, report.render()
+    second = next(c for c in report.checks if c.name == "in-process")
+    assert second.ok
+    assert second.notes == (
+        "the plugin's token differs from one signed here: STS host: plugin "
+        "'sts.eu-west-1.amazonaws.com', here 'sts.us-west-2.amazonaws.com'",
+        "the plugin's token differs from one signed here: access key id: plugin "
+        "'ASIAROLEEXAMPLE00001', here 'AKIAIOSFODNN7EXAMPLE'",
+        "the plugin's token differs from one signed here: credential scope: plugin "
+        "'eu-west-1/sts/aws4_request', here 'us-west-2/sts/aws4_request'",
+        "the plugin's token differs from one signed here: session token present: plugin "
+        "True, here False",
+    )
+    text = report.render() + json.dumps(report.to_dict())
+    assert "note: the plugin's token differs" in text
+    assert ADMIN_ROLE_SESSION.secret_access_key not in text
+    assert ADMIN_SESSION.session_token is not None
+    assert ADMIN_SESSION.session_token not in text
+    assert token.removeprefix("k8s-aws-v1.")[:40] not in text
+
+
+def test_the_json_report_is_stable_and_typed(
+    aws_env: AwsEnv, tmp_path: Path, standin: StsStandin, allowed_server: ApiServer
+) -> None:
+    report = doctor(kubeconfig_for(tmp_path, allowed_server.url, allowed_server.ca_data), standin)
+    document = json.loads(json.dumps(report.to_dict()))
+    assert list(document) == ["version", "ok", "failed", "next_step", "checks", "not_run"]
+    assert (document["version"], document["ok"], document["failed"]) == (1, True, None)
+    assert [c["name"] for c in document["checks"]] == list(CHECK_NAMES)
+    for check in document["checks"]:
+        assert list(check) == ["name", "ok", "summary", "details", "fix", "likely_causes", "notes"]
+    details = {c["name"]: c["details"] for c in document["checks"]}
+    assert isinstance(details["plugin"]["seconds_left"], int)
+    assert 0 < details["plugin"]["seconds_left"] <= 15 * 60
+    assert isinstance(details["clock"]["skew_seconds"], int)
+    assert isinstance(details["endpoint"]["status_without_token"], int)
+    assert isinstance(details["token"]["length"], int)
+    assert details["exec-entry"]["interactive"] is False

@@ -30,6 +30,9 @@ from tests.support.api_server import ApiServer
 from tests.support.aws_env import AwsEnv
 from tests.support.kube import Kubectl, write_kubeconfig
 
+# eks-token on PATH, as after activating its virtualenv: no warning about the command.
+pytestmark = pytest.mark.usefixtures("eks_token_on_path")
+
 
 def whoami(kubectl: Kubectl, config: Path, **env: str) -> str:
     result = kubectl.run(config, "auth", "whoami", "-o", "json", env=plugin_env(env))

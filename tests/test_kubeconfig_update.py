@@ -41,6 +41,10 @@ def eks(aws_env: AwsEnv) -> Iterator[AwsEnv]:
         yield aws_env
 
 
+# eks-token on PATH, as after activating its virtualenv: no warning about the command.
+pytestmark = pytest.mark.usefixtures("eks_token_on_path")
+
+
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = main(["kubeconfig", *args])
     out, err = capsys.readouterr()

@@ -12,7 +12,8 @@ __all__ = ["run"]
 DESCRIPTION = """\
 Ask the API server whether the context's identity may VERB RESOURCE
 (SelfSubjectAccessReview), with a token signed here as the context's exec
-entry would sign it. Prints yes or no, as 'kubectl auth can-i' does."""
+entry would sign it, after checking the entry as kubectl checks it. Prints
+yes or no, as 'kubectl auth can-i' does."""
 
 EPILOG = """\
 examples:
@@ -41,9 +42,11 @@ def run(argv: Sequence[str]) -> int:
     def action() -> int:
         from eks_token.cluster.kube_api import KubeApi
         from eks_token.inprocess.context_token import token_for_context
+        from eks_token.kubeconfig.exec_check import ensure_kubectl_can_run
         from eks_token.kubeconfig.files import load_context
 
         view = load_context(args.context, args.kubeconfig)
+        ensure_kubectl_can_run(view)
         namespace = None if args.all_namespaces else args.namespace or view.namespace or "default"
         with KubeApi.for_cluster(view.cluster, token_for_context(view)) as api:
             review = api.can_i(

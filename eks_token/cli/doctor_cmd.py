@@ -11,13 +11,19 @@ __all__ = ["run"]
 
 DESCRIPTION = """\
 Walk the chain kubectl depends on and stop at the first broken link, saying
-what is wrong and what to do: the kubeconfig context and its exec entry, AWS
-credentials (and where they come from), the caller identity from STS, the
-token against the cluster's static rules, clock skew against STS, the API
-server's reachability and TLS with the kubeconfig's CA, authentication (who
-the cluster says you are; on 401 the likely causes, in order) and
-authorization for a sample request. The token is signed here; neither
-kubectl nor the plugin is run."""
+what is wrong and what to do: the kubeconfig context; its exec entry as
+kubectl checks it (apiVersion, interactiveMode, the command on PATH or beside
+the kubeconfig, args, env, provideClusterInfo); the plugin, run exactly as
+kubectl runs it (its env, KUBERNETES_EXEC_INFO, stdin per interactiveMode),
+and the ExecCredential it prints; the same request signed in-process as a
+second opinion (differences are noted); the plugin's token against the
+cluster's static rules and STS; clock skew against STS; the API server's
+reachability and TLS with the kubeconfig's CA; authentication and
+authorization for a sample request. A 401 or 403 is explained from the
+cluster's EKS access entries and authentication mode (CONFIG_MAP,
+API_AND_CONFIG_MAP, API) when the credentials may read them. The plugin's
+stderr is shown with secrets redacted; the token never is. The last line is
+the one thing to do next."""
 
 EPILOG = """\
 examples:
@@ -25,7 +31,10 @@ examples:
   eks-token doctor --context prod --verb list --resource deployments.apps
   eks-token doctor --json | jq '.checks[] | select(.ok | not)'
 
-exit status: 0 when every link holds, 1 otherwise."""
+exit status: 0 only when every link holds (kubectl would authenticate and be
+allowed the sample request), 1 otherwise. --json prints a stable document
+(version 1): ok, failed, next_step, checks[] (name, ok, summary, details with
+numbers as numbers, fix, likely_causes, notes), not_run."""
 
 
 def run(argv: Sequence[str]) -> int:
@@ -42,6 +51,14 @@ def run(argv: Sequence[str]) -> int:
         help="send the caller-identity request to this base URL (e.g. an STS VPC endpoint)",
     )
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
+    parser.add_argument(
+        "--plugin-timeout", type=float, default=60.0, help="seconds the plugin may run"
+    )
+    parser.add_argument(
+        "--no-access-entries",
+        action="store_true",
+        help="do not ask EKS for the cluster's access entries to explain a 401 or 403",
+    )
     args = parse(parser, argv)
 
     def action() -> int:
@@ -54,6 +71,8 @@ def run(argv: Sequence[str]) -> int:
             verb=args.verb,
             resource=args.resource,
             timeout=args.timeout,
+            plugin_timeout=args.plugin_timeout,
+            access_entries=not args.no_access_entries,
         )
         if args.json:
             print_json(report.to_dict())

@@ -24,7 +24,14 @@ file, else ~/.kube/config. Files are written atomically; new ones get mode
 0600 and new directories 0700.
 
 `eks-token kubeconfig migrate` moves users that run heptio-authenticator-aws,
-aws-iam-authenticator or `aws eks get-token` onto eks-token."""
+aws-iam-authenticator or `aws eks get-token` onto eks-token.
+
+The user runs `eks-token` by name (--command-path name, the default): kubectl
+finds it on PATH, so the file keeps working when eks-token is upgraded,
+reinstalled or its virtualenv recreated, and can be shared between machines.
+When eks-token is not on the current PATH (say, installed into a virtualenv
+that is not activated) a warning says so; --command-path absolute writes the
+absolute path of the running eks-token instead."""
 
 EPILOG = """\
 examples:
@@ -42,7 +49,10 @@ aws-iam-authenticator (token -i/-r/--region/-e/-s/--forward-session-name) or
 region, profile and env are kept; apiVersion v1alpha1 (rejected by kubectl
 1.24+) becomes v1beta1. Users with arguments eks-token does not understand are
 left as they are, with a warning. Reads --kubeconfig, else every file in
-KUBECONFIG, else ~/.kube/config."""
+KUBECONFIG, else ~/.kube/config. Changing only `command:` is not enough for a
+v1alpha1 entry (kubectl refuses the apiVersion): migrate changes both.
+--command-path absolute also rewrites entries that run eks-token by name to
+run the absolute path of this eks-token."""
 
 
 def run(argv: Sequence[str]) -> int:
@@ -71,12 +81,15 @@ def run_update(argv: Sequence[str]) -> int:
         "client.authentication.k8s.io/exec extension (provideClusterInfo)",
     )
     parser.add_argument("--dry-run", action="store_true", help="print the file, write nothing")
+    _add_command_path(parser)
     parser.add_argument("-v", "--verbose", action="store_true", help="explain on stderr")
     args = parse(parser, argv)
 
     def action() -> int:
+        from eks_token.kubeconfig.entries import exec_command
         from eks_token.kubeconfig.update import update_kubeconfig
 
+        command = exec_command(args.command_path)
         result = update_kubeconfig(
             args.name,
             region=args.region,
@@ -88,7 +101,9 @@ def run_update(argv: Sequence[str]) -> int:
             kubeconfig=args.kubeconfig,
             split=args.split,
             dry_run=args.dry_run,
+            command=command,
         )
+        _warn_if_not_on_path(command)
         if args.verbose:
             cluster = result.cluster
             _note(
@@ -113,16 +128,38 @@ def run_migrate(argv: Sequence[str]) -> int:
     parser = new_parser("eks-token kubeconfig migrate", MIGRATE_DESCRIPTION, "")
     parser.add_argument("--kubeconfig", help="the file to migrate")
     parser.add_argument("--dry-run", action="store_true", help="report the changes, write nothing")
+    _add_command_path(parser)
     parser.add_argument("-v", "--verbose", action="store_true", help="explain on stderr")
     args = parse(parser, argv)
     return guarded(lambda: _migrate(args), verbose=args.verbose)
 
 
+def _add_command_path(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--command-path",
+        choices=("name", "absolute"),
+        default="name",
+        help="what the user runs: 'name' writes eks-token, found on PATH by kubectl (default: "
+        "survives upgrades and moves); 'absolute' writes the path of this eks-token",
+    )
+
+
+def _warn_if_not_on_path(command: str) -> None:
+    """Warn when kubectl, with this PATH, would not find the entry's command."""
+    from eks_token.kubeconfig.entries import not_on_path_warning
+
+    message = not_on_path_warning(command)
+    if message:
+        warn(message)
+
+
 def _migrate(args: argparse.Namespace) -> int:
+    from eks_token.kubeconfig.entries import exec_command
     from eks_token.kubeconfig.files import kubeconfig_paths, read_document
     from eks_token.kubeconfig.migrate import migrate_document
     from eks_token.kubeconfig.writer import write_document
 
+    command = exec_command(args.command_path)
     paths = kubeconfig_paths(args.kubeconfig)
     if args.kubeconfig and not paths[0].exists():
         raise KubeconfigError(f"kubeconfig {paths[0]} does not exist", path=str(paths[0]))
@@ -134,7 +171,7 @@ def _migrate(args: argparse.Namespace) -> int:
             if args.verbose:
                 _note(f"{path} does not exist; skipped")
             continue
-        result = migrate_document(document, path)
+        result = migrate_document(document, path, command=command)
         for message in result.warnings:
             warn(f"{path}: {message}")
         for change in result.changes:
@@ -142,6 +179,8 @@ def _migrate(args: argparse.Namespace) -> int:
         total += len(result.changes)
         if result.changes and not args.dry_run:
             write_document(path, result.document)
+    if total:
+        _warn_if_not_on_path(command)
     if total == 0:
         print("nothing to migrate")
     elif args.dry_run:

@@ -1,4 +1,4 @@
-"""``eks-token map``: what the aws-auth ConfigMap makes of an identity."""
+"""``eks-token map``: what EKS access entries and the aws-auth ConfigMap make of an identity."""
 
 from __future__ import annotations
 
@@ -13,15 +13,29 @@ from eks_token.clock import utc_now
 if TYPE_CHECKING:
     from eks_token.cluster.aws_auth_configmap import AwsAuth
     from eks_token.cluster.identity import Identity
+    from eks_token.cluster.identity_mapping import PrivateDnsLookup
 
 __all__ = ["run"]
 
 DESCRIPTION = """\
-Compute the Kubernetes username and groups the aws-auth ConfigMap gives an
-identity, as the cluster does: mapRoles, then mapUsers, then mapAccounts, with
-every template ({{AccountID}}, {{SessionName}}, {{SessionNameRaw}},
-{{AccessKeyID}}, {{EC2PrivateDNSName}}). Warns about entries that can never
-match or that the cluster would drop as malformed."""
+Compute the Kubernetes username and groups an identity gets, as the cluster
+does, from EKS access entries (--access-entries CLUSTER), from the aws-auth
+ConfigMap (--aws-auth FILE or --from-cluster), or both.
+
+aws-auth: mapRoles, then mapUsers, then mapAccounts, with every template
+({{AccountID}}, {{SessionName}}, {{SessionNameRaw}}, {{AccessKeyID}},
+{{EC2PrivateDNSName}}); warns about entries that can never match or that the
+cluster would drop as malformed.
+
+Access entries: the cluster's authentication mode (DescribeCluster) decides
+the sources: CONFIG_MAP uses only aws-auth, API only access entries, and
+API_AND_CONFIG_MAP an access entry first, aws-auth only when none matches.
+An assumed-role session matches its role's entry (whatever the role's path);
+an entry without a username gives a role's sessions
+arn:aws:sts::ACCOUNT:assumed-role/ROLE/{{SessionName}} and a user its ARN.
+The entry's associated access policies and their scopes are shown. Needs
+eks:DescribeCluster, eks:ListAccessEntries, eks:DescribeAccessEntry and
+eks:ListAssociatedAccessPolicies."""
 
 EPILOG = """\
 examples:
@@ -31,13 +45,16 @@ examples:
       --arn arn:aws:iam::111122223333:role/Dev
   eks-token map --aws-auth aws-auth.yaml --token "$TOKEN" -i my-cluster
   eks-token map --from-cluster --arn arn:aws:iam::111122223333:user/alice
+  eks-token map --access-entries prod --region eu-west-1 \
+      --arn arn:aws:sts::111122223333:assumed-role/Dev/alice
+  eks-token map --access-entries prod --aws-auth aws-auth.yaml --arn ARN
 
 exit status: 0 when mapped, 1 when not (the reason is on stderr)."""
 
 
 def run(argv: Sequence[str]) -> int:
     parser = new_parser("eks-token map", DESCRIPTION, EPILOG)
-    source = parser.add_mutually_exclusive_group(required=True)
+    source = parser.add_mutually_exclusive_group()
     source.add_argument("--aws-auth", metavar="FILE", help="the ConfigMap as YAML")
     source.add_argument(
         "--from-cluster", action="store_true", help="read kube-system/aws-auth from the cluster"
@@ -50,8 +67,13 @@ def run(argv: Sequence[str]) -> int:
     parser.add_argument("-i", "--cluster-id", help="the cluster id (with --token)")
     parser.add_argument("--partition", default="aws", help="the cluster's partition (--token)")
     parser.add_argument("--sts-endpoint-url", help="STS base URL override (--token)")
-    parser.add_argument("--region", help="EC2 region for {{EC2PrivateDNSName}}")
-    parser.add_argument("--profile", help="AWS profile for the EC2 lookup")
+    parser.add_argument(
+        "--access-entries",
+        metavar="CLUSTER",
+        help="read the EKS cluster's authentication mode and access entries",
+    )
+    parser.add_argument("--region", help="region of the cluster (EKS, and EC2 lookups)")
+    parser.add_argument("--profile", help="AWS profile for the EKS and EC2 calls")
     parser.add_argument("--context", help="kubeconfig context (with --from-cluster)")
     parser.add_argument("--kubeconfig", help="kubeconfig file (with --from-cluster)")
     args = parse(parser, argv)
@@ -59,17 +81,23 @@ def run(argv: Sequence[str]) -> int:
         parser.error("--token needs -i/--cluster-id")
     if args.arn is not None and args.cluster_id:
         parser.error("-i/--cluster-id goes with --token, not --arn")
+    if args.aws_auth is None and not args.from_cluster and args.access_entries is None:
+        parser.error("give --access-entries CLUSTER, --aws-auth FILE or --from-cluster")
 
     def action() -> int:
         from eks_token.aws.ec2 import Ec2PrivateDnsNames
         from eks_token.cluster.identity_mapping import map_identity
         from eks_token.errors import NotMappedError
 
-        config = _load(args.aws_auth, args.context, args.kubeconfig)
-        for message in config.warnings:
-            warn(message)
+        config = None
+        if args.aws_auth is not None or args.from_cluster:
+            config = _load(args.aws_auth, args.context, args.kubeconfig)
+            for message in config.warnings:
+                warn(message)
         identity = _identity(args)
         lookup = Ec2PrivateDnsNames(args.region, profile=args.profile)
+        if config is None or args.access_entries is not None:
+            return _with_access_entries(args, identity, config, lookup)
         try:
             mapping = map_identity(config, identity, private_dns_name=lookup)
         except NotMappedError as exc:
@@ -80,6 +108,27 @@ def run(argv: Sequence[str]) -> int:
         return 0
 
     return guarded(action)
+
+
+def _with_access_entries(
+    args: Namespace, identity: Identity, config: AwsAuth | None, lookup: PrivateDnsLookup
+) -> int:
+    from eks_token.aws.access_entries import EksAccessApi
+    from eks_token.cluster.access_mapping import combine_access, matching_entry_arn
+
+    api = EksAccessApi.connect(args.access_entries, region=args.region, profile=args.profile)
+    mode = api.authentication_mode()
+    entry = None
+    if mode != "CONFIG_MAP":
+        arn = matching_entry_arn(api.principal_arns(), identity)
+        entry = api.entry(arn) if arn else None
+    if config is None and mode != "API" and entry is None:
+        warn(f"the cluster's mode is {mode}: give --aws-auth FILE or --from-cluster to consult it")
+    answer = combine_access(mode, identity, entry=entry, aws_auth=config, private_dns_name=lookup)
+    if not answer.mapped:
+        return error(answer.reason)
+    print_json(answer.to_dict())
+    return 0
 
 
 def _load(path: str | None, context: str | None, kubeconfig: str | None) -> AwsAuth:

@@ -22,9 +22,11 @@ __all__ = ["run"]
 DESCRIPTION = (
     """\
 Print an ExecCredential with a fresh EKS token, for kubectl's exec credential
-plugin. Takes aws-iam-authenticator's flags, so a kubeconfig written for it (or
-for heptio-authenticator-aws) works by changing only `command:`. The output
-is always JSON, whatever ~/.aws/config says.
+plugin. Takes aws-iam-authenticator's flags, so a kubeconfig entry written for
+it (or for heptio-authenticator-aws) keeps its args; change `command:` to
+eks-token and a v1alpha1 `apiVersion` (refused by kubectl 1.24+) to v1beta1,
+or run `eks-token kubeconfig migrate`, which does both. The output is always
+JSON, whatever ~/.aws/config says.
 
 """
     + CREDENTIALS_HELP

@@ -12,7 +12,9 @@ __all__ = ["run"]
 DESCRIPTION = """\
 Ask the API server who we are (SelfSubjectReview, authentication.k8s.io v1,
 then v1beta1, then v1alpha1), with the kubeconfig context's server and CA and
-a token signed here as the context's exec entry would sign it."""
+a token signed here as the context's exec entry would sign it. The exec entry
+is first checked as kubectl checks it (apiVersion, interactiveMode, the
+command on PATH): an entry kubectl would refuse is an error here too."""
 
 EPILOG = """\
 examples:
@@ -30,9 +32,11 @@ def run(argv: Sequence[str]) -> int:
     def action() -> int:
         from eks_token.cluster.kube_api import KubeApi
         from eks_token.inprocess.context_token import token_for_context
+        from eks_token.kubeconfig.exec_check import ensure_kubectl_can_run
         from eks_token.kubeconfig.files import load_context
 
         view = load_context(args.context, args.kubeconfig)
+        ensure_kubectl_can_run(view)
         with KubeApi.for_cluster(view.cluster, token_for_context(view)) as api:
             user = api.whoami()
         if args.json:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shlex
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from eks_token.clock import format_rfc3339
 from eks_token.doctor.report import Check
@@ -15,12 +17,17 @@ from eks_token.errors import (
     StsUnreachableError,
 )
 
+if TYPE_CHECKING:
+    from eks_token.doctor.results import RunnableEntry
+    from eks_token.errors import ExecPluginError
+
 __all__ = [
     "CLOCK_FIX",
     "TOKEN_RULES_FIX",
     "ago",
     "clock_check",
     "credentials_fix",
+    "plugin_fix",
     "sts_fix",
     "unauthorized_causes",
 ]
@@ -50,8 +57,11 @@ def clock_check(
         return Check("clock", True, "STS sent no Date header; skew not measured")
     skew = now - sts_date
     direction = "ahead of" if skew > timedelta(0) else "behind"
-    details = {"local_time": format_rfc3339(now), "sts_time": format_rfc3339(sts_date)}
-    details["skew_seconds"] = str(int(skew.total_seconds()))
+    details: dict[str, object] = {
+        "local_time": format_rfc3339(now),
+        "sts_time": format_rfc3339(sts_date),
+    }
+    details["skew_seconds"] = int(skew.total_seconds())
     if abs(skew) <= max_skew:
         return Check("clock", True, f"within {ago(skew)} of STS", details)
     summary = f"this machine's clock is {ago(skew)} {direction} STS"
@@ -104,3 +114,26 @@ def unauthorized_causes(arn: str, cluster_id: str, sts_host: str) -> tuple[str, 
         "the cluster must accept that STS host",
         "expired credentials: refresh them ('aws sso login', new keys) and try again",
     )
+
+
+def plugin_fix(entry: RunnableEntry, exc: ExecPluginError) -> str:
+    """What to do when the plugin, run as kubectl runs it, fails or prints no credential."""
+    command = shlex.join(entry.kubectl.argv)
+    if exc.exit_code is None and "did not finish" in exc.message:
+        return (
+            "the plugin waited too long (a prompt, or the network): run it yourself in a "
+            f"terminal to see: {command}"
+        )
+    if exc.exit_code == 0:
+        return (
+            f"the command is not an ExecCredential plugin for {entry.kubectl.api_version}: "
+            "run 'eks-token kubeconfig migrate', or point the entry at 'eks-token token -i "
+            f"{entry.cluster_id}'"
+        )
+    text = exc.stderr.lower()
+    if "credential" in text or "profile" in text or "sso" in text:
+        return (
+            "configure the credentials the entry uses ('aws configure', 'aws sso login "
+            "--profile P', or AWS_PROFILE in the entry's env), then run kubectl again"
+        )
+    return f"read the plugin's message above; to run it by hand: {command}"

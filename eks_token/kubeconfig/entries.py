@@ -2,17 +2,67 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from eks_token.aws.eks import EksCluster
 from eks_token.core.token import API_V1
 from eks_token.kubeconfig.model import EXEC_EXTENSION_NAME
 
-__all__ = ["EXEC_COMMAND", "KubeconfigEntries", "build_entries", "shared_user_name"]
+__all__ = [
+    "COMMAND_PATH_CHOICES",
+    "EXEC_COMMAND",
+    "KubeconfigEntries",
+    "build_entries",
+    "exec_command",
+    "not_on_path_warning",
+    "shared_user_name",
+]
 
 EXEC_COMMAND = "eks-token"
 INTERACTIVE_MODE = "IfAvailable"
+#: ``--command-path``: write ``eks-token`` (kubectl finds it on PATH) or the absolute path of
+#: the running eks-token.
+COMMAND_PATH_CHOICES = ("name", "absolute")
+
+
+def exec_command(command_path: str = "name") -> str:
+    """What an exec entry should run: ``eks-token``, or the running one's absolute path."""
+    if command_path == "name":
+        return EXEC_COMMAND
+    from eks_token.errors import InvalidInputError
+    from eks_token.kubeconfig.exec_check import running_eks_token_directory
+
+    directory = running_eks_token_directory()
+    if directory is None:
+        raise InvalidInputError(
+            "cannot tell where the running eks-token is installed; write --command-path name "
+            "and put its directory on PATH",
+            option="command-path",
+        )
+    name = "eks-token.exe" if os.name == "nt" else EXEC_COMMAND
+    return str(Path(directory) / name)
+
+
+def not_on_path_warning(command: str, environ: Mapping[str, str] | None = None) -> str | None:
+    """A warning when kubectl, run with this PATH, could not find ``command``."""
+    if os.sep in command or "/" in command:
+        return None
+    env = os.environ if environ is None else environ
+    if shutil.which(command, path=env.get("PATH", "")) is not None:
+        return None
+    from eks_token.kubeconfig.exec_check import running_eks_token_directory
+
+    here = running_eks_token_directory()
+    add = f"add {here} to PATH" if here else "put its directory on PATH"
+    return (
+        f"{command} is not on PATH, so kubectl cannot run the entry as written: {add}, or "
+        "write the absolute path with --command-path absolute"
+    )
 
 
 @dataclass(frozen=True)
@@ -50,12 +100,14 @@ def build_entries(
     alias: str | None = None,
     user_alias: str | None = None,
     shared_user: bool = False,
+    command: str = EXEC_COMMAND,
 ) -> KubeconfigEntries:
     """Entries named by the cluster ARN, as ``aws eks update-kubeconfig`` names them.
 
     With ``shared_user`` the user carries no cluster id: kubectl hands the
     cluster's exec extension to the plugin (``provideClusterInfo``), so one user
-    serves every cluster written this way.
+    serves every cluster written this way. ``command`` is what the entry runs: ``eks-token``
+    (found on PATH by kubectl) or an absolute path.
     """
     cluster_body: dict[str, Any] = {
         "server": cluster.endpoint,
@@ -77,7 +129,7 @@ def build_entries(
         args += ["-r", role_arn]
     exec_block: dict[str, Any] = {
         "apiVersion": API_V1,
-        "command": EXEC_COMMAND,
+        "command": command,
         "args": args,
     }
     if profile:

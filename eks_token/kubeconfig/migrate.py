@@ -47,12 +47,16 @@ class MigrationResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def migrate_document(document: Mapping[str, Any], path: Path) -> MigrationResult:
+def migrate_document(
+    document: Mapping[str, Any], path: Path, *, command: str = EXEC_COMMAND
+) -> MigrationResult:
     """Rewrite every user that runs a known EKS token tool to run eks-token instead.
 
     Role, region, profile, cluster id and the env are kept; v1alpha1 (which
     kubectl 1.24+ rejects) becomes v1beta1. A user whose arguments are not all
-    understood is left as it was, with a warning.
+    understood is left as it was, with a warning. ``command`` is what migrated entries run;
+    an absolute path there also rewrites the command of entries that already run eks-token
+    (with the plain name, their command is kept).
     """
     migrated: dict[str, Any] = copy.deepcopy(dict(document))
     changes: list[UserChange] = []
@@ -90,10 +94,13 @@ def migrate_document(document: Mapping[str, Any], path: Path) -> MigrationResult
         new_args = entry.args if invocation.tool == EXEC_COMMAND else invocation.to_eks_token_args()
         new_version = API_V1BETA1 if entry.api_version == API_V1ALPHA1 else entry.api_version
         old_line = shlex.join([entry.command, *entry.args])
-        new_line = shlex.join([EXEC_COMMAND, *new_args])
+        new_command = command
+        if invocation.tool == EXEC_COMMAND and command == EXEC_COMMAND:
+            new_command = entry.command
+        new_line = shlex.join([new_command, *new_args])
         if old_line == new_line and new_version == entry.api_version:
             continue
-        raw_exec["command"] = EXEC_COMMAND
+        raw_exec["command"] = new_command
         raw_exec["args"] = new_args
         if new_version:
             raw_exec["apiVersion"] = new_version

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from eks_token.aws.eks import EksCluster, describe_cluster
-from eks_token.kubeconfig.entries import KubeconfigEntries, build_entries
+from eks_token.kubeconfig.entries import EXEC_COMMAND, KubeconfigEntries, build_entries
 from eks_token.kubeconfig.files import read_document
 from eks_token.kubeconfig.merge import merge_entries
 from eks_token.kubeconfig.writer import dump_document, target_path, write_document
@@ -70,6 +70,7 @@ def update_kubeconfig(
     split: bool = False,
     dry_run: bool = False,
     environ: Mapping[str, str] | None = None,
+    command: str = EXEC_COMMAND,
 ) -> UpdateResult:
     """Describe EKS cluster ``name`` and write its entries, as ``aws eks update-kubeconfig`` does.
 
@@ -91,6 +92,7 @@ def update_kubeconfig(
         alias=alias or None,
         user_alias=user_alias or None,
         shared_user=shared_user,
+        command=command,
     )
     if kubeconfig:
         path = Path(kubeconfig).expanduser()

@@ -1,0 +1,212 @@
+"""The doctor's steps on this machine: the context, its exec entry as kubectl sees it, the
+plugin run as kubectl runs it, the in-process second opinion, and the token's static rules."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+from eks_token.doctor.advice import TOKEN_RULES_FIX, credentials_fix, plugin_fix
+from eks_token.doctor.report import Check
+from eks_token.doctor.results import (
+    Context,
+    InProcess,
+    PluginToken,
+    RunnableEntry,
+    Settings,
+    ValidToken,
+)
+from eks_token.errors import ContextEntryError, EksTokenError, ExecPluginError
+
+__all__ = [
+    "exec_entry_step",
+    "in_process_step",
+    "kubeconfig_step",
+    "plugin_step",
+    "token_step",
+]
+
+
+def kubeconfig_step(
+    settings: Settings, context: str | None, kubeconfig: str | None
+) -> Context | Check:
+    from eks_token.kubeconfig.files import load_context
+
+    try:
+        view = load_context(context, kubeconfig, settings.environ)
+    except EksTokenError as exc:
+        return Check(
+            "kubeconfig", False, str(exc), fix="check --context, --kubeconfig and KUBECONFIG"
+        )
+    details: dict[str, object] = {
+        "context": view.name,
+        "source": str(view.source),
+        "server": view.cluster.server,
+        "user": view.user.name,
+        "namespace": view.namespace,
+    }
+    return Context(
+        Check("kubeconfig", True, f"context {view.name!r} ({view.source})", details), view
+    )
+
+
+def exec_entry_step(settings: Settings, context: Context) -> RunnableEntry | Check:
+    """kubectl's checks of the entry (apiVersion, interactiveMode, the command on PATH or
+    beside the kubeconfig), then what it asks for (args, env, provideClusterInfo)."""
+    from eks_token.inprocess.context_token import invocation_for_context
+    from eks_token.kubeconfig.exec_check import check_exec_entry
+
+    name = "exec-entry"
+    view = context.view
+    try:
+        kubectl = check_exec_entry(
+            view, settings.environ, stdin_is_terminal=settings.stdin_is_terminal
+        )
+    except ContextEntryError as exc:
+        details: dict[str, object] = {}
+        if view.user.exec is not None:
+            details = {"command": view.user.exec.command, "api_version": view.user.exec.api_version}
+        return Check(name, False, exc.problem, details, fix=exc.fix)
+    details = kubectl.to_dict()
+    try:
+        invocation, env = invocation_for_context(view, settings.environ)
+    except ContextEntryError as exc:
+        return Check(name, False, exc.problem, details, fix=exc.fix)
+    cluster_id = invocation.cluster_id or ""
+    details.update(
+        tool=invocation.tool,
+        cluster_id=cluster_id,
+        region=invocation.region,
+        profile=invocation.profile,
+        role_arn=invocation.role_arn,
+    )
+    summary = (
+        f"kubectl runs {kubectl.executable} ({kubectl.api_version}, interactiveMode "
+        f"{kubectl.interactive_mode}) for cluster {cluster_id!r}"
+    )
+    return RunnableEntry(Check(name, True, summary, details), kubectl, invocation, env, cluster_id)
+
+
+def plugin_step(settings: Settings, context: Context, entry: RunnableEntry) -> PluginToken | Check:
+    """Run the plugin exactly as kubectl would and check the ExecCredential it prints."""
+    from eks_token.clock import format_rfc3339
+    from eks_token.doctor.plugin_run import run_exec_plugin
+
+    name = "plugin"
+    try:
+        credential = run_exec_plugin(
+            context.view, entry.kubectl, settings.environ, timeout=settings.plugin_timeout
+        )
+    except ExecPluginError as exc:
+        causes = tuple(f"the plugin said: {line}" for line in exc.stderr.splitlines()[-8:] if line)
+        failure = {"exit_code": exc.exit_code, "stderr": exc.stderr}
+        return Check(name, False, exc.message, failure, fix=plugin_fix(entry, exc), causes=causes)
+    expiry = credential.expiration
+    details: dict[str, object] = {
+        "api_version": credential.api_version,
+        "expiration_timestamp": format_rfc3339(expiry) if expiry else None,
+        "seconds_left": int((expiry - settings.now).total_seconds()) if expiry else None,
+    }
+    notes: list[str] = []
+    if expiry is None:
+        notes.append("no expirationTimestamp: kubectl keeps this token for its whole run")
+    elif expiry <= settings.now:
+        notes.append(
+            f"the token expired at {format_rfc3339(expiry)} (kubectl runs the plugin again)"
+        )
+    if credential.stderr:
+        notes.append(f"the plugin wrote to stderr: {credential.stderr.splitlines()[-1]}")
+    summary = f"printed an ExecCredential ({credential.api_version}) with a token"
+    return PluginToken(Check(name, True, summary, details, notes=tuple(notes)), credential)
+
+
+def in_process_step(settings: Settings, entry: RunnableEntry, plugin: PluginToken) -> InProcess:
+    """Sign the same request here and compare what the two tokens say (never a failure:
+    kubectl uses the plugin's token; a difference is a note)."""
+    from eks_token.core.signing import sign_token
+    from eks_token.core.token import decode_token
+    from eks_token.inprocess.context_token import signer_for_invocation
+
+    name = "in-process"
+    try:
+        signer = signer_for_invocation(entry.invocation, entry.env)
+        credentials = signer.credentials()
+        token = sign_token(entry.cluster_id, credentials, signer.endpoint, settings.now)
+        method = signer.credential_method
+    except EksTokenError as exc:
+        note = f"signing here failed ({exc}); {credentials_fix(exc)}"
+        return InProcess(
+            Check(name, True, "not compared: signing here failed", notes=(note,)), None
+        )
+    details: dict[str, object] = {
+        "source": method,
+        "access_key_id": credentials.access_key_id,
+        "temporary": credentials.session_token is not None,
+        "region": signer.region,
+        "sts_endpoint": signer.endpoint.url,
+    }
+    try:
+        differences = compare_urls(decode_token(plugin.credential.token), decode_token(token.value))
+    except EksTokenError:
+        differences = ["the plugin's token does not decode (see the token check)"]
+    notes = tuple(f"the plugin's token differs from one signed here: {d}" for d in differences)
+    summary = (
+        "the same request signed here agrees with the plugin's"
+        if not differences
+        else f"{len(differences)} difference(s) from the plugin's token"
+    )
+    details["differences"] = differences
+    return InProcess(Check(name, True, summary, details, notes=notes), signer)
+
+
+def compare_urls(plugin_url: str, local_url: str) -> list[str]:
+    """The fields of two presigned URLs that differ: STS host, access key id, credential
+    scope (date aside), signed headers, session token present. Never a secret."""
+    plugin, local = _url_fields(plugin_url), _url_fields(local_url)
+    return [
+        f"{label}: plugin {plugin[key]!r}, here {local[key]!r}"
+        for key, label in (
+            ("host", "STS host"),
+            ("access_key_id", "access key id"),
+            ("scope", "credential scope"),
+            ("signed_headers", "signed headers"),
+            ("session_token", "session token present"),
+        )
+        if plugin[key] != local[key]
+    ]
+
+
+def _url_fields(url: str) -> dict[str, object]:
+    parts = urlsplit(url)
+    query = {k.lower(): v[0] for k, v in parse_qs(parts.query).items() if v}
+    credential = query.get("x-amz-credential", "").split("/")
+    return {
+        "host": parts.netloc,
+        "access_key_id": credential[0],
+        "scope": "/".join(credential[2:]),
+        "signed_headers": query.get("x-amz-signedheaders", ""),
+        "session_token": "x-amz-security-token" in query,
+    }
+
+
+def token_step(settings: Settings, plugin: PluginToken) -> ValidToken | Check:
+    """The plugin's token against the static rules the cluster's authenticator applies."""
+    from eks_token.cluster.token_rules import check_token, inspect_token
+
+    token = plugin.credential.token
+    partition = inspect_token(token, now=settings.now).partition or "aws"
+    report = inspect_token(token, now=settings.now, partition=partition)
+    details = report.to_dict()
+    if not report.valid:
+        rules = ", ".join(f.rule for f in report.failures)
+        return Check(
+            "token",
+            False,
+            f"the plugin's token breaks the cluster's rules: {rules}",
+            details,
+            causes=tuple(f.message for f in report.failures),
+            fix=TOKEN_RULES_FIX,
+        )
+    checked = check_token(token, now=settings.now, partition=partition)
+    return ValidToken(
+        Check("token", True, f"{report.length} bytes, passes every rule", details), checked
+    )
