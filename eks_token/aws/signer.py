@@ -11,7 +11,12 @@ from typing import TYPE_CHECKING
 from eks_token.clock import utc_now
 from eks_token.core.credentials import AwsCredentials, FrozenCredentialSource
 from eks_token.core.endpoints import StsEndpoint, resolve_sts_endpoint, validate_region
-from eks_token.core.signing import MAX_TOKEN_LENGTH, sign_token, validate_cluster_id
+from eks_token.core.signing import (
+    MAX_TOKEN_LENGTH,
+    sign_token,
+    token_expiration,
+    validate_cluster_id,
+)
 from eks_token.core.token import Token
 from eks_token.errors import InvalidInputError
 
@@ -162,14 +167,47 @@ class TokenSigner:
 
         return credential_method(self._resolve()[0])
 
-    def credentials(self) -> AwsCredentials:
-        """The credentials tokens are signed with now (refreshed if they need to be)."""
-        from eks_token.aws.session import freeze
+    def credentials(self, *, now: datetime | None = None) -> AwsCredentials:
+        """The credentials tokens are signed with at ``now`` (default: the current time).
+
+        botocore refreshes expiring credentials as it sees fit; credentials that would
+        still end within :data:`~eks_token.core.signing.CREDENTIALS_MARGIN` of ``now``
+        are refreshed at once, and when that gives nothing newer (or they cannot be
+        refreshed) the error names where they came from and how to renew them.
+        """
+        from eks_token.aws import session as aws
 
         source, _ = self._resolve()
+        static = isinstance(source, _StaticSource)
+        session = self._session if not static else None
         if isinstance(source, _StaticSource):
-            return source.credentials
-        return freeze(source, role_arn=self.role_arn)
+            credentials = source.credentials
+        else:
+            credentials = aws.freeze(
+                source, role_arn=self.role_arn, session=session, profile=self.profile
+            )
+        if credentials.expiry is None:
+            return credentials
+        moment = now if now is not None else utc_now()
+        if _lasts(credentials, moment):
+            return credentials
+        if not static:
+            renewed = aws.refresh_now(
+                source, role_arn=self.role_arn, session=session, profile=self.profile
+            )
+            if renewed is not None and renewed.expiry is not None:
+                credentials = renewed
+            if renewed is not None and _lasts(renewed, moment):
+                return renewed
+        from eks_token.aws.failures import expired_credentials_error
+
+        assert credentials.expiry is not None
+        raise expired_credentials_error(
+            aws.credential_method(source),
+            credentials.expiry,
+            moment,
+            profile=self.profile or getattr(session, "profile", None),
+        )
 
     def cache_key(self, cluster_id: str) -> dict[str, str]:
         """Key material for a token cache: the scheme ``eks-token token`` uses.
@@ -208,15 +246,22 @@ class TokenSigner:
         if self._explicit is not None:
             return freeze(self._explicit)
         if self._session_given:
-            return freeze(base_credentials(self._botocore_session()))
+            session = self._botocore_session()
+            return freeze(base_credentials(session), session=session)
         return None
 
     def get_token(self, cluster_id: str, *, now: datetime | None = None) -> Token:
         """A fresh token for ``cluster_id``, signed at ``now`` (default: the current time)."""
         validate_cluster_id(cluster_id)
-        credentials = self.credentials()
         moment = now if now is not None else utc_now()
+        credentials = self.credentials(now=moment)
         return sign_token(cluster_id, credentials, self.endpoint, moment)
+
+
+def _lasts(credentials: AwsCredentials, now: datetime) -> bool:
+    """True when a token signed at ``now`` with ``credentials`` has some lifetime left."""
+    signed_at = now.replace(microsecond=0)
+    return token_expiration(signed_at, credentials.expiry) > signed_at
 
 
 class _StaticSource:
