@@ -323,6 +323,12 @@ def credentials_failure(
             "it must print {\"Version\": 1, \"AccessKeyId\": ..., \"SecretAccessKey\": ...}",
             profile=profile,
         )
+    if isinstance(exc, bx.NoRegionError):
+        return CredentialsError(
+            f"getting the credentials of {_where(profile)} calls an AWS service, which needs a "
+            "region: set region in the profile or AWS_DEFAULT_REGION",
+            profile=profile,
+        )
     if isinstance(exc, bx.BotoCoreError):
         return CredentialsError(f"AWS configuration problem: {exc}", profile=profile)
     return None
