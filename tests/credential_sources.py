@@ -54,9 +54,7 @@ def process_script(
         if expiration is not None:
             reply["Expiration"] = format_rfc3339(expiration)
         output = json.dumps(reply)
-    body = (
-        f"sys.stdout.write({output!r})\nsys.stderr.write({stderr!r})\nsys.exit({status})"
-    )
+    body = f"sys.stdout.write({output!r})\nsys.stderr.write({stderr!r})\nsys.exit({status})"
     script = directory / name
     script.write_text(_SCRIPT.format(log=str(script) + ".log", body=body))
     return script

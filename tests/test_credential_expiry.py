@@ -175,7 +175,8 @@ def test_expired_environment_credentials_name_the_variables(aws_env: AwsEnv, for
         mentions=f"expired at {format_rfc3339(ended)} (AWS_CREDENTIAL_EXPIRATION)",
         secrets=(aws_env.secret_access_key,),
     )
-    assert "AWS_ACCESS_KEY_ID" in result.stderr and "refresh them" in result.stderr
+    assert "AWS_ACCESS_KEY_ID" in result.stderr
+    assert "refresh them" in result.stderr
 
 
 def test_environment_credentials_ending_at_the_signing_time_are_refused(aws_env: AwsEnv) -> None:
@@ -226,7 +227,7 @@ def test_expiration_is_read_as_botocore_reads_it(
         "tomorrow",
         "2026-13-01T00:00:00Z",
         "2026-11-29T23:44:00+24:00",
-        "１２34-11-29T23:44:00Z",
+        "\uff11\uff1234-11-29T23:44:00Z",
     ],
 )
 def test_other_expiration_forms_are_left_to_botocore(text: str) -> None:
@@ -271,7 +272,8 @@ def test_a_role_profiles_session_end_caps_the_token(profile_only: AwsEnv, moto_s
     status = _status(result.stdout)
     key_id = decode_token(status["token"]).split("X-Amz-Credential=")[1].split("%2F")[0]
     assumed = sts_backends[MOTO_ACCOUNT]["global"].get_assumed_role_from_access_key(key_id)
-    assert assumed is not None and assumed.role_arn == ROLE
+    assert assumed is not None
+    assert assumed.role_arn == ROLE
     session_end = assumed.expiration.replace(tzinfo=timezone.utc)
     assert signed_at + TOKEN_LIFETIME > session_end - MARGIN, "the test must reach the cap"
     expected = (session_end - MARGIN).replace(microsecond=0)
@@ -309,7 +311,8 @@ def test_the_provider_with_environment_credentials(
     provider = TokenProvider("c", clock=clock)
     assert provider.token().expiration == start + timedelta(minutes=8)
     clock.set(start + timedelta(minutes=1, seconds=59))
-    assert provider.refresh_count == 1 and provider.token() is not None
+    assert provider.refresh_count == 1
+    assert provider.token() is not None
     assert provider.refresh_count == 1
     clock.set(start + timedelta(minutes=2, seconds=1))
     provider.token()
@@ -348,7 +351,8 @@ def test_kubectl_asks_again_once_the_capped_token_has_expired(
     env = {"PATH": f"{BIN_DIR}{os.pathsep}{os.environ.get('PATH', '')}"}
     result = kubectl.run(kubeconfig, "get", "pods", "-A", env=env)
     assert result.returncode == 0, result.stderr
-    assert api_server.checks and all(check.ok for check in api_server.checks)
+    assert api_server.checks
+    assert all(check.ok for check in api_server.checks)
     requests = len(api_server.checks)
     assert requests >= 2, "kubectl made a single request; the test shows nothing"
     plugin_runs = len(set(runs(script)))

@@ -320,7 +320,7 @@ def credentials_failure(
         what = what or "JSON that is not credential_process output (an Expiration it cannot read?)"
         return CredentialsError(
             f"the credential_process '{process[1]}' of profile {process[0]!r} printed {what}; "
-            "it must print {\"Version\": 1, \"AccessKeyId\": ..., \"SecretAccessKey\": ...}",
+            'it must print {"Version": 1, "AccessKeyId": ..., "SecretAccessKey": ...}',
             profile=profile,
         )
     if isinstance(exc, bx.NoRegionError):
