@@ -70,6 +70,9 @@ def make_session(profile: str | None = None, environ: Mapping[str, str] | None =
                 if variable in env and env.get(variable) != os.environ.get(variable):
                     session.set_config_variable(name, env[variable])
         session.get_scoped_config()
+        from eks_token.aws.mfa import install_mfa_prompter
+
+        install_mfa_prompter(session, session.profile, env)
     except BotoCoreError as exc:
         raise _credentials_error(exc, profile) from exc
     return session
