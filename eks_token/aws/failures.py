@@ -50,7 +50,8 @@ REJECTED_CODES = frozenset(
 )
 _LONG_SECRETISH = re.compile(r"[A-Za-z0-9+/=_-]{32,}")
 _KEYWORD_VALUE = re.compile(
-    r"(?i)((?:secret|token|password|passwd|credential)[\w-]*\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|\S+)"
+    r"(?i)((?:secret|token|password|passwd|credential)[\w-]*\s*[=:]\s*)"
+    r"(\"[^\"]*\"|'[^']*'|[^\s)\]},;]+)"
 )
 _MAX_QUOTED = 200
 
@@ -165,7 +166,7 @@ def _caller(session: Any, profile: str | None, role_arn: str | None) -> str:
             return f"the credentials of profile {source!r}"
         if section.get("credential_source"):
             return f"the {section['credential_source']} credentials"
-    return f"the credentials of {_where(profile)}"
+    return f"the credentials of profile {profile!r}" if profile else "the default AWS credentials"
 
 
 def client_failure(
@@ -301,7 +302,7 @@ def credentials_failure(
         )
     if isinstance(exc, (bx.ConnectionError, bx.HTTPClientError)):
         role = role_arn or _role_of(session, profile)
-        purpose = f"assuming {role}" if role else "getting AWS credentials"
+        purpose = f"AssumeRole of {role}" if role else "getting AWS credentials"
         return _network_failure(exc, purpose, profile)
     process = credential_process_of(session, profile)
     if process is not None and isinstance(exc, OSError):
