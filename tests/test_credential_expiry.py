@@ -106,7 +106,9 @@ def test_the_cache_stores_the_capped_expiry_and_never_serves_past_it(
     entries = list(FileTokenCache(profile_only.home / "token-cache").entries())
     assert [entry.expires for entry in entries] == [int(capped.timestamp())]
     listing = run_cli("cache", "list")
-    assert format_rfc3339(capped) in listing.stdout
+    [row] = listing.stdout.splitlines()[1:]
+    assert format_rfc3339(capped) in row
+    assert "cut short: its credentials expire sooner" in row
 
     # The start-up path answers from the entry while 6 minutes of the capped lifetime
     # remain, and not after: uncapped, the entry would be served until start + 8 min.
