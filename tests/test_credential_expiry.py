@@ -34,6 +34,7 @@ from tests.support.api_server import ApiServer
 from tests.support.aws_env import AwsEnv
 from tests.support.cli import BIN_DIR, assert_clean_failure, run_cli
 from tests.support.kube import Kubectl, WriteKubeconfig
+from tests.support.local_server import LocalServer, RecordedRequest, Response
 
 MARGIN = timedelta(minutes=1)
 MOTO_ACCOUNT = "123456789012"
@@ -278,6 +279,80 @@ def test_a_role_profiles_session_end_caps_the_token(profile_only: AwsEnv, moto_s
     assert assumed.role_arn == ROLE
     session_end = assumed.expiration.replace(tzinfo=timezone.utc)
     assert signed_at + TOKEN_LIFETIME > session_end - MARGIN, "the test must reach the cap"
+    expected = (session_end - MARGIN).replace(microsecond=0)
+    assert status["expirationTimestamp"] == format_rfc3339(expected)
+
+
+class _PodIdentityAgent(LocalServer):
+    """EKS Pod Identity's credential endpoint: answers only the right authorization token."""
+
+    def __init__(self, expiration: datetime) -> None:
+        super().__init__()
+        self.expiration = expiration
+
+    def respond(self, request: RecordedRequest) -> Response:
+        if request.header("authorization") != "pod-identity-token":
+            return Response.json(401, {"message": "unauthorized"})
+        return Response.json(
+            200,
+            {
+                "AccessKeyId": "ASIAPODIDENTITYEXAMPLE",
+                "SecretAccessKey": "podSecretEXAMPLEaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "Token": "pod-session-token",
+                "Expiration": format_rfc3339(self.expiration),
+            },
+        )
+
+
+def test_container_credentials_expiry_caps_the_token(
+    aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    token_file = tmp_path / "pod-token"
+    token_file.write_text("pod-identity-token")
+    signed_at = _now()
+    end = signed_at + timedelta(minutes=7)
+    with _PodIdentityAgent(end) as agent:
+        result = run_cli(
+            "token",
+            "-i",
+            "c",
+            "--signing-time",
+            format_rfc3339(signed_at),
+            extra_env={
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI": agent.url + "/v1/credentials",
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": str(token_file),
+            },
+        )
+        assert agent.recorded
+    assert result.returncode == 0, result.stderr
+    status = _status(result.stdout)
+    assert "ASIAPODIDENTITYEXAMPLE" in decode_token(status["token"])
+    assert status["expirationTimestamp"] == format_rfc3339(end - MARGIN)
+
+
+def test_web_identity_credentials_expiry_caps_the_token(
+    profile_only: AwsEnv, moto_sts: str, tmp_path: Path
+) -> None:
+    identity_token = tmp_path / "web-identity-token"
+    identity_token.write_text("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwb2QifQ.c2lnbmF0dXJl")
+    signed_at = _now() + timedelta(minutes=50)  # moto's sessions last an hour
+    result = run_cli(
+        "token",
+        "-i",
+        "c",
+        "--signing-time",
+        format_rfc3339(signed_at),
+        extra_env={"AWS_ROLE_ARN": ROLE, "AWS_WEB_IDENTITY_TOKEN_FILE": str(identity_token)},
+    )
+    assert result.returncode == 0, result.stderr
+    status = _status(result.stdout)
+    key_id = decode_token(status["token"]).split("X-Amz-Credential=")[1].split("%2F")[0]
+    assumed = sts_backends[MOTO_ACCOUNT]["global"].get_assumed_role_from_access_key(key_id)
+    assert assumed is not None
+    session_end = assumed.expiration.replace(tzinfo=timezone.utc)
+    assert signed_at + TOKEN_LIFETIME > session_end - MARGIN
     expected = (session_end - MARGIN).replace(microsecond=0)
     assert status["expirationTimestamp"] == format_rfc3339(expected)
 
