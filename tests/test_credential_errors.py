@@ -353,6 +353,42 @@ def mfa_without_terminal(w: World) -> Case:
     )
 
 
+def container_unreachable(w: World) -> Case:
+    w.profile_only()
+    token = w.tmp / "pod-token"
+    token.write_text("pod-identity-token")
+    url = _closed_url() + "/v1/credentials"
+    return Case(
+        env={
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI": url,
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": str(token),
+            "AWS_METADATA_SERVICE_NUM_ATTEMPTS": "1",
+        },
+        says=("network problem", url, "container-role"),
+    )
+
+
+def container_token_file_missing(w: World) -> Case:
+    w.profile_only()
+    missing = w.tmp / "no-such-token"
+    return Case(
+        env={
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI": _closed_url() + "/v1/credentials",
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": str(missing),
+        },
+        says=(str(missing), "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "No such file"),
+    )
+
+
+def web_identity_token_file_missing(w: World) -> Case:
+    w.profile_only()
+    missing = w.tmp / "no-such-web-identity-token"
+    return Case(
+        env={"AWS_ROLE_ARN": ROLE, "AWS_WEB_IDENTITY_TOKEN_FILE": str(missing)},
+        says=(str(missing), "AWS_WEB_IDENTITY_TOKEN_FILE", "No such file"),
+    )
+
+
 CASES: dict[str, Callable[[World], Case]] = {
     f.__name__: f
     for f in (
@@ -379,6 +415,9 @@ CASES: dict[str, Callable[[World], Case]] = {
         profile_role_unreachable,
         throttled,
         mfa_without_terminal,
+        container_unreachable,
+        container_token_file_missing,
+        web_identity_token_file_missing,
     )
 }
 

@@ -145,22 +145,24 @@ def credential_process_of(session: Any, profile: str | None) -> tuple[str, str] 
     return None
 
 
-def _role_of(session: Any, profile: str | None) -> str | None:
+def _section(session: Any, profile: str | None) -> Mapping[str, Any]:
+    """The profile's settings in the session's config ({} when there is none)."""
     try:
-        profiles: Mapping[str, Any] = session.full_config.get("profiles", {})
+        section: Mapping[str, Any] = session.full_config["profiles"][profile or "default"]
     except Exception:
-        return None
-    role = profiles.get(profile or "default", {}).get("role_arn")
+        return {}
+    return section
+
+
+def _role_of(session: Any, profile: str | None) -> str | None:
+    role = _section(session, profile).get("role_arn")
     return str(role) if role else None
 
 
 def _caller(session: Any, profile: str | None, role_arn: str | None) -> str:
     """Whose credentials asked STS, for messages (never the credentials themselves)."""
     if role_arn is None and session is not None:
-        try:
-            section = session.full_config.get("profiles", {}).get(profile or "default", {})
-        except Exception:
-            section = {}
+        section = _section(session, profile)
         source = section.get("source_profile")
         if source:
             return f"the credentials of profile {source!r}"
@@ -285,9 +287,18 @@ def credentials_failure(
                 "(often: log in again with the tool it runs)",
                 profile=profile,
             )
+        provider = kwargs.get("provider", "the credential provider")
+        raw = str(kwargs.get("error_msg") or "")
+        endpoint = re.search(r'"(https?://[^"\s]+)"', raw)
+        if endpoint and re.search(r"(?i)could not connect|timeout|timed out", raw):
+            return CredentialsError(
+                f"network problem, not a configuration one: the {provider} credentials need "
+                f"{endpoint.group(1)} and it could not be reached; check that the credentials "
+                "agent is running and reachable",
+                profile=profile,
+            )
         return CredentialsError(
-            f"getting credentials from {kwargs.get('provider', 'the credential provider')} "
-            f"failed: {detail or 'no reason given'}",
+            f"getting credentials from {provider} failed: {detail or 'no reason given'}",
             profile=profile,
         )
     if isinstance(exc, bx.ClientError):
@@ -304,6 +315,9 @@ def credentials_failure(
         role = role_arn or _role_of(session, profile)
         purpose = f"AssumeRole of {role}" if role else "getting AWS credentials"
         return _network_failure(exc, purpose, profile)
+    token_file = _token_file_failure(exc, session, profile)
+    if token_file is not None:
+        return token_file
     process = credential_process_of(session, profile)
     if process is not None and isinstance(exc, OSError):
         why = "is not executable" if isinstance(exc, PermissionError) else "could not be started"
@@ -333,6 +347,36 @@ def credentials_failure(
     if isinstance(exc, bx.BotoCoreError):
         return CredentialsError(f"AWS configuration problem: {exc}", profile=profile)
     return None
+
+
+def _token_file_failure(
+    exc: BaseException, session: Any, profile: str | None
+) -> CredentialsError | None:
+    """A web-identity or container authorization token file that cannot be read or used."""
+    env = os.environ
+    if isinstance(exc, ValueError) and "legal header value" in str(exc):
+        return CredentialsError(
+            "the container authorization token (AWS_CONTAINER_AUTHORIZATION_TOKEN or the file "
+            "in AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE) is not a valid HTTP header value "
+            "(a line break?); fix the token or its file",
+            profile=profile,
+        )
+    if not isinstance(exc, OSError) or not exc.filename:
+        return None
+    files = {
+        env.get("AWS_WEB_IDENTITY_TOKEN_FILE"): "AWS_WEB_IDENTITY_TOKEN_FILE",
+        env.get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"): "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    }
+    configured = _section(session, profile).get("web_identity_token_file")
+    files.setdefault(configured, f"web_identity_token_file of {_where(profile)}")
+    setting = files.get(str(exc.filename))
+    if setting is None:
+        return None
+    return CredentialsError(
+        f"cannot read the token file {exc.filename} ({setting}): "
+        f"{exc.strerror or type(exc).__name__}; fix the path or mount the token",
+        profile=profile,
+    )
 
 
 def no_credentials_error(profile: str | None) -> CredentialsError:
