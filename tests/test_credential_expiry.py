@@ -414,7 +414,7 @@ def test_kubectl_asks_again_once_the_capped_token_has_expired(
     of reusing the token, as it does once a token's real lifetime is over."""
     real_now = _now()
     signed_at = real_now - timedelta(minutes=5)
-    credentials_end = real_now + timedelta(seconds=50)
+    credentials_end = real_now + timedelta(seconds=58)
     script = _process_profile(profile_only, credentials_end, name="team")
     api_server.freeze(signed_at + timedelta(minutes=1))
     entry = {
