@@ -14,9 +14,15 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
+from eks_token.aws.failure_text import (
+    last_line,
+    no_credentials_error,
+    redact,
+    sso_login_error,
+    where,
+)
 from eks_token.errors import (
     CredentialsError,
     EksTokenError,
@@ -24,23 +30,8 @@ from eks_token.errors import (
     RoleAssumptionError,
 )
 
-__all__ = [
-    "client_failure",
-    "credential_process_of",
-    "credentials_failure",
-    "expired_credentials_error",
-    "no_credentials_error",
-    "redact",
-    "sso_login_error",
-]
+__all__ = ["client_failure", "credential_process_of", "credentials_failure"]
 
-#: Variables whose values are secrets: never repeated, even from a process's stderr.
-SECRET_VARIABLES = (
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-)
 THROTTLING_CODES = frozenset(
     {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"}
 )
@@ -48,79 +39,6 @@ EXPIRED_CODES = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpi
 REJECTED_CODES = frozenset(
     {"InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException"}
 )
-_LONG_SECRETISH = re.compile(r"[A-Za-z0-9+/=_-]{32,}")
-_KEYWORD_VALUE = re.compile(
-    r"(?i)((?:secret|token|password|passwd|credential)[\w-]*\s*[=:]\s*)"
-    r"(\"[^\"]*\"|'[^']*'|[^\s)\]},;]+)"
-)
-_MAX_QUOTED = 200
-
-
-def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
-    """``text`` with secret values, ``secret=...``-like values and long key-like runs replaced."""
-    env = os.environ if environ is None else environ
-    for name in SECRET_VARIABLES:
-        value = env.get(name)
-        if value and len(value) >= 8:
-            text = text.replace(value, "<redacted>")
-    text = _KEYWORD_VALUE.sub(r"\1<redacted>", text)
-    text = _LONG_SECRETISH.sub("<redacted>", text)
-    text = " ".join(text.split())
-    return text if len(text) <= _MAX_QUOTED else text[: _MAX_QUOTED - 3] + "..."
-
-
-def _last_line(text: str) -> str:
-    lines = [line for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else ""
-
-
-def _stamp(moment: datetime) -> str:
-    return f"{moment:%Y-%m-%dT%H:%M:%SZ}"
-
-
-def _where(profile: str | None) -> str:
-    return f"profile {profile!r}" if profile else "the default AWS credentials"
-
-
-def sso_login_error(profile: str | None, detail: str = "") -> CredentialsError:
-    login = f"aws sso login --profile {profile}" if profile else "aws sso login"
-    cause = f" ({detail})" if detail else ""
-    return CredentialsError(
-        f"the AWS SSO session of {_where(profile)} is missing or expired{cause}: run '{login}'",
-        profile=profile,
-    )
-
-
-def expired_credentials_error(
-    method: str, expiry: datetime, now: datetime, *, profile: str | None
-) -> CredentialsError:
-    """Credentials that end (or ended) too soon to sign with, after any refresh."""
-    from eks_token.core.signing import CREDENTIALS_MARGIN
-
-    if expiry <= now:
-        when = f"expired at {_stamp(expiry)}"
-    else:
-        seconds = int(CREDENTIALS_MARGIN.total_seconds())
-        when = f"expire at {_stamp(expiry)}, less than {seconds} s after the signing time"
-    if method == "env":
-        message = (
-            f"the credentials in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN "
-            f"{when} (AWS_CREDENTIAL_EXPIRATION); refresh them (for example run 'aws-vault "
-            "exec' again) or unset them"
-        )
-    elif method == "custom-process":
-        message = (
-            f"the credential_process of {_where(profile)} returned credentials that {when}; "
-            "make it return fresh ones (log in again with the tool it runs, or clear its cache)"
-        )
-    elif method == "sso":
-        return sso_login_error(profile, f"its role credentials {when}")
-    else:
-        message = (
-            f"the {method} credentials of {_where(profile)} {when} and refreshing them gave "
-            "none newer; refresh the source they come from"
-        )
-    return CredentialsError(message, profile=profile)
 
 
 def credential_process_of(session: Any, profile: str | None) -> tuple[str, str] | None:
@@ -256,7 +174,7 @@ def credentials_failure(
         )
     if isinstance(exc, bx.InvalidConfigError):
         return CredentialsError(
-            f"the AWS configuration of {_where(profile)} is invalid: {exc}; fix ~/.aws/config",
+            f"the AWS configuration of {where(profile)} is invalid: {exc}; fix ~/.aws/config",
             profile=profile,
         )
     if isinstance(exc, bx.PartialCredentialsError):
@@ -268,16 +186,16 @@ def credentials_failure(
         return no_credentials_error(profile)
     if isinstance(exc, bx.RefreshWithMFAUnsupportedError):
         return CredentialsError(
-            f"the MFA-protected role credentials of {_where(profile)} expired and need a new "
+            f"the MFA-protected role credentials of {where(profile)} expired and need a new "
             "MFA code; run the command again",
             profile=profile,
         )
     sso_provider = kwargs.get("provider") in ("sso", "sso_token")
     if isinstance(exc, bx.SSOError) or (isinstance(exc, bx.TokenRetrievalError) and sso_provider):
-        detail = _last_line(str(kwargs.get("error_msg") or ""))
+        detail = last_line(str(kwargs.get("error_msg") or ""))
         return sso_login_error(profile, redact(detail) if detail else "")
     if isinstance(exc, bx.CredentialRetrievalError):
-        detail = redact(_last_line(str(kwargs.get("error_msg") or "")))
+        detail = redact(last_line(str(kwargs.get("error_msg") or "")))
         if kwargs.get("provider") == "custom-process":
             process = credential_process_of(session, profile)
             which = f"'{process[1]}' of profile {process[0]!r}" if process else "of the profile"
@@ -340,7 +258,7 @@ def credentials_failure(
         )
     if isinstance(exc, bx.NoRegionError):
         return CredentialsError(
-            f"getting the credentials of {_where(profile)} calls an AWS service, which needs a "
+            f"getting the credentials of {where(profile)} calls an AWS service, which needs a "
             "region: set region in the profile or AWS_DEFAULT_REGION",
             profile=profile,
         )
@@ -368,21 +286,12 @@ def _token_file_failure(
         env.get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"): "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
     }
     configured = _section(session, profile).get("web_identity_token_file")
-    files.setdefault(configured, f"web_identity_token_file of {_where(profile)}")
+    files.setdefault(configured, f"web_identity_token_file of {where(profile)}")
     setting = files.get(str(exc.filename))
     if setting is None:
         return None
     return CredentialsError(
         f"cannot read the token file {exc.filename} ({setting}): "
         f"{exc.strerror or type(exc).__name__}; fix the path or mount the token",
-        profile=profile,
-    )
-
-
-def no_credentials_error(profile: str | None) -> CredentialsError:
-    where = f" for profile {profile!r}" if profile else ""
-    return CredentialsError(
-        f"no AWS credentials found{where}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
-        "run 'aws configure' or 'aws sso login', or pass --profile",
         profile=profile,
     )

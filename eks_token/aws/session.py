@@ -149,13 +149,12 @@ def _configured_endpoint_url(session: Session, environ: Mapping[str, str] | None
 
 def base_credentials(session: Session) -> FrozenCredentialSource:
     """The session's credentials (botocore's provider chain), or a clear error."""
-    from eks_token.aws.failures import no_credentials_error
+    from eks_token.aws.failure_text import no_credentials_error
 
-    check_environment_expiration(session)
     try:
         found = session.get_credentials()
     except Exception as exc:
-        mapped = _failure(exc, session)
+        mapped = failure(exc, session)
         if mapped is None:
             raise
         raise mapped from exc
@@ -163,40 +162,6 @@ def base_credentials(session: Session) -> FrozenCredentialSource:
         raise no_credentials_error(session.profile)
     source: FrozenCredentialSource = found
     return source
-
-
-def check_environment_expiration(session: Session) -> None:
-    """Refuse an AWS_CREDENTIAL_EXPIRATION that botocore would trip over, before it does.
-
-    botocore reads it with dateutil's lenient parser when it uses the environment's
-    credentials (no profile given to the session) and fails later, and obscurely, on
-    text that parser cannot read or on a time without a zone.
-    """
-    text = os.environ.get("AWS_CREDENTIAL_EXPIRATION", "")
-    if not text or not os.environ.get("AWS_ACCESS_KEY_ID"):
-        return
-    if session.instance_variables().get("profile") is not None:
-        return
-    import warnings
-
-    from dateutil.parser import parse
-
-    shown = text if len(text) <= 40 else text[:37] + "..."
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            moment = parse(text)
-    except (ValueError, OverflowError) as exc:
-        raise CredentialsError(
-            f"AWS_CREDENTIAL_EXPIRATION is not a time: {shown!r}; set it to when the "
-            "credentials in AWS_ACCESS_KEY_ID/... expire, such as 2026-11-29T23:44:00Z, or "
-            "unset it"
-        ) from exc
-    if moment.tzinfo is None:
-        raise CredentialsError(
-            f"AWS_CREDENTIAL_EXPIRATION has no time zone: {shown!r}; write it in UTC with a "
-            "Z (2026-11-29T23:44:00Z) or with an offset"
-        )
 
 
 def freeze(
@@ -216,7 +181,7 @@ def freeze(
         expiry = expiry_of(source)
         if expiry is None or "still expired" not in str(exc):
             raise
-        from eks_token.aws.failures import expired_credentials_error
+        from eks_token.aws.failure_text import expired_credentials_error
         from eks_token.clock import utc_now
 
         name = profile if profile is not None else getattr(session, "profile", None)
@@ -224,41 +189,13 @@ def freeze(
             credential_method(source), expiry, utc_now(), profile=name
         ) from exc
     except Exception as exc:
-        mapped = _failure(exc, session, role_arn=role_arn, profile=profile)
+        mapped = failure(exc, session, role_arn=role_arn, profile=profile)
         if mapped is None:
             raise
         raise mapped from exc
 
 
-def refresh_now(
-    source: FrozenCredentialSource,
-    *,
-    role_arn: str | None = None,
-    session: Session | None = None,
-    profile: str | None = None,
-) -> AwsCredentials | None:
-    """Refresh botocore's refreshable credentials at once, whatever botocore's own clock
-    says, and freeze them; None for credentials botocore cannot refresh."""
-    refresh = getattr(source, "_protected_refresh", None)
-    lock = getattr(source, "_refresh_lock", None)
-    if refresh is None or lock is None:
-        return None
-    try:
-        with lock:
-            refresh(is_mandatory=True)
-    except EksTokenError:
-        raise
-    except RuntimeError:
-        pass  # still expired: freeze reports it with the expiry
-    except Exception as exc:
-        mapped = _failure(exc, session, role_arn=role_arn, profile=profile)
-        if mapped is None:
-            raise
-        raise mapped from exc
-    return freeze(source, role_arn=role_arn, session=session, profile=profile)
-
-
-def _failure(
+def failure(
     exc: Exception,
     session: Session | None,
     *,

@@ -11,12 +11,7 @@ from typing import TYPE_CHECKING
 from eks_token.clock import utc_now
 from eks_token.core.credentials import AwsCredentials, FrozenCredentialSource
 from eks_token.core.endpoints import StsEndpoint, resolve_sts_endpoint, validate_region
-from eks_token.core.signing import (
-    MAX_TOKEN_LENGTH,
-    sign_token,
-    token_expiration,
-    validate_cluster_id,
-)
+from eks_token.core.signing import MAX_TOKEN_LENGTH, sign_token, validate_cluster_id
 from eks_token.core.token import Token
 from eks_token.errors import InvalidInputError
 
@@ -119,6 +114,9 @@ class TokenSigner:
             elif self._explicit is not None:
                 source = self._explicit
             else:
+                from eks_token.aws.expiry import check_environment_expiration
+
+                check_environment_expiration(session)
                 source = aws.base_credentials(session)
         if self.role_arn:
             name = self.session_name
@@ -175,38 +173,17 @@ class TokenSigner:
         are refreshed at once, and when that gives nothing newer (or they cannot be
         refreshed) the error names where they came from and how to renew them.
         """
-        from eks_token.aws import session as aws
+        from eks_token.aws.expiry import lasting_credentials
 
         source, _ = self._resolve()
-        static = isinstance(source, _StaticSource)
-        session = self._session if not static else None
-        if isinstance(source, _StaticSource):
-            credentials = source.credentials
-        else:
-            credentials = aws.freeze(
-                source, role_arn=self.role_arn, session=session, profile=self.profile
-            )
-        if credentials.expiry is None:
-            return credentials
-        moment = now if now is not None else utc_now()
-        if _lasts(credentials, moment):
-            return credentials
-        if not static:
-            renewed = aws.refresh_now(
-                source, role_arn=self.role_arn, session=session, profile=self.profile
-            )
-            if renewed is not None and renewed.expiry is not None:
-                credentials = renewed
-            if renewed is not None and _lasts(renewed, moment):
-                return renewed
-        from eks_token.aws.failures import expired_credentials_error
-
-        assert credentials.expiry is not None
-        raise expired_credentials_error(
-            aws.credential_method(source),
-            credentials.expiry,
-            moment,
-            profile=self.profile or getattr(session, "profile", None),
+        static = source.credentials if isinstance(source, _StaticSource) else None
+        return lasting_credentials(
+            source,
+            now if now is not None else utc_now(),
+            static=static,
+            role_arn=self.role_arn,
+            session=self._session if static is None else None,
+            profile=self.profile,
         )
 
     def cache_key(self, cluster_id: str) -> dict[str, str]:
@@ -256,12 +233,6 @@ class TokenSigner:
         moment = now if now is not None else utc_now()
         credentials = self.credentials(now=moment)
         return sign_token(cluster_id, credentials, self.endpoint, moment)
-
-
-def _lasts(credentials: AwsCredentials, now: datetime) -> bool:
-    """True when a token signed at ``now`` with ``credentials`` has some lifetime left."""
-    signed_at = now.replace(microsecond=0)
-    return token_expiration(signed_at, credentials.expiry) > signed_at
 
 
 class _StaticSource:
