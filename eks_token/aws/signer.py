@@ -166,13 +166,9 @@ class TokenSigner:
         return credential_method(self._resolve()[0])
 
     def credentials(self, *, now: datetime | None = None) -> AwsCredentials:
-        """The credentials tokens are signed with at ``now`` (default: the current time).
-
-        botocore refreshes expiring credentials as it sees fit; credentials that would
-        still end within :data:`~eks_token.core.signing.CREDENTIALS_MARGIN` of ``now``
-        are refreshed at once, and when that gives nothing newer (or they cannot be
-        refreshed) the error names where they came from and how to renew them.
-        """
+        """The credentials tokens are signed with at ``now`` (default: the current time);
+        ones that would end too soon are refreshed first, or refused naming their source
+        (:func:`~eks_token.aws.expiry.lasting_credentials`)."""
         from eks_token.aws.expiry import lasting_credentials
 
         source, _ = self._resolve()
