@@ -28,6 +28,7 @@ __all__ = [
     "InvalidInputError",
     "KubeconfigError",
     "MappingError",
+    "MfaRequiredError",
     "NotMappedError",
     "ProfileNotFoundError",
     "RoleAssumptionError",
@@ -68,6 +69,14 @@ class CredentialsError(EksTokenError):
     def __init__(self, message: str, *, profile: str | None = None) -> None:
         super().__init__(message)
         self.profile = profile
+
+
+class MfaRequiredError(CredentialsError):
+    """A role profile needs an MFA code and there is no terminal to ask for one on."""
+
+    def __init__(self, message: str, *, profile: str | None, mfa_serial: str | None) -> None:
+        super().__init__(message, profile=profile)
+        self.mfa_serial = mfa_serial
 
 
 class ProfileNotFoundError(CredentialsError):

@@ -76,7 +76,12 @@ SCENARIOS: dict[str, tuple[dict[str, str | None], bool]] = {
     "both-token-variables": ({"AWS_SECURITY_TOKEN": "first", "AWS_SESSION_TOKEN": "second"}, True),
     "missing-profile": ({"AWS_PROFILE": "nope"}, False),
     "missing-services-section": ({"AWS_PROFILE": "broken-services"}, False),
-    "expiring-credentials": ({"AWS_CREDENTIAL_EXPIRATION": "2099-01-01T00:00:00Z"}, False),
+    "expiring-credentials": ({"AWS_CREDENTIAL_EXPIRATION": "2099-01-01T00:00:00Z"}, True),
+    "expiring-with-offset-and-fraction": (
+        {"AWS_CREDENTIAL_EXPIRATION": "2099-01-01T01:30:00.250+01:30"},
+        True,
+    ),
+    "expiring-in-another-form": ({"AWS_CREDENTIAL_EXPIRATION": "2099-01-01 00:00:00 +0000"}, False),
     "no-secret": ({"AWS_SECRET_ACCESS_KEY": None}, False),
 }
 
@@ -107,6 +112,7 @@ def _outcome(signer: TokenSigner) -> tuple[object, ...]:
             creds.access_key_id,
             creds.secret_access_key,
             creds.session_token,
+            creds.expiry,
         )
     except errors.EksTokenError as exc:
         return (type(exc).__name__,)

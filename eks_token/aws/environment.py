@@ -5,23 +5,29 @@ first link (the environment) unless a profile is passed explicitly. In that
 case importing all of botocore only to read the same variables costs the exec
 plugin a hundred milliseconds or more, so this module reads them itself, and
 the shared config file with botocore's own parser (``botocore.configloader``,
-a small module). Whenever the answer is not plain -- an expiring credential,
-a missing profile, a broken file -- it returns None and botocore decides,
-so botocore's errors and rules still apply.
+a small module). Whenever the answer is not plain -- an expiration in a form
+other than RFC 3339, a missing profile, a broken file -- it returns None and
+botocore decides, so botocore's errors and rules still apply.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from typing import Any
 
 from eks_token.core.credentials import AwsCredentials
 from eks_token.core.endpoints import EndpointSettings
 
-__all__ = ["EnvironmentResolution", "resolve_from_environment"]
+__all__ = ["EnvironmentResolution", "parse_credential_expiration", "resolve_from_environment"]
 
 _TOKEN_VARIABLES = ("AWS_SECURITY_TOKEN", "AWS_SESSION_TOKEN")
+#: The RFC 3339 forms read here; botocore (dateutil) reads them to the same moment.
+_RFC3339 = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})", re.ASCII
+)
 
 
 class EnvironmentResolution:
@@ -44,8 +50,13 @@ def resolve_from_environment(
     reads them; None when botocore has to decide (the caller then uses a botocore session)."""
     access_key = environ.get("AWS_ACCESS_KEY_ID", "")
     secret_key = environ.get("AWS_SECRET_ACCESS_KEY", "")
-    if not access_key or not secret_key or environ.get("AWS_CREDENTIAL_EXPIRATION"):
+    if not access_key or not secret_key:
         return None
+    expiry = None
+    if environ.get("AWS_CREDENTIAL_EXPIRATION"):
+        expiry = parse_credential_expiration(environ["AWS_CREDENTIAL_EXPIRATION"])
+        if expiry is None:
+            return None
     session_token = next((environ[v] for v in _TOKEN_VARIABLES if environ.get(v)), None)
     scoped = _scoped_config(environ)
     if scoped is None:
@@ -59,8 +70,19 @@ def resolve_from_environment(
         raw = _setting(environ, profile, "AWS_DEFAULT_REGION", "region")
         region = str(raw) if raw else None
     return EnvironmentResolution(
-        AwsCredentials(access_key, secret_key, session_token), region, settings
+        AwsCredentials(access_key, secret_key, session_token, expiry=expiry), region, settings
     )
+
+
+def parse_credential_expiration(text: str) -> datetime | None:
+    """``AWS_CREDENTIAL_EXPIRATION`` as botocore reads it, for the RFC 3339 forms
+    (``2026-11-29T23:44:00Z``, fractions, offsets); None for anything else."""
+    if not _RFC3339.fullmatch(text):
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+    except (ValueError, OverflowError):
+        return None
 
 
 def _scoped_config(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, Any]] | None:

@@ -12,12 +12,11 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from eks_token.core.credentials import AwsCredentials, FrozenCredentialSource
+from eks_token.core.credentials import AwsCredentials, FrozenCredentialSource, expiry_of
 from eks_token.core.endpoints import EndpointSettings
 from eks_token.errors import (
     CredentialsError,
     EksTokenError,
-    ProfileNotFoundError,
     RoleAssumptionError,
 )
 
@@ -67,6 +66,9 @@ def make_session(profile: str | None = None, environ: Mapping[str, str] | None =
                 if variable in env and env.get(variable) != os.environ.get(variable):
                     session.set_config_variable(name, env[variable])
         session.get_scoped_config()
+        from eks_token.aws.mfa import install_mfa_prompter
+
+        install_mfa_prompter(session, session.profile, env)
     except BotoCoreError as exc:
         raise _credentials_error(exc, profile) from exc
     return session
@@ -125,45 +127,63 @@ def _configured_endpoint_url(session: Session, environ: Mapping[str, str] | None
 
 def base_credentials(session: Session) -> FrozenCredentialSource:
     """The session's credentials (botocore's provider chain), or a clear error."""
-    from botocore.exceptions import BotoCoreError
+    from eks_token.aws.failure_text import no_credentials_error
 
     try:
         found = session.get_credentials()
-    except BotoCoreError as exc:
-        raise _credentials_error(exc, session.profile) from exc
+    except Exception as exc:
+        mapped = failure(exc, session)
+        if mapped is None:
+            raise
+        raise mapped from exc
     if found is None:
-        where = f" for profile {session.profile!r}" if session.profile else ""
-        raise CredentialsError(
-            f"no AWS credentials found{where}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
-            "run 'aws configure' or 'aws sso login', or pass --profile",
-            profile=session.profile,
-        )
+        raise no_credentials_error(session.profile)
     source: FrozenCredentialSource = found
     return source
 
 
-def freeze(source: FrozenCredentialSource, *, role_arn: str | None = None) -> AwsCredentials:
+def freeze(
+    source: FrozenCredentialSource,
+    *,
+    role_arn: str | None = None,
+    session: Session | None = None,
+    profile: str | None = None,
+) -> AwsCredentials:
     """Current credentials from a botocore source, refreshing as botocore decides."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
     try:
         return AwsCredentials.from_botocore(source)
-    except ClientError as exc:
-        if role_arn is None:
-            raise CredentialsError(
-                f"refreshing AWS credentials failed: {_client_error(exc)}"
-            ) from exc
-        raise RoleAssumptionError(
-            f"AssumeRole of {role_arn} failed: {_client_error(exc)}",
-            role_arn=role_arn,
-            code=exc.response.get("Error", {}).get("Code"),
+    except EksTokenError:
+        raise
+    except RuntimeError as exc:
+        # botocore's word for credentials still expired after a refresh.
+        expiry = expiry_of(source)
+        if expiry is None or "still expired" not in str(exc):
+            raise
+        from eks_token.aws.failure_text import expired_credentials_error
+        from eks_token.clock import utc_now
+
+        name = profile if profile is not None else getattr(session, "profile", None)
+        raise expired_credentials_error(
+            credential_method(source), expiry, utc_now(), profile=name
         ) from exc
-    except BotoCoreError as exc:
-        if role_arn is None:
-            raise _credentials_error(exc, None) from exc
-        raise RoleAssumptionError(
-            f"AssumeRole of {role_arn} failed: {exc}", role_arn=role_arn
-        ) from exc
+    except Exception as exc:
+        mapped = failure(exc, session, role_arn=role_arn, profile=profile)
+        if mapped is None:
+            raise
+        raise mapped from exc
+
+
+def failure(
+    exc: Exception,
+    session: Session | None,
+    *,
+    role_arn: str | None = None,
+    profile: str | None = None,
+) -> EksTokenError | None:
+    """Our error for a failure while resolving credentials; None for a bug."""
+    from eks_token.aws.failures import credentials_failure
+
+    return credentials_failure(exc, session=session, profile=profile, role_arn=role_arn)
 
 
 def assumed_role_credentials(
@@ -199,7 +219,7 @@ def forwarded_session_name(
     """The session part of the caller's ``UserId`` (``<unique id>:<session>``), if any."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    creds = freeze(source)
+    creds = freeze(source, session=session)
     try:
         client = session.create_client(
             "sts",
@@ -209,13 +229,12 @@ def forwarded_session_name(
             aws_session_token=creds.session_token,
         )
         user_id = str(client.get_caller_identity()["UserId"])
-    except ClientError as exc:
+    except (ClientError, BotoCoreError) as exc:
+        from eks_token.aws.failures import credentials_failure
+
+        mapped = credentials_failure(exc, session=session)
         raise RoleAssumptionError(
-            f"GetCallerIdentity (to forward the session name) failed: {_client_error(exc)}"
-        ) from exc
-    except BotoCoreError as exc:
-        raise RoleAssumptionError(
-            f"GetCallerIdentity (to forward the session name) failed: {exc}"
+            f"GetCallerIdentity (to forward the session name) failed: {mapped or exc}"
         ) from exc
     _, sep, name = user_id.partition(":")
     if not sep or not name:
@@ -239,32 +258,8 @@ def _botocore_credentials(source: FrozenCredentialSource) -> Any:
     )
 
 
-def _client_error(exc: Any) -> str:
-    error = exc.response.get("Error", {})
-    code = error.get("Code", "Unknown")
-    message = error.get("Message", "")
-    return f"{code}: {message}" if message else str(code)
-
-
 def _credentials_error(exc: Exception, profile: str | None) -> EksTokenError:
-    from botocore.exceptions import (
-        NoCredentialsError,
-        PartialCredentialsError,
-        ProfileNotFound,
-    )
+    from eks_token.aws.failures import credentials_failure
 
-    if isinstance(exc, ProfileNotFound):
-        name = getattr(exc, "kwargs", {}).get("profile", profile)
-        return ProfileNotFoundError(
-            f"AWS profile {name!r} not found in the AWS config or credentials file; "
-            "check --profile and AWS_PROFILE ('aws configure list-profiles' lists them)",
-            profile=name,
-        )
-    if isinstance(exc, PartialCredentialsError):
-        return CredentialsError(
-            f"partial AWS credentials: {exc}; set both the access key id and the secret",
-            profile=profile,
-        )
-    if isinstance(exc, NoCredentialsError):
-        return CredentialsError("no AWS credentials found", profile=profile)
-    return CredentialsError(f"AWS configuration problem: {exc}", profile=profile)
+    mapped = credentials_failure(exc, profile=profile)
+    return mapped or CredentialsError(f"AWS configuration problem: {exc}", profile=profile)

@@ -108,6 +108,9 @@ class TokenSigner:
             elif self._explicit is not None:
                 source = self._explicit
             else:
+                from eks_token.aws.expiry import check_environment_expiration
+
+                check_environment_expiration(session)
                 source = aws.base_credentials(session)
         if self.role_arn:
             name = self.options.session_name
@@ -156,14 +159,22 @@ class TokenSigner:
 
         return credential_method(self._resolve()[0])
 
-    def credentials(self) -> AwsCredentials:
-        """The credentials tokens are signed with now (refreshed if they need to be)."""
-        from eks_token.aws.session import freeze
+    def credentials(self, *, now: datetime | None = None) -> AwsCredentials:
+        """The credentials tokens are signed with at ``now`` (default: the current time);
+        ones that would end too soon are refreshed first, or refused naming their source
+        (:func:`~eks_token.aws.expiry.lasting_credentials`)."""
+        from eks_token.aws.expiry import lasting_credentials
 
         source, _ = self._resolve()
-        if isinstance(source, _StaticSource):
-            return source.credentials
-        return freeze(source, role_arn=self.role_arn)
+        static = source.credentials if isinstance(source, _StaticSource) else None
+        return lasting_credentials(
+            source,
+            now if now is not None else utc_now(),
+            static=static,
+            role_arn=self.role_arn,
+            session=self._session if static is None else None,
+            profile=self.profile,
+        )
 
     def cache_key(self, cluster_id: str) -> dict[str, str]:
         """Key material for a token cache: the scheme ``eks-token token`` uses.
@@ -191,14 +202,15 @@ class TokenSigner:
         if self._explicit is not None:
             return freeze(self._explicit)
         if self._session_given:
-            return freeze(base_credentials(self._botocore_session()))
+            session = self._botocore_session()
+            return freeze(base_credentials(session), session=session)
         return None
 
     def get_token(self, cluster_id: str, *, now: datetime | None = None) -> Token:
         """A fresh token for ``cluster_id``, signed at ``now`` (default: the current time)."""
         validate_cluster_id(cluster_id)
-        credentials = self.credentials()
         moment = now if now is not None else utc_now()
+        credentials = self.credentials(now=moment)
         return sign_token(cluster_id, credentials, self.endpoint, moment)
 
 

@@ -56,14 +56,17 @@ def sign(
     from eks_token.core.signing import MAX_TOKEN_LENGTH
 
     signer = signer or signer_for(request)
-    token = signer.get_token(request.cluster_id, now=now)
+    moment = now if now is not None else utc_now()
+    token = signer.get_token(request.cluster_id, now=moment)
     if verbose:
+        credentials = signer.credentials(now=moment)
         note(
             f"signed for cluster {request.cluster_id!r} with {signer.credential_method} "
-            f"credentials ({signer.credentials().access_key_id}) at {signer.endpoint.url} "
+            f"credentials ({credentials.access_key_id}) at {signer.endpoint.url} "
             f"(signing region {signer.endpoint.signing_region}); "
             f"expires {token.expiration_timestamp}"
         )
+        note_shortened(token, moment, credentials.expiry)
     if len(token.value) > MAX_TOKEN_LENGTH:
         warn(
             f"the token is {len(token.value)} bytes; clusters reject tokens over "
@@ -139,6 +142,25 @@ def signing_time(text: str | None) -> datetime | None:
     from eks_token.clock import parse_rfc3339
 
     return parse_rfc3339(text)
+
+
+def note_shortened(token: Token, signed_at: datetime, credentials_expiry: datetime | None) -> None:
+    """Say when a token's lifetime was cut short by its credentials, and why."""
+    from eks_token.core.signing import CREDENTIALS_MARGIN
+    from eks_token.core.token import TOKEN_LIFETIME
+
+    lifetime = token.expiration - signed_at.replace(microsecond=0)
+    if credentials_expiry is None or lifetime >= TOKEN_LIFETIME:
+        return
+    from eks_token.clock import format_rfc3339
+
+    minutes, seconds = divmod(int(lifetime.total_seconds()), 60)
+    note(
+        f"token lifetime shortened to {minutes} min {seconds} s (of "
+        f"{int(TOKEN_LIFETIME.total_seconds() // 60)}): the signing credentials expire at "
+        f"{format_rfc3339(credentials_expiry)} and a token ends "
+        f"{int(CREDENTIALS_MARGIN.total_seconds())} s before its credentials"
+    )
 
 
 def note(message: str) -> None:

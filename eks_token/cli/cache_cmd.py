@@ -21,6 +21,8 @@ directory and print it again while at least 6 minutes of its 14 remain, so
 that kubectl commands in a row start in milliseconds instead of loading
 botocore. An entry is used only for the same cluster, region, role, profile,
 AWS variables and AWS config and credentials files (by size and time).
+A token signed with expiring credentials ends a minute before they do, and
+its entry with it.
 
   list   cluster, signing region, role, profile and expiry of each entry
          (never the token itself)
@@ -75,6 +77,9 @@ def _list(cache: FileTokenCache, now: datetime) -> int:
 
 
 def _row(entry: CacheEntry, now: datetime) -> tuple[str, str, str, str, str, str]:
+    from eks_token.cluster.token_rules import inspect_token
+    from eks_token.core.token import TOKEN_LIFETIME
+
     key = entry.key()
     expiration = datetime.fromtimestamp(entry.expires, timezone.utc)
     left = expiration - now
@@ -82,18 +87,16 @@ def _row(entry: CacheEntry, now: datetime) -> tuple[str, str, str, str, str, str
         status = "expired" if left.total_seconds() <= 0 else "stale (signed again on next use)"
     else:
         status = f"fresh ({int(left.total_seconds() // 60)} min left)"
+    # The token itself, as ``eks-token decode`` reads it (never shown).
+    report = inspect_token(entry.token, now=now)
+    signed = report.signing_time
+    if signed is not None and expiration < signed + TOKEN_LIFETIME:
+        status += ", cut short: its credentials expire sooner"
     return (
         entry.cluster_id or key.get("cluster_id") or "-",
-        _signing_region(entry.token, now),
+        report.region or "?",
         key.get("role_arn") or "-",
         key.get("profile") or key.get("env.AWS_PROFILE") or "-",
         format_rfc3339(expiration),
         status,
     )
-
-
-def _signing_region(token: str, now: datetime) -> str:
-    """The token's signing region, as ``eks-token decode`` reads it (never the token itself)."""
-    from eks_token.cluster.token_rules import inspect_token
-
-    return inspect_token(token, now=now).region or "?"

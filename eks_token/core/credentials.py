@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Protocol
 
-from eks_token.errors import CredentialsError
+from eks_token.errors import CredentialsError, InvalidInputError
 
-__all__ = ["AwsCredentials", "FrozenCredentialSource"]
+__all__ = ["AwsCredentials", "FrozenCredentialSource", "expiry_of"]
 
 
 class _FrozenLike(Protocol):
@@ -22,12 +23,22 @@ class FrozenCredentialSource(Protocol):
 
 
 class AwsCredentials:
-    """An access key id, its secret and an optional session token."""
+    """An access key id, its secret, an optional session token and, for temporary
+    credentials that say so, the moment they expire (``expiry``, aware UTC).
 
-    __slots__ = ("access_key_id", "secret_access_key", "session_token")
+    Equality compares the keys and token only: the same credentials are the same
+    identity whatever their source says about their end.
+    """
+
+    __slots__ = ("access_key_id", "expiry", "secret_access_key", "session_token")
 
     def __init__(
-        self, access_key_id: str, secret_access_key: str, session_token: str | None = None
+        self,
+        access_key_id: str,
+        secret_access_key: str,
+        session_token: str | None = None,
+        *,
+        expiry: datetime | None = None,
     ) -> None:
         if not access_key_id or not secret_access_key:
             raise CredentialsError(
@@ -36,16 +47,27 @@ class AwsCredentials:
         self.access_key_id = access_key_id
         self.secret_access_key = secret_access_key
         self.session_token = session_token or None
+        if expiry is not None and expiry.tzinfo is None:
+            raise InvalidInputError("a credentials expiry must be timezone-aware", option="expiry")
+        self.expiry = expiry.astimezone(timezone.utc) if expiry is not None else None
 
     @classmethod
     def from_botocore(cls, source: FrozenCredentialSource) -> AwsCredentials:
-        """Freeze a botocore credentials object (refreshing it first if it needs to)."""
-        frozen = source.get_frozen_credentials()
-        return cls(frozen.access_key, frozen.secret_key, frozen.token)
+        """Freeze a botocore credentials object (refreshing it first if it needs to), with
+        the expiry botocore keeps for refreshable credentials."""
+        for _ in range(3):
+            frozen = source.get_frozen_credentials()
+            expiry = expiry_of(source)
+            # botocore publishes new credentials and their expiry one after the other;
+            # read again if another thread refreshed in between.
+            if getattr(source, "_frozen_credentials", frozen) is frozen:
+                break
+        return cls(frozen.access_key, frozen.secret_key, frozen.token, expiry=expiry)
 
     def __repr__(self) -> str:
         kind = "temporary" if self.session_token else "long-term"
-        return f"AwsCredentials(access_key_id={self.access_key_id!r}, {kind})"
+        ends = f", expires {self.expiry:%Y-%m-%dT%H:%M:%SZ}" if self.expiry else ""
+        return f"AwsCredentials(access_key_id={self.access_key_id!r}, {kind}{ends})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, AwsCredentials):
@@ -58,3 +80,15 @@ class AwsCredentials:
 
     def __hash__(self) -> int:
         return hash(self.access_key_id)
+
+
+def expiry_of(source: object) -> datetime | None:
+    """When a botocore credentials object's current credentials expire, or None.
+
+    botocore's refreshable credentials keep this in ``_expiry_time`` (it has no public
+    accessor); static credentials have none.
+    """
+    expiry = getattr(source, "_expiry_time", None)
+    if not isinstance(expiry, datetime) or expiry.tzinfo is None:
+        return None
+    return expiry.astimezone(timezone.utc)

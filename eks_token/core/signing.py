@@ -2,26 +2,46 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from eks_token.core.credentials import AwsCredentials
 from eks_token.core.endpoints import StsEndpoint
 from eks_token.core.inputs import validate_cluster_id
 from eks_token.core.sigv4 import presign_get_caller_identity
 from eks_token.core.token import TOKEN_LIFETIME, Token, encode_token
+from eks_token.errors import CredentialsError
 
-__all__ = ["MAX_TOKEN_LENGTH", "sign_token"]
+__all__ = ["CREDENTIALS_MARGIN", "MAX_TOKEN_LENGTH", "sign_token", "token_expiration"]
 
 #: The cluster's authenticator rejects longer tokens.
 MAX_TOKEN_LENGTH = 4096
+
+#: A token ends this long before the credentials it is signed with: STS refuses a
+#: presigned request once its session has expired, and kubectl asks for a new token
+#: only after the old one's expirationTimestamp, so the minute covers clock skew and
+#: requests in flight.
+CREDENTIALS_MARGIN = timedelta(minutes=1)
 
 
 def sign_token(
     cluster_id: str, credentials: AwsCredentials, endpoint: StsEndpoint, now: datetime
 ) -> Token:
-    """Presign GetCallerIdentity for ``cluster_id`` at ``now``; no I/O, no botocore."""
+    """Presign GetCallerIdentity for ``cluster_id`` at ``now``; no I/O, no botocore.
+
+    The token expires :data:`~eks_token.core.token.TOKEN_LIFETIME` after ``now``, or
+    :data:`CREDENTIALS_MARGIN` before ``credentials.expiry`` when that is earlier;
+    credentials that leave no lifetime at all are refused.
+    """
     validate_cluster_id(cluster_id)
     signed_at = now.astimezone(timezone.utc).replace(microsecond=0)
+    expiration = token_expiration(signed_at, credentials.expiry)
+    if expiration <= signed_at:
+        assert credentials.expiry is not None
+        raise CredentialsError(
+            f"the AWS credentials expire at {credentials.expiry:%Y-%m-%dT%H:%M:%SZ}, too soon "
+            f"to sign a token at {signed_at:%Y-%m-%dT%H:%M:%SZ} (a token ends "
+            f"{int(CREDENTIALS_MARGIN.total_seconds())} s before its credentials); refresh them"
+        )
     url = presign_get_caller_identity(
         endpoint_url=endpoint.url,
         signing_region=endpoint.signing_region,
@@ -29,4 +49,13 @@ def sign_token(
         cluster_id=cluster_id,
         now=signed_at,
     )
-    return Token(encode_token(url), signed_at + TOKEN_LIFETIME, cluster_id)
+    return Token(encode_token(url), expiration, cluster_id)
+
+
+def token_expiration(signed_at: datetime, credentials_expiry: datetime | None) -> datetime:
+    """When a token signed at ``signed_at`` stops being good: the usual lifetime, cut to end
+    :data:`CREDENTIALS_MARGIN` before credentials that expire sooner (whole seconds)."""
+    usual = signed_at + TOKEN_LIFETIME
+    if credentials_expiry is None:
+        return usual
+    return min(usual, (credentials_expiry - CREDENTIALS_MARGIN).replace(microsecond=0))

@@ -1,0 +1,111 @@
+"""The wording credential failures share: where credentials came from, when they end, the
+SSO and no-credentials messages, and the redaction of anything secret a source printed."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from datetime import datetime
+
+from eks_token.errors import CredentialsError
+
+__all__ = [
+    "expired_credentials_error",
+    "last_line",
+    "no_credentials_error",
+    "redact",
+    "sso_login_error",
+    "stamp",
+    "where",
+]
+
+#: Variables whose values are secrets: never repeated, even from a process's stderr.
+SECRET_VARIABLES = (
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+)
+_LONG_SECRETISH = re.compile(r"[A-Za-z0-9+/=_-]{32,}")
+_KEYWORD_VALUE = re.compile(
+    r"(?i)((?:secret|token|password|passwd|credential)[\w-]*\s*[=:]\s*)"
+    r"(\"[^\"]*\"|'[^']*'|[^\s)\]},;]+)"
+)
+_MAX_QUOTED = 200
+
+
+def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
+    """``text`` with secret values, ``secret=...``-like values and long key-like runs replaced."""
+    env = os.environ if environ is None else environ
+    for name in SECRET_VARIABLES:
+        value = env.get(name)
+        if value and len(value) >= 8:
+            text = text.replace(value, "<redacted>")
+    text = _KEYWORD_VALUE.sub(r"\1<redacted>", text)
+    text = _LONG_SECRETISH.sub("<redacted>", text)
+    text = " ".join(text.split())
+    return text if len(text) <= _MAX_QUOTED else text[: _MAX_QUOTED - 3] + "..."
+
+
+def last_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def stamp(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%dT%H:%M:%SZ}"
+
+
+def where(profile: str | None) -> str:
+    return f"profile {profile!r}" if profile else "the default AWS credentials"
+
+
+def sso_login_error(profile: str | None, detail: str = "") -> CredentialsError:
+    login = f"aws sso login --profile {profile}" if profile else "aws sso login"
+    cause = f" ({detail})" if detail else ""
+    return CredentialsError(
+        f"the AWS SSO session of {where(profile)} is missing or expired{cause}: run '{login}'",
+        profile=profile,
+    )
+
+
+def expired_credentials_error(
+    method: str, expiry: datetime, now: datetime, *, profile: str | None
+) -> CredentialsError:
+    """Credentials that end (or ended) too soon to sign with, after any refresh."""
+    from eks_token.core.signing import CREDENTIALS_MARGIN
+
+    if expiry <= now:
+        when = f"expired at {stamp(expiry)}"
+    else:
+        seconds = int(CREDENTIALS_MARGIN.total_seconds())
+        when = f"expire at {stamp(expiry)}, less than {seconds} s after the signing time"
+    if method == "env":
+        message = (
+            f"the credentials in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN "
+            f"{when} (AWS_CREDENTIAL_EXPIRATION); refresh them (for example run 'aws-vault "
+            "exec' again) or unset them"
+        )
+    elif method == "custom-process":
+        message = (
+            f"the credential_process of {where(profile)} returned credentials that {when}; "
+            "make it return fresh ones (log in again with the tool it runs, or clear its cache)"
+        )
+    elif method == "sso":
+        return sso_login_error(profile, f"its role credentials {when}")
+    else:
+        message = (
+            f"the {method} credentials of {where(profile)} {when} and refreshing them gave "
+            "none newer; refresh the source they come from"
+        )
+    return CredentialsError(message, profile=profile)
+
+
+def no_credentials_error(profile: str | None) -> CredentialsError:
+    where = f" for profile {profile!r}" if profile else ""
+    return CredentialsError(
+        f"no AWS credentials found{where}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+        "run 'aws configure' or 'aws sso login', or pass --profile",
+        profile=profile,
+    )
