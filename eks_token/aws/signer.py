@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from eks_token.clock import utc_now
 from eks_token.core.credentials import AwsCredentials, FrozenCredentialSource
@@ -18,8 +18,13 @@ from eks_token.errors import InvalidInputError
 if TYPE_CHECKING:
     from botocore.session import Session
 
+    from eks_token.aws.cli_cache import FixedKeyCache
+    from eks_token.aws.environment import EnvironmentResolution
     from eks_token.aws.session import EndpointSettings
     from eks_token.cache.interface import TokenCache
+
+#: The AWS CLI's role session name (``aws eks get-token --role-arn``).
+_DEFAULT_SESSION_NAME = "EKSGetTokenAuth"
 
 __all__ = ["MAX_TOKEN_LENGTH", "TokenSigner", "get_token", "sign_token", "validate_cluster_id"]
 
@@ -74,12 +79,19 @@ class TokenSigner:
         self._endpoint: StsEndpoint | None = None
         self._region: str | None = None
         self._resolve_lock = threading.Lock()
+        from eks_token.cache.files import cache_disabled
+
+        #: Read and write role credentials in ``~/.aws/cli/cache`` (shared with the AWS
+        #: CLI) and roles assumed with ``role_arn``; False: neither (``--no-cache``).
+        self.use_credential_cache = not cache_disabled(self._environ)
 
     def _botocore_session(self) -> Session:
         if self._session is None:
             from eks_token.aws.session import make_session
 
-            self._session = make_session(self.profile, self._environ)
+            self._session = make_session(
+                self.profile, self._environ, cli_cache=self.use_credential_cache
+            )
         return self._session
 
     def _resolve(self) -> tuple[FrozenCredentialSource, StsEndpoint]:
@@ -92,17 +104,18 @@ class TokenSigner:
     def _resolve_once(self) -> tuple[FrozenCredentialSource, StsEndpoint]:
         if self._source is not None and self._endpoint is not None:
             return self._source, self._endpoint
-        found = None
-        if self._session is None and self._explicit is None and not self.profile:
-            from eks_token.aws.environment import resolve_from_environment
-
-            found = resolve_from_environment(self._environ, self._explicit_region)
+        found = self._lean_resolution()
         source: FrozenCredentialSource
         if found is not None:
             region, settings = found.region, found.settings
-            source = _StaticSource(found.credentials, "env")
+            source = _StaticSource(
+                found.credentials, found.method, found.expires, self._botocore_base_source
+            )
             if not self.role_arn:
                 return self._settle(region, settings, source)
+            cached = self._cached_own_role(found.credentials, region, settings)
+            if cached is not None:
+                return self._settle(region, settings, cached)
         from eks_token.aws import session as aws
 
         session = self._botocore_session()
@@ -116,18 +129,124 @@ class TokenSigner:
             else:
                 source = aws.base_credentials(session)
         if self.role_arn:
-            name = self.session_name
-            if self.forward_session_name:
-                name = aws.forwarded_session_name(session, source, region)
-            source = aws.assumed_role_credentials(
-                session,
-                source,
-                role_arn=self.role_arn,
-                region=region,
-                session_name=name or aws.DEFAULT_ROLE_SESSION_NAME,
-                external_id=self.external_id,
-            )
+            source = self._assume(session, source, region, settings)
         return self._settle(region, settings, source)
+
+    def _lean_resolution(self) -> EnvironmentResolution | None:
+        """Credentials found without botocore (environment, static profile keys, role
+        credentials cached by the AWS CLI), or None for botocore to decide."""
+        if self._session is not None or self._explicit is not None:
+            return None
+        found = None
+        if not self.profile:
+            from eks_token.aws.environment import resolve_from_environment
+
+            found = resolve_from_environment(self._environ, self._explicit_region)
+        if found is None:
+            from eks_token.aws.lean_profile import explicit_profile, resolve_from_profile
+
+            explicit = explicit_profile(self.profile, self._environ)
+            if explicit or self._environ is os.environ:
+                found = resolve_from_profile(
+                    self._environ,
+                    self.profile,
+                    self._explicit_region,
+                    explicit=explicit,
+                    cli_cache=self.use_credential_cache,
+                )
+        return found
+
+    def _botocore_base_source(self) -> FrozenCredentialSource:
+        from eks_token.aws.session import base_credentials
+
+        return base_credentials(self._botocore_session())
+
+    def _own_role_cache(
+        self,
+        base: AwsCredentials,
+        region: str | None,
+        settings: EndpointSettings,
+        session_name: str,
+    ) -> FixedKeyCache | None:
+        """Where the role this signer assumes (``role_arn``) is cached, keyed by everything
+        that decides its credentials; None when it is not cached."""
+        if not self.use_credential_cache:
+            return None
+        from eks_token.aws.cli_cache import (
+            CredentialFileCache,
+            FixedKeyCache,
+            cli_cache_dir,
+            own_role_entry_name,
+        )
+
+        name = own_role_entry_name(
+            base,
+            role_arn=self.role_arn or "",
+            session_name=session_name,
+            external_id=self.external_id,
+            region=region,
+            endpoint=(
+                settings.endpoint_url,
+                settings.regional_mode,
+                settings.use_fips,
+                settings.use_dualstack,
+            ),
+        )
+        return FixedKeyCache(CredentialFileCache(cli_cache_dir(self._environ)), name)
+
+    def _cached_own_role(
+        self, base: AwsCredentials, region: str | None, settings: EndpointSettings
+    ) -> FrozenCredentialSource | None:
+        """The role's cached credentials, without botocore, while botocore would use them."""
+        if self.forward_session_name:
+            return None  # the session name is known only after asking STS
+        name = self.session_name or _DEFAULT_SESSION_NAME
+        cache = self._own_role_cache(base, region, settings, name)
+        if cache is None:
+            return None
+        import time
+
+        from eks_token.aws.cli_cache import EXPIRY_WINDOW_SECONDS, entry_credentials
+
+        found = entry_credentials(cache.cache.load(cache.name))
+        if found is None or found[3] - time.time() < EXPIRY_WINDOW_SECONDS:
+            return None
+        access_key, secret_key, token, expires = found
+
+        def assume() -> FrozenCredentialSource:
+            source = _StaticSource(base, "explicit")
+            return self._assume(self._botocore_session(), source, region, settings)
+
+        return _StaticSource(
+            AwsCredentials(access_key, secret_key, token), "assume-role", expires, assume
+        )
+
+    def _assume(
+        self,
+        session: Session,
+        source: FrozenCredentialSource,
+        region: str | None,
+        settings: EndpointSettings,
+    ) -> FrozenCredentialSource:
+        from eks_token.aws import session as aws
+
+        assert self.role_arn is not None
+        name = self.session_name
+        if self.forward_session_name:
+            name = aws.forwarded_session_name(session, source, region)
+        name = name or aws.DEFAULT_ROLE_SESSION_NAME
+        cache = None
+        if self.use_credential_cache:
+            cache = self._own_role_cache(aws.freeze(source), region, settings, name)
+        return aws.assumed_role_credentials(
+            session,
+            source,
+            role_arn=self.role_arn,
+            region=region,
+            session_name=name,
+            external_id=self.external_id,
+            cache=cache,
+        )
 
     def _settle(
         self, region: str | None, settings: EndpointSettings, source: FrozenCredentialSource
@@ -167,7 +286,7 @@ class TokenSigner:
         from eks_token.aws.session import freeze
 
         source, _ = self._resolve()
-        if isinstance(source, _StaticSource):
+        if isinstance(source, _StaticSource) and source.expires is None:
             return source.credentials
         return freeze(source, role_arn=self.role_arn)
 
@@ -220,13 +339,37 @@ class TokenSigner:
 
 
 class _StaticSource:
-    """Fixed credentials, shaped like botocore's credential objects."""
+    """Credentials found without botocore, shaped like botocore's credential objects.
 
-    def __init__(self, credentials: AwsCredentials, method: str) -> None:
+    With ``expires`` (cached role credentials) they are used while botocore would use
+    them; after that ``renew`` builds botocore's source, which takes over.
+    """
+
+    def __init__(
+        self,
+        credentials: AwsCredentials,
+        method: str,
+        expires: float | None = None,
+        renew: Callable[[], FrozenCredentialSource] | None = None,
+    ) -> None:
         self.credentials = credentials
         self.method = method
+        self.expires = expires
+        self._renew = renew
+        self._renewed: FrozenCredentialSource | None = None
+        self._lock = threading.Lock()
 
-    def get_frozen_credentials(self) -> _Frozen:
+    def get_frozen_credentials(self) -> Any:
+        if self.expires is not None and self._renew is not None:
+            import time
+
+            from eks_token.aws.cli_cache import EXPIRY_WINDOW_SECONDS
+
+            if self._renewed is not None or self.expires - time.time() < EXPIRY_WINDOW_SECONDS:
+                with self._lock:
+                    if self._renewed is None:
+                        self._renewed = self._renew()
+                return self._renewed.get_frozen_credentials()
         c = self.credentials
         return _Frozen(c.access_key_id, c.secret_access_key, c.session_token)
 
