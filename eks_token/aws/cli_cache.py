@@ -23,6 +23,7 @@ import re
 from typing import Any
 
 from eks_token.cache.files import O_CLOEXEC, O_NOFOLLOW, open_cache_dir, write_atomically
+from eks_token.cache.key import OWN_ROLE_PREFIX
 from eks_token.errors import CacheError
 
 TYPE_CHECKING = False
@@ -119,7 +120,7 @@ def own_role_entry_name(
         },
         sort_keys=True,
     )
-    return "eks-token-role-" + hashlib.sha256(material.encode("utf-8")).hexdigest()
+    return OWN_ROLE_PREFIX + hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
 def parse_expiration(text: object) -> float | None:
