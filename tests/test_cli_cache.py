@@ -3,10 +3,12 @@ and eks-token each reuse what the other assumed, against moto's STS as a server.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import stat
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -19,7 +21,7 @@ from eks_token import decode_token
 from eks_token.aws.cli_cache import assume_role_cache_key
 from tests.support.aws_env import AwsEnv
 from tests.support.cli import BIN_DIR, run_cli
-from tests.support.local_server import LocalServer
+from tests.support.local_server import LocalServer, RecordedRequest, Response
 
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/eks-admins"
@@ -340,3 +342,65 @@ def test_web_identity_credentials_are_shared_with_the_aws_cli(
     token_file.write_text("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyb3RhdGVkIn0.c2ln")
     assert eks_token("-i", "d") != key_id
     assert assume_calls() == before + 2
+
+
+class _SsoPortal(LocalServer):
+    """The SSO portal's GetRoleCredentials, for one bearer token."""
+
+    def respond(self, request: RecordedRequest) -> Response:
+        if request.header("x-amz-sso_bearer_token") != SSO_ACCESS_TOKEN:
+            return Response.json(401, {"message": "Session token not found or invalid"})
+        expiration = int((time.time() + 3600) * 1000)
+        role = {
+            "accessKeyId": f"ASIASSOROLE{len(self.recorded):09d}",
+            "secretAccessKey": "sso/role/secret",
+            "sessionToken": "sso-role-session",
+            "expiration": expiration,
+        }
+        return Response.json(200, {"roleCredentials": role})
+
+
+SSO_ACCESS_TOKEN = "sso-access-token-value"
+SSO_START_URL = "https://example.awsapps.com/start"
+
+
+def test_sso_role_credentials_are_fetched_once_for_many_clusters(
+    aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    aws_env.config_file.parent.mkdir(parents=True, exist_ok=True)
+    aws_env.config_file.write_text(
+        f"[profile sso]\nsso_start_url = {SSO_START_URL}\nsso_region = us-east-1\n"
+        "sso_account_id = 111122223333\nsso_role_name = Admin\nregion = us-west-2\n"
+    )
+    token_dir = aws_env.home / ".aws" / "sso" / "cache"
+    token_dir.mkdir(parents=True)
+    expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 8 * 3600))
+    name = hashlib.sha1(SSO_START_URL.encode()).hexdigest() + ".json"
+    (token_dir / name).write_text(
+        json.dumps(
+            {
+                "startUrl": SSO_START_URL,
+                "region": "us-east-1",
+                "accessToken": SSO_ACCESS_TOKEN,
+                "expiresAt": expires,
+            }
+        )
+    )
+    with _SsoPortal() as portal:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SSO", portal.url)
+        keys = {eks_token("-i", cluster, "--profile", "sso") for cluster in ("a", "b", "c")}
+        assert len(portal.recorded) == 1
+    assert len(keys) == 1
+    cache_dir = aws_env.home / ".aws" / "cli" / "cache"
+    arguments = {"accountId": "111122223333", "roleName": "Admin", "startUrl": SSO_START_URL}
+    key = hashlib.sha1(
+        json.dumps(arguments, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
+    (entry,) = cache_dir.glob("*.json")
+    assert entry.name == key + ".json"
+    assert json.loads(entry.read_text())["ProviderType"] == "sso"
+    # --no-cache: the portal is asked again.
+    with _SsoPortal() as portal:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SSO", portal.url)
+        eks_token("-i", "d", "--profile", "sso", "--no-cache")
+        assert len(portal.recorded) == 1
