@@ -404,3 +404,22 @@ def test_sso_role_credentials_are_fetched_once_for_many_clusters(
         monkeypatch.setenv("AWS_ENDPOINT_URL_SSO", portal.url)
         eks_token("-i", "d", "--profile", "sso", "--no-cache")
         assert len(portal.recorded) == 1
+
+
+def test_a_role_is_assumed_again_when_its_cached_credentials_near_expiry(
+    moto_sts: MotoSts, role_profile: Path
+) -> None:
+    before = assume_calls()
+    first = eks_token("-i", "a", "--profile", "role")
+    (entry,) = role_profile.glob("*.json")
+    # As if 50 of the 60 minutes had passed: botocore's 15-minute window has begun.
+    cached_entry = json.loads(entry.read_text())
+    soon = time.strftime("%Y-%m-%dT%H:%M:%SUTC", time.gmtime(time.time() + 10 * 60))
+    cached_entry["Credentials"]["Expiration"] = soon
+    entry.write_text(json.dumps(cached_entry))
+    second = eks_token("-i", "b", "--profile", "role")
+    assert second != first
+    assert assume_calls() == before + 2
+    assert json.loads(entry.read_text())["Credentials"]["AccessKeyId"] == second
+    assert eks_token("-i", "c", "--profile", "role") == second
+    assert assume_calls() == before + 2
