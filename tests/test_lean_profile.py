@@ -406,3 +406,26 @@ def test_an_odd_expiration_is_left_to_botocore(aws_env: AwsEnv, expiration: obje
     entry["Credentials"]["Expiration"] = expiration
     path.write_text(json.dumps(entry))
     assert resolve_from_profile(os.environ, "dev") is None
+
+
+def test_cached_role_credentials_hand_over_to_botocore_before_they_expire() -> None:
+    from eks_token.aws.static_source import StaticSource
+
+    now = [1_000_000.0]
+    cached = AwsCredentials("ASIACACHED", "cached/secret", "cached-token")
+    renewed = StaticSource(AwsCredentials("ASIARENEWED", "renewed/secret", "t"), "assume-role")
+    calls: list[int] = []
+
+    def renew() -> StaticSource:
+        calls.append(1)
+        return renewed
+
+    source = StaticSource(cached, "assume-role", now[0] + 3600, renew, clock=lambda: now[0])
+    assert source.get_frozen_credentials().access_key == "ASIACACHED"
+    now[0] += 3600 - 15 * 60
+    assert source.get_frozen_credentials().access_key == "ASIACACHED"  # 15 min left: still
+    now[0] += 1  # botocore's window has begun
+    assert source.get_frozen_credentials().access_key == "ASIARENEWED"
+    now[0] += 7200
+    assert source.get_frozen_credentials().access_key == "ASIARENEWED"
+    assert calls == [1]

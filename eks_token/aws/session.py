@@ -85,11 +85,8 @@ def make_session(
 
             cli_cache = not cache_disabled(env)
         if cli_cache:
-            from eks_token.aws.cli_cache import (
-                CredentialFileCache,
-                cli_cache_dir,
-                install_cli_cache,
-            )
+            from eks_token.aws.cli_cache import CredentialFileCache, cli_cache_dir
+            from eks_token.aws.cli_cache_wiring import install_cli_cache
 
             install_cli_cache(session, CredentialFileCache(cli_cache_dir(env)))
     except BotoCoreError as exc:

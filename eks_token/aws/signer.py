@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from eks_token.aws.static_source import StaticSource as _StaticSource
 from eks_token.clock import utc_now
 from eks_token.core.credentials import AwsCredentials, FrozenCredentialSource
 from eks_token.core.endpoints import StsEndpoint, resolve_sts_endpoint, validate_region
@@ -18,7 +19,6 @@ from eks_token.errors import InvalidInputError
 if TYPE_CHECKING:
     from botocore.session import Session
 
-    from eks_token.aws.cli_cache import FixedKeyCache
     from eks_token.aws.environment import EnvironmentResolution
     from eks_token.aws.session import EndpointSettings
     from eks_token.cache.interface import TokenCache
@@ -133,93 +133,49 @@ class TokenSigner:
         return self._settle(region, settings, source)
 
     def _lean_resolution(self) -> EnvironmentResolution | None:
-        """Credentials found without botocore (environment, static profile keys, role
-        credentials cached by the AWS CLI), or None for botocore to decide."""
         if self._session is not None or self._explicit is not None:
             return None
-        found = None
-        if not self.profile:
-            from eks_token.aws.environment import resolve_from_environment
+        from eks_token.aws.lean_profile import lean_resolution
 
-            found = resolve_from_environment(self._environ, self._explicit_region)
-        if found is None:
-            from eks_token.aws.lean_profile import explicit_profile, resolve_from_profile
-
-            explicit = explicit_profile(self.profile, self._environ)
-            if explicit or self._environ is os.environ:
-                found = resolve_from_profile(
-                    self._environ,
-                    self.profile,
-                    self._explicit_region,
-                    explicit=explicit,
-                    cli_cache=self.use_credential_cache,
-                )
-        return found
+        return lean_resolution(
+            self._environ,
+            self.profile,
+            self._explicit_region,
+            cli_cache=self.use_credential_cache,
+        )
 
     def _botocore_base_source(self) -> FrozenCredentialSource:
         from eks_token.aws.session import base_credentials
 
         return base_credentials(self._botocore_session())
 
-    def _own_role_cache(
-        self,
-        base: AwsCredentials,
-        region: str | None,
-        settings: EndpointSettings,
-        session_name: str,
-    ) -> FixedKeyCache | None:
-        """Where the role this signer assumes (``role_arn``) is cached, keyed by everything
-        that decides its credentials; None when it is not cached."""
-        if not self.use_credential_cache:
-            return None
-        from eks_token.aws.cli_cache import (
-            CredentialFileCache,
-            FixedKeyCache,
-            cli_cache_dir,
-            own_role_entry_name,
-        )
-
-        name = own_role_entry_name(
-            base,
-            role_arn=self.role_arn or "",
-            session_name=session_name,
-            external_id=self.external_id,
-            region=region,
-            endpoint=(
-                settings.endpoint_url,
-                settings.regional_mode,
-                settings.use_fips,
-                settings.use_dualstack,
-            ),
-        )
-        return FixedKeyCache(CredentialFileCache(cli_cache_dir(self._environ)), name)
-
     def _cached_own_role(
         self, base: AwsCredentials, region: str | None, settings: EndpointSettings
     ) -> FrozenCredentialSource | None:
         """The role's cached credentials, without botocore, while botocore would use them."""
-        if self.forward_session_name:
-            return None  # the session name is known only after asking STS
-        name = self.session_name or _DEFAULT_SESSION_NAME
-        cache = self._own_role_cache(base, region, settings, name)
-        if cache is None:
-            return None
-        import time
+        if self.forward_session_name or not self.use_credential_cache:
+            return None  # (a forwarded session name is known only after asking STS)
+        from eks_token.aws.own_role import cached_own_role, own_role_cache
 
-        from eks_token.aws.cli_cache import EXPIRY_WINDOW_SECONDS, entry_credentials
-
-        found = entry_credentials(cache.cache.load(cache.name))
-        if found is None or found[3] - time.time() < EXPIRY_WINDOW_SECONDS:
+        assert self.role_arn is not None
+        cache = own_role_cache(
+            self._environ,
+            base,
+            role_arn=self.role_arn,
+            session_name=self.session_name or _DEFAULT_SESSION_NAME,
+            external_id=self.external_id,
+            region=region,
+            settings=settings,
+        )
+        found = cached_own_role(cache)
+        if found is None:
             return None
-        access_key, secret_key, token, expires = found
 
         def assume() -> FrozenCredentialSource:
             source = _StaticSource(base, "explicit")
             return self._assume(self._botocore_session(), source, region, settings)
 
-        return _StaticSource(
-            AwsCredentials(access_key, secret_key, token), "assume-role", expires, assume
-        )
+        return _StaticSource(found[0], "assume-role", found[1], assume)
 
     def _assume(
         self,
@@ -237,7 +193,17 @@ class TokenSigner:
         name = name or aws.DEFAULT_ROLE_SESSION_NAME
         cache = None
         if self.use_credential_cache:
-            cache = self._own_role_cache(aws.freeze(source), region, settings, name)
+            from eks_token.aws.own_role import own_role_cache
+
+            cache = own_role_cache(
+                self._environ,
+                aws.freeze(source),
+                role_arn=self.role_arn,
+                session_name=name,
+                external_id=self.external_id,
+                region=region,
+                settings=settings,
+            )
         return aws.assumed_role_credentials(
             session,
             source,
@@ -336,51 +302,6 @@ class TokenSigner:
         credentials = self.credentials()
         moment = now if now is not None else utc_now()
         return sign_token(cluster_id, credentials, self.endpoint, moment)
-
-
-class _StaticSource:
-    """Credentials found without botocore, shaped like botocore's credential objects.
-
-    With ``expires`` (cached role credentials) they are used while botocore would use
-    them; after that ``renew`` builds botocore's source, which takes over.
-    """
-
-    def __init__(
-        self,
-        credentials: AwsCredentials,
-        method: str,
-        expires: float | None = None,
-        renew: Callable[[], FrozenCredentialSource] | None = None,
-    ) -> None:
-        self.credentials = credentials
-        self.method = method
-        self.expires = expires
-        self._renew = renew
-        self._renewed: FrozenCredentialSource | None = None
-        self._lock = threading.Lock()
-
-    def get_frozen_credentials(self) -> Any:
-        if self.expires is not None and self._renew is not None:
-            import time
-
-            from eks_token.aws.cli_cache import EXPIRY_WINDOW_SECONDS
-
-            if self._renewed is not None or self.expires - time.time() < EXPIRY_WINDOW_SECONDS:
-                with self._lock:
-                    if self._renewed is None:
-                        self._renewed = self._renew()
-                return self._renewed.get_frozen_credentials()
-        c = self.credentials
-        return _Frozen(c.access_key_id, c.secret_access_key, c.session_token)
-
-
-class _Frozen:
-    __slots__ = ("access_key", "secret_key", "token")
-
-    def __init__(self, access_key: str, secret_key: str, token: str | None) -> None:
-        self.access_key = access_key
-        self.secret_key = secret_key
-        self.token = token
 
 
 def get_token(
