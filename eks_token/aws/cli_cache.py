@@ -204,8 +204,11 @@ class CredentialFileCache:
 
     def __setitem__(self, key: str, value: Any) -> None:
         if not _safe_name(key):
-            raise KeyError(key)
-        data = json.dumps(value, default=_serialize).encode("utf-8")
+            return  # never a path outside the directory; the credentials are still used
+        try:
+            data = json.dumps(value, default=_serialize).encode("utf-8")
+        except (TypeError, ValueError):
+            return
         try:
             dir_fd = open_cache_dir(self.directory, create=True)
         except (OSError, CacheError):
