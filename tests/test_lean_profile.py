@@ -429,3 +429,23 @@ def test_cached_role_credentials_hand_over_to_botocore_before_they_expire() -> N
     now[0] += 7200
     assert source.get_frozen_credentials().access_key == "ASIARENEWED"
     assert calls == [1]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-11-29T23:30:00UTC",
+        "2026-11-29T23:30:00Z",
+        "2026-11-29T23:30:00+00:00",
+        "2026-11-29T23:30:00.123456+00:00",
+        "2026-11-30T01:30:00+02:00",
+        "2026-11-29T18:30:00-0500",
+        "2026-11-29 23:30:00GMT",
+    ],
+)
+def test_cached_expirations_read_as_botocore_reads_them(text: str) -> None:
+    from dateutil.parser import parse  # type: ignore[import-untyped]
+
+    from eks_token.aws.cli_cache import parse_expiration
+
+    assert parse_expiration(text) == int(parse(text).timestamp())
