@@ -23,9 +23,6 @@ if TYPE_CHECKING:
     from eks_token.aws.session import EndpointSettings
     from eks_token.cache.interface import TokenCache
 
-#: The AWS CLI's role session name (``aws eks get-token --role-arn``).
-_DEFAULT_SESSION_NAME = "EKSGetTokenAuth"
-
 __all__ = ["MAX_TOKEN_LENGTH", "TokenSigner", "get_token", "sign_token", "validate_cluster_id"]
 
 
@@ -156,13 +153,14 @@ class TokenSigner:
         if self.forward_session_name or not self.use_credential_cache:
             return None  # (a forwarded session name is known only after asking STS)
         from eks_token.aws.own_role import cached_own_role, own_role_cache
+        from eks_token.aws.session import DEFAULT_ROLE_SESSION_NAME
 
         assert self.role_arn is not None
         cache = own_role_cache(
             self._environ,
             base,
             role_arn=self.role_arn,
-            session_name=self.session_name or _DEFAULT_SESSION_NAME,
+            session_name=self.session_name or DEFAULT_ROLE_SESSION_NAME,
             external_id=self.external_id,
             region=region,
             settings=settings,
