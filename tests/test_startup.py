@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -68,9 +69,88 @@ def test_a_miss_with_a_config_file_loads_only_botocores_config_parser(aws_env: A
     assert "botocore.credentials" not in modules
 
 
-def test_a_miss_with_a_profile_takes_botocores_full_path(aws_env: AwsEnv) -> None:
-    modules = loaded(WARM, "token", "-i", "my-cluster", "--profile", "default")
-    assert {"botocore.session", "botocore.credentials", "eks_token.aws.signer"} <= modules
+BOTOCORE_SESSION = {"botocore.session", "botocore.credentials"}
+ROLE = "arn:aws:iam::111122223333:role/eks-admins"
+
+
+def _profile_files(aws_env: AwsEnv, config: str, credentials: str = "") -> None:
+    aws_env.config_file.parent.mkdir(parents=True, exist_ok=True)
+    aws_env.config_file.write_text(config)
+    aws_env.credentials_file.write_text(credentials)
+
+
+def _static_keys(aws_env: AwsEnv) -> str:
+    return (
+        f"aws_access_key_id = {aws_env.access_key_id}\n"
+        f"aws_secret_access_key = {aws_env.secret_access_key}\n"
+    )
+
+
+def test_a_miss_with_a_static_key_profile_signs_without_botocores_session(
+    aws_env: AwsEnv,
+) -> None:
+    _profile_files(
+        aws_env, "[profile dev]\nregion = eu-west-1\n", "[dev]\n" + _static_keys(aws_env)
+    )
+    modules = loaded(WARM, "token", "-i", "my-cluster", "--profile", "dev")
+    assert {"eks_token.aws.signer", "eks_token.aws.lean_profile"} <= modules
+    assert not modules & BOTOCORE_SESSION
+    assert not {m for m in modules if m.split(".")[0] in ("urllib3", "requests", "dateutil")}
+
+
+def test_a_miss_with_cached_role_credentials_signs_without_botocores_session(
+    aws_env: AwsEnv,
+) -> None:
+    from eks_token.aws.cli_cache import assume_role_cache_key
+
+    _profile_files(
+        aws_env,
+        f"[profile role]\nrole_arn = {ROLE}\nsource_profile = base\nmfa_serial = arn:aws:iam::"
+        "111122223333:mfa/me\n",
+        "[base]\n" + _static_keys(aws_env),
+    )
+    cache = aws_env.home / ".aws" / "cli" / "cache"
+    cache.mkdir(parents=True, mode=0o700)
+    expiration = time.strftime("%Y-%m-%dT%H:%M:%SUTC", time.gmtime(time.time() + 3600))
+    entry = cache / (
+        assume_role_cache_key({"RoleArn": ROLE, "SerialNumber": "arn:aws:iam::111122223333:mfa/me"})
+        + ".json"
+    )
+    entry.write_text(
+        json.dumps(
+            {
+                "Credentials": {
+                    "AccessKeyId": "ASIACACHEDROLE000001",
+                    "SecretAccessKey": "cached/secret",
+                    "SessionToken": "cached-session",
+                    "Expiration": expiration,
+                }
+            }
+        )
+    )
+    entry.chmod(0o600)
+    modules = loaded(WARM, "token", "-i", "my-cluster", "--profile", "role")
+    assert "eks_token.aws.lean_profile" in modules
+    assert not modules & BOTOCORE_SESSION
+    result = run_cli("token", "-i", "another-cluster", "--profile", "role", "-v")
+    assert "with assume-role credentials (ASIACACHEDROLE000001)" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("config", "credentials"),
+    [
+        ("", ""),  # a profile that does not exist: botocore names the error
+        ("[profile dev]\ncredential_process = /bin/true\n", ""),
+        (f"[profile dev]\nrole_arn = {ROLE}\nsource_profile = base\n", "[base]\nx = 1\n"),
+    ],
+)
+def test_a_miss_with_a_profile_botocore_must_answer_takes_its_full_path(
+    aws_env: AwsEnv, config: str, credentials: str
+) -> None:
+    _profile_files(aws_env, config, credentials)
+    code = "try:\n    " + WARM.replace("\n", "\n    ") + "\nexcept SystemExit:\n    pass"
+    modules = loaded(code, "token", "-i", "my-cluster", "--profile", "dev")
+    assert BOTOCORE_SESSION | {"eks_token.aws.signer"} <= modules
 
 
 @pytest.mark.parametrize("api_version", [API_V1, API_V1BETA1])

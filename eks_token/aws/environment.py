@@ -33,14 +33,24 @@ _RFC3339 = re.compile(
 class EnvironmentResolution:
     """What botocore would resolve, found without it."""
 
-    __slots__ = ("credentials", "region", "settings")
+    __slots__ = ("credentials", "expires", "method", "region", "settings")
 
     def __init__(
-        self, credentials: AwsCredentials, region: str | None, settings: EndpointSettings
+        self,
+        credentials: AwsCredentials,
+        region: str | None,
+        settings: EndpointSettings,
+        *,
+        method: str = "env",
+        expires: float | None = None,
     ) -> None:
         self.credentials = credentials
         self.region = region
         self.settings = settings
+        #: botocore's name for where the credentials came from.
+        self.method = method
+        #: When the credentials expire (epoch seconds); None: they do not.
+        self.expires = expires
 
 
 def resolve_from_environment(

@@ -45,13 +45,22 @@ _SESSION_VARIABLES = (
 )
 
 
-def make_session(profile: str | None = None, environ: Mapping[str, str] | None = None) -> Session:
+def make_session(
+    profile: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    cli_cache: bool | None = None,
+) -> Session:
     """A botocore session for ``profile`` (None: the environment's default).
 
     ``environ`` (default: the process environment) is what the session should see:
     an exec entry's ``env`` merged over ours, when a kubeconfig user is signed for
     in-process. botocore reads ``os.environ`` itself, so the settings that differ are
     handed to the session as its own.
+
+    With ``cli_cache`` (default: unless ``EKS_TOKEN_NO_CACHE`` is set) the session's
+    role, web-identity and SSO credentials are read from and written to the AWS CLI's
+    cache, ``~/.aws/cli/cache``, as the AWS CLI's own sessions do.
     """
     import botocore.session
     from botocore.exceptions import BotoCoreError
@@ -69,6 +78,15 @@ def make_session(profile: str | None = None, environ: Mapping[str, str] | None =
         from eks_token.aws.mfa import install_mfa_prompter
 
         install_mfa_prompter(session, session.profile, env)
+        if cli_cache is None:
+            from eks_token.cache.files import cache_disabled
+
+            cli_cache = not cache_disabled(env)
+        if cli_cache:
+            from eks_token.aws.cli_cache import CredentialFileCache, cli_cache_dir
+            from eks_token.aws.cli_cache_wiring import install_cli_cache
+
+            install_cli_cache(session, CredentialFileCache(cli_cache_dir(env)))
     except BotoCoreError as exc:
         raise _credentials_error(exc, profile) from exc
     return session
@@ -194,8 +212,12 @@ def assumed_role_credentials(
     region: str | None,
     session_name: str,
     external_id: str | None = None,
+    cache: Any = None,
 ) -> FrozenCredentialSource:
-    """Credentials of ``role_arn``, assumed with ``source`` and re-assumed before they expire."""
+    """Credentials of ``role_arn``, assumed with ``source`` and re-assumed before they expire.
+
+    ``cache`` (a mapping, as botocore's fetchers take one) keeps them between runs.
+    """
     from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshableCredentials
 
     extra: dict[str, Any] = {"RoleSessionName": session_name}
@@ -206,6 +228,7 @@ def assumed_role_credentials(
         source_credentials=_botocore_credentials(source),
         role_arn=role_arn,
         extra_args=extra,
+        cache=cache,
     )
     assumed: FrozenCredentialSource = DeferredRefreshableCredentials(
         refresh_using=fetcher.fetch_credentials, method="assume-role"

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from eks_token.aws.static_source import StaticSource as _StaticSource
 from eks_token.clock import utc_now
 from eks_token.core.credentials import AwsCredentials, FrozenCredentialSource
 from eks_token.core.endpoints import StsEndpoint, resolve_sts_endpoint
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
     from botocore.session import Session
 
+    from eks_token.aws.environment import EnvironmentResolution
     from eks_token.cache.interface import TokenCache
     from eks_token.core.endpoints import EndpointSettings
     from eks_token.core.options import SignerOptionArgs
@@ -60,6 +62,11 @@ class TokenSigner:
         self._endpoint: StsEndpoint | None = None
         self._region: str | None = None
         self._resolve_lock = threading.Lock()
+        from eks_token.cache.files import cache_disabled
+
+        #: Read and write role credentials in ``~/.aws/cli/cache`` (shared with the AWS
+        #: CLI) and roles assumed with ``role_arn``; False: neither (``--no-cache``).
+        self.use_credential_cache = not cache_disabled(self._environ)
 
     @property
     def profile(self) -> str | None:
@@ -73,7 +80,9 @@ class TokenSigner:
         if self._session is None:
             from eks_token.aws.session import make_session
 
-            self._session = make_session(self.profile, self._environ)
+            self._session = make_session(
+                self.profile, self._environ, cli_cache=self.use_credential_cache
+            )
         return self._session
 
     def _resolve(self) -> tuple[FrozenCredentialSource, StsEndpoint]:
@@ -86,17 +95,18 @@ class TokenSigner:
     def _resolve_once(self) -> tuple[FrozenCredentialSource, StsEndpoint]:
         if self._source is not None and self._endpoint is not None:
             return self._source, self._endpoint
-        found = None
-        if self._session is None and self._explicit is None and not self.profile:
-            from eks_token.aws.environment import resolve_from_environment
-
-            found = resolve_from_environment(self._environ, self.options.region)
+        found = self._lean_resolution()
         source: FrozenCredentialSource
         if found is not None:
             region, settings = found.region, found.settings
-            source = _StaticSource(found.credentials, "env")
+            source = _StaticSource(
+                found.credentials, found.method, found.expires, self._botocore_base_source
+            )
             if not self.role_arn:
                 return self._settle(region, settings, source)
+            cached = self._cached_own_role(found.credentials, region, settings)
+            if cached is not None:
+                return self._settle(region, settings, cached)
         from eks_token.aws import session as aws
 
         session = self._botocore_session()
@@ -113,18 +123,91 @@ class TokenSigner:
                 check_environment_expiration(session)
                 source = aws.base_credentials(session)
         if self.role_arn:
-            name = self.options.session_name
-            if self.options.forward_session_name:
-                name = aws.forwarded_session_name(session, source, region)
-            source = aws.assumed_role_credentials(
-                session,
-                source,
-                role_arn=self.role_arn,
-                region=region,
-                session_name=name or aws.DEFAULT_ROLE_SESSION_NAME,
-                external_id=self.options.external_id,
-            )
+            source = self._assume(session, source, region, settings)
         return self._settle(region, settings, source)
+
+    def _lean_resolution(self) -> EnvironmentResolution | None:
+        if self._session is not None or self._explicit is not None:
+            return None
+        from eks_token.aws.lean_profile import lean_resolution
+
+        return lean_resolution(
+            self._environ,
+            self.profile,
+            self.options.region,
+            cli_cache=self.use_credential_cache,
+        )
+
+    def _botocore_base_source(self) -> FrozenCredentialSource:
+        from eks_token.aws.session import base_credentials
+
+        return base_credentials(self._botocore_session())
+
+    def _cached_own_role(
+        self, base: AwsCredentials, region: str | None, settings: EndpointSettings
+    ) -> FrozenCredentialSource | None:
+        """The role's cached credentials, without botocore, while botocore would use them."""
+        if self.options.forward_session_name or not self.use_credential_cache:
+            return None  # (a forwarded session name is known only after asking STS)
+        from eks_token.aws.own_role import cached_own_role, own_role_cache
+        from eks_token.aws.session import DEFAULT_ROLE_SESSION_NAME
+
+        assert self.role_arn is not None
+        cache = own_role_cache(
+            self._environ,
+            base,
+            role_arn=self.role_arn,
+            session_name=self.options.session_name or DEFAULT_ROLE_SESSION_NAME,
+            external_id=self.options.external_id,
+            region=region,
+            settings=settings,
+        )
+        found = cached_own_role(cache)
+        if found is None:
+            return None
+
+        def assume() -> FrozenCredentialSource:
+            source = _StaticSource(base, "explicit")
+            return self._assume(self._botocore_session(), source, region, settings)
+
+        return _StaticSource(found[0], "assume-role", found[1], assume)
+
+    def _assume(
+        self,
+        session: Session,
+        source: FrozenCredentialSource,
+        region: str | None,
+        settings: EndpointSettings,
+    ) -> FrozenCredentialSource:
+        from eks_token.aws import session as aws
+
+        assert self.role_arn is not None
+        name = self.options.session_name
+        if self.options.forward_session_name:
+            name = aws.forwarded_session_name(session, source, region)
+        name = name or aws.DEFAULT_ROLE_SESSION_NAME
+        cache = None
+        if self.use_credential_cache:
+            from eks_token.aws.own_role import own_role_cache
+
+            cache = own_role_cache(
+                self._environ,
+                aws.freeze(source),
+                role_arn=self.role_arn,
+                session_name=name,
+                external_id=self.options.external_id,
+                region=region,
+                settings=settings,
+            )
+        return aws.assumed_role_credentials(
+            session,
+            source,
+            role_arn=self.role_arn,
+            region=region,
+            session_name=name,
+            external_id=self.options.external_id,
+            cache=cache,
+        )
 
     def _settle(
         self, region: str | None, settings: EndpointSettings, source: FrozenCredentialSource
@@ -166,7 +249,9 @@ class TokenSigner:
         from eks_token.aws.expiry import lasting_credentials
 
         source, _ = self._resolve()
-        static = source.credentials if isinstance(source, _StaticSource) else None
+        if isinstance(source, _StaticSource):
+            source = source.effective()
+        static = source.fixed_credentials() if isinstance(source, _StaticSource) else None
         return lasting_credentials(
             source,
             now if now is not None else utc_now(),
@@ -212,27 +297,6 @@ class TokenSigner:
         moment = now if now is not None else utc_now()
         credentials = self.credentials(now=moment)
         return sign_token(cluster_id, credentials, self.endpoint, moment)
-
-
-class _StaticSource:
-    """Fixed credentials, shaped like botocore's credential objects."""
-
-    def __init__(self, credentials: AwsCredentials, method: str) -> None:
-        self.credentials = credentials
-        self.method = method
-
-    def get_frozen_credentials(self) -> _Frozen:
-        c = self.credentials
-        return _Frozen(c.access_key_id, c.secret_access_key, c.session_token)
-
-
-class _Frozen:
-    __slots__ = ("access_key", "secret_key", "token")
-
-    def __init__(self, access_key: str, secret_key: str, token: str | None) -> None:
-        self.access_key = access_key
-        self.secret_key = secret_key
-        self.token = token
 
 
 def get_token(

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
         def hexdigest(self) -> str: ...
 
 
-__all__ = ["CACHE_KEY_VERSION", "sha256_hex", "token_cache_key"]
+__all__ = ["CACHE_KEY_VERSION", "OWN_ROLE_PREFIX", "sha256_hex", "token_cache_key"]
 
 #: Bumped when the key material changes meaning, so older entries are misses.
 CACHE_KEY_VERSION = "2"
@@ -133,6 +133,10 @@ def _expand(path: str, env: Mapping[str, str]) -> str:
     return path
 
 
+#: The name prefix of the role credentials eks-token caches for roles it assumes itself.
+OWN_ROLE_PREFIX = "eks-token-role-"
+
+
 def _directory_fingerprint(path: str) -> str:
     """A SHA-256 over the names, sizes and times of the ``*.json`` files in ``path``;
     "" when there are none (a missing directory is an empty one)."""
@@ -140,7 +144,9 @@ def _directory_fingerprint(path: str) -> str:
         with os.scandir(path) as entries:
             files = []
             for entry in entries:
-                if entry.name.endswith(".json"):
+                # eks-token's own role entries (``--role-arn``) are keyed by what is
+                # already in this key; a new one must not make every token a miss.
+                if entry.name.endswith(".json") and not entry.name.startswith(OWN_ROLE_PREFIX):
                     try:
                         st = entry.stat(follow_symlinks=False)
                     except FileNotFoundError:

@@ -83,9 +83,13 @@ def obtain(
     use_cache: bool = True,
 ) -> Token:
     """The request's token from the token cache while it has a fresh one, else signed and
-    cached. With a fixed signing time (``now``) it is always signed and never cached."""
+    cached. With a fixed signing time (``now``) it is always signed and never cached.
+    Without ``use_cache`` no cache is read or written, role credentials' included."""
     if now is not None or not use_cache:
-        return sign(request, now=now, verbose=verbose)
+        signer = signer_for(request)
+        if not use_cache:
+            signer.use_credential_cache = False
+        return sign(request, now=now, verbose=verbose, signer=signer)
     from eks_token.cache.file_cache import FileTokenCache, fetch_or_sign
     from eks_token.cli._fast import cached_note
 
@@ -110,14 +114,15 @@ def add_cache_options(parser: argparse.ArgumentParser) -> None:
         "--no-cache",
         dest="cache",
         action="store_false",
-        help="sign a new token without reading or writing the token cache "
-        "(also: EKS_TOKEN_NO_CACHE=1)",
+        help="sign a new token without reading or writing the token cache or the role "
+        "credential cache (also: EKS_TOKEN_NO_CACHE=1)",
     )
     parser.add_argument(
         "--cache",
         dest="cache",
         action="store_true",
-        help="accepted for aws-iam-authenticator; the token cache is on by default",
+        help="accepted for aws-iam-authenticator; the token cache and the role "
+        "credential cache (~/.aws/cli/cache) are on by default",
     )
 
 
