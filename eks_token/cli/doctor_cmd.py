@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from eks_token.cli._cluster_side import print_json
-from eks_token.cli._common import EXIT_ERROR, guarded, new_parser, parse
+from eks_token.cli._common import (
+    EXIT_ERROR,
+    add_verbose,
+    exit_status_help,
+    guarded,
+    new_parser,
+    parse,
+)
 
 __all__ = ["run"]
 
@@ -25,7 +32,10 @@ examples:
   eks-token doctor --context prod --verb list --resource deployments.apps
   eks-token doctor --json | jq '.checks[] | select(.ok | not)'
 
-exit status: 0 when every link holds, 1 otherwise."""
+
+""" + exit_status_help(
+    "every link holds", "a link is broken (the report says which and what to do)"
+)
 
 
 def run(argv: Sequence[str]) -> int:
@@ -42,6 +52,7 @@ def run(argv: Sequence[str]) -> int:
         help="send the caller-identity request to this base URL (e.g. an STS VPC endpoint)",
     )
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
+    add_verbose(parser)
     args = parse(parser, argv)
 
     def action() -> int:
@@ -61,4 +72,4 @@ def run(argv: Sequence[str]) -> int:
             print(report.render())
         return 0 if report.ok else EXIT_ERROR
 
-    return guarded(action)
+    return guarded(action, verbose=args.verbose)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
-from eks_token.cli._common import guarded, new_parser, parse
+from eks_token.cli._common import exit_status_help, guarded, new_parser, parse, warn
 from eks_token.cli._exec import (
     CREDENTIALS_HELP,
     add_cache_options,
@@ -15,6 +16,15 @@ from eks_token.cli._exec import (
     signing_time,
     use_cache,
 )
+from eks_token.cli._options import (
+    add_aws_cli_options,
+    apply_aws_cli_options,
+    compile_query,
+    missing_cluster_error,
+    render_output,
+    warn_if_expired,
+)
+from eks_token.clock import utc_now
 
 __all__ = ["run"]
 
@@ -24,8 +34,9 @@ Print an ExecCredential with a fresh EKS token, for kubectl's exec credential
 plugin. Takes the flags of `aws eks get-token`, so a kubeconfig entry with
 `command: aws` and `args: [eks, get-token, ...]` converts by writing
 `command: eks-token` and dropping `eks` (global options such as --region and
---profile may stay in front). --output is accepted and ignored: the output is
-always JSON, whatever ~/.aws/config says.
+--profile may stay in front). kubectl gets one line of JSON whatever
+~/.aws/config says; --query and --output text|table|yaml format the answer
+for scripts as the AWS CLI does.
 
 """
     + CREDENTIALS_HELP
@@ -33,6 +44,13 @@ always JSON, whatever ~/.aws/config says.
 )
 
 EPILOG = """\
+examples:
+  eks-token get-token --cluster-name my-cluster
+  eks-token --region eu-west-1 get-token --cluster-name my-cluster --output json
+  eks-token get-token --cluster-name my-cluster --role-arn arn:aws:iam::111122223333:role/admin
+  eks-token get-token --cluster-name my-cluster --query status.token --output text
+  eks-token get-token --cluster-name my-cluster --query status.expirationTimestamp
+
 kubeconfig user entry:
   users:
   - name: arn:aws:eks:us-west-2:111122223333:cluster/my-cluster
@@ -43,7 +61,9 @@ kubeconfig user entry:
         args: [--region, us-west-2, get-token, --cluster-name, my-cluster, --output, json]
         env:
         - name: AWS_PROFILE
-          value: my-profile"""
+          value: my-profile
+
+""" + exit_status_help("the ExecCredential (or the --query result) was printed")
 
 
 def run(argv: Sequence[str]) -> int:
@@ -54,7 +74,6 @@ def run(argv: Sequence[str]) -> int:
     parser.add_argument("--role-arn", help="IAM role ARN to assume (session EKSGetTokenAuth)")
     parser.add_argument("--region", help="AWS region of the STS endpoint")
     parser.add_argument("--profile", help="AWS profile (default: AWS_PROFILE)")
-    parser.add_argument("--output", help="accepted and ignored: the output is always JSON")
     parser.add_argument(
         "--signing-time",
         metavar="TIME",
@@ -62,11 +81,16 @@ def run(argv: Sequence[str]) -> int:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="explain on stderr")
     add_cache_options(parser)
+    add_aws_cli_options(parser)
     args = parse(parser, argv)
 
     def action() -> int:
+        query = compile_query(args.query)
+        verbose = apply_aws_cli_options(args)
         info = exec_info_with_warning()
         cluster = args.cluster_name if args.cluster_name is not None else args.cluster_id
+        if cluster is None and info.cluster is None:
+            raise missing_cluster_error("--cluster-name NAME (or --cluster-id ID)")
         request = resolve_request(
             info,
             cluster_id=cluster,
@@ -74,13 +98,17 @@ def run(argv: Sequence[str]) -> int:
             profile=args.profile,
             role_arn=args.role_arn,
         )
-        token = obtain(
-            request,
-            now=signing_time(args.signing_time),
-            verbose=args.verbose,
-            use_cache=use_cache(args),
-        )
-        emit(token, info)
+        moment = signing_time(args.signing_time)
+        token = obtain(request, now=moment, verbose=verbose, use_cache=use_cache(args))
+        if moment is not None:
+            warn_if_expired(token.expiration, utc_now(), warn)
+        if query is None and args.output in (None, "json"):
+            emit(token, info)
+        else:
+            from eks_token.exec_plugin.stdout import write_stdout
+
+            credential = json.loads(token.exec_credential_json(info.api_version))
+            write_stdout(render_output(credential, query, args.output))
         return 0
 
-    return guarded(action, verbose=args.verbose)
+    return guarded(action, verbose=args.verbose or args.debug)

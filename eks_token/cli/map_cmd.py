@@ -7,7 +7,15 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from eks_token.cli._cluster_side import print_json, read_token
-from eks_token.cli._common import error, guarded, new_parser, parse, warn
+from eks_token.cli._common import (
+    add_verbose,
+    error,
+    exit_status_help,
+    guarded,
+    new_parser,
+    parse,
+    warn,
+)
 from eks_token.clock import utc_now
 
 if TYPE_CHECKING:
@@ -32,7 +40,9 @@ examples:
   eks-token map --aws-auth aws-auth.yaml --token "$TOKEN" -i my-cluster
   eks-token map --from-cluster --arn arn:aws:iam::111122223333:user/alice
 
-exit status: 0 when mapped, 1 when not (the reason is on stderr)."""
+""" + exit_status_help(
+    "mapped", "not mapped, or the ConfigMap could not be read (the reason is on stderr)"
+)
 
 
 def run(argv: Sequence[str]) -> int:
@@ -54,6 +64,7 @@ def run(argv: Sequence[str]) -> int:
     parser.add_argument("--profile", help="AWS profile for the EC2 lookup")
     parser.add_argument("--context", help="kubeconfig context (with --from-cluster)")
     parser.add_argument("--kubeconfig", help="kubeconfig file (with --from-cluster)")
+    add_verbose(parser)
     args = parse(parser, argv)
     if args.token is not None and not args.cluster_id:
         parser.error("--token needs -i/--cluster-id")
@@ -79,7 +90,7 @@ def run(argv: Sequence[str]) -> int:
         print_json(result)
         return 0
 
-    return guarded(action)
+    return guarded(action, verbose=args.verbose)
 
 
 def _load(path: str | None, context: str | None, kubeconfig: str | None) -> AwsAuth:

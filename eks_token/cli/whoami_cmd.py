@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from eks_token.cli._cluster_side import print_json
-from eks_token.cli._common import guarded, new_parser, parse
+from eks_token.cli._common import add_verbose, exit_status_help, guarded, new_parser, parse
 
 __all__ = ["run"]
 
@@ -17,7 +17,9 @@ a token signed here as the context's exec entry would sign it."""
 EPILOG = """\
 examples:
   eks-token whoami
-  eks-token whoami --context prod --json"""
+  eks-token whoami --context prod --json
+
+""" + exit_status_help("the cluster answered (the identity is printed)", None)
 
 
 def run(argv: Sequence[str]) -> int:
@@ -25,6 +27,7 @@ def run(argv: Sequence[str]) -> int:
     parser.add_argument("--context", help="kubeconfig context (default: the current one)")
     parser.add_argument("--kubeconfig", help="kubeconfig file (default: KUBECONFIG)")
     parser.add_argument("--json", action="store_true", help="print JSON")
+    add_verbose(parser)
     args = parse(parser, argv)
 
     def action() -> int:
@@ -46,4 +49,4 @@ def run(argv: Sequence[str]) -> int:
             print(f"Extra:    {key}={','.join(values)}")
         return 0
 
-    return guarded(action)
+    return guarded(action, verbose=args.verbose)
