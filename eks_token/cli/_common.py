@@ -99,5 +99,11 @@ def _one_line(message: str) -> str:
     return " ".join(message.split())
 
 
+#: Set by ``eks-token completion`` to collect each command's parser instead of running it.
+parser_hook: Callable[[argparse.ArgumentParser], None] | None = None
+
+
 def parse(parser: Parser, argv: Sequence[str]) -> argparse.Namespace:
+    if parser_hook is not None:
+        parser_hook(parser)
     return parser.parse_args(list(argv))

@@ -34,9 +34,9 @@ Print an ExecCredential with a fresh EKS token, for kubectl's exec credential
 plugin. Takes the flags of `aws eks get-token`, so a kubeconfig entry with
 `command: aws` and `args: [eks, get-token, ...]` converts by writing
 `command: eks-token` and dropping `eks` (global options such as --region and
---profile may stay in front). kubectl gets one line of JSON whatever
-~/.aws/config says; --query and --output text|table|yaml format the answer
-for scripts as the AWS CLI does.
+--profile may stay in front). The ExecCredential kubectl reads is always JSON,
+whatever ~/.aws/config says; for scripts, --query and --output text|table|yaml
+format the answer as the AWS CLI does.
 
 """
     + CREDENTIALS_HELP

@@ -35,7 +35,7 @@ def write_stdout(text: str) -> None:
 def guard_stdout() -> None:
     """Make every later write to ``sys.stdout`` raise :class:`OutputError` when it fails."""
     if sys.stdout is not None and not isinstance(sys.stdout, _GuardedStream):
-        sys.stdout = _GuardedStream(sys.stdout)  # type: ignore[assignment]
+        sys.stdout = _GuardedStream(sys.stdout)
 
 
 class _GuardedStream:
