@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from eks_token.cli import _common
@@ -115,7 +115,7 @@ def render(shell: str, specs: list[CommandSpec]) -> str:
     return _fish(specs)
 
 
-def _words(items: Sequence[str]) -> str:
+def _words(items: Iterable[str]) -> str:
     return " ".join(items)
 
 
@@ -158,8 +158,8 @@ def _bash(specs: list[CommandSpec]) -> str:
         for option, values in spec.values.items():
             if values:
                 choices.setdefault(option, set()).update(values)
-    for option, values in sorted(choices.items()):
-        lines.append(f'        {option}) choices="{_words(sorted(values))}" ;;')
+    for option, choice_set in sorted(choices.items()):
+        lines.append(f'        {option}) choices="{_words(sorted(choice_set))}" ;;')
     lines += [
         "    esac",
         '    if [[ -n "$choices" ]]; then',
