@@ -196,7 +196,7 @@ def test_cache_alone_lists(aws_env: AwsEnv) -> None:
 def test_help_has_examples(command: str) -> None:
     text = run_cli(command, "--help").stdout
     examples = text.split("examples:\n", 1)[1].split("\n\n", 1)[0]
-    assert examples.count(f"eks-token") >= 3
+    assert examples.count("eks-token") >= 3
     assert all(line.startswith("  eks-token ") for line in examples.splitlines())
 
 
