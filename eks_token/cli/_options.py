@@ -109,7 +109,8 @@ def render_output(credential: Mapping[str, Any], query: Any, output: str | None)
     if fmt == "json":
         import json
 
-        return json.dumps(value, indent=4, ensure_ascii=False) + "\n"
+        # As the AWS CLI: an empty object prints nothing.
+        return "" if value == {} else json.dumps(value, indent=4, ensure_ascii=False) + "\n"
     if fmt == "yaml":
         import yaml
 
