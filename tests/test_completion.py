@@ -83,7 +83,8 @@ def test_bash_completes(bash_script: Path, line: str, expected: list[str] | None
     if expected is not None:
         assert offered == expected
     else:
-        assert offered and all(word.startswith("-") for word in offered)
+        assert offered
+        assert all(word.startswith("-") for word in offered)
 
 
 @pytest.mark.parametrize("command", [*COMMANDS, "kubeconfig migrate", "cache list"])
