@@ -150,3 +150,22 @@ def test_ca_bundle_reaches_the_assume_role_call(aws_env: AwsEnv, tmp_path: Path)
     assert sts.recorded  # the call with the bundle reached the server
     for result in (without, with_bundle):
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+@pytest.mark.parametrize("output", ["text", "table", "yaml"])
+def test_run_by_kubectl_the_answer_is_json_whatever_output_says(
+    aws_env: AwsEnv, output: str
+) -> None:
+    exec_info = '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential"}'
+    result = run_cli(
+        "get-token",
+        "--cluster-name",
+        "c",
+        "--output",
+        output,
+        extra_env={"KUBERNETES_EXEC_INFO": exec_info},
+    )
+    assert result.returncode == 0, result.stderr
+    reply = json.loads(result.stdout)
+    assert reply["apiVersion"] == "client.authentication.k8s.io/v1"
+    assert TOKEN.fullmatch(reply["status"]["token"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 
 from eks_token.cli._common import exit_status_help, guarded, new_parser, parse, warn
@@ -35,8 +36,8 @@ plugin. Takes the flags of `aws eks get-token`, so a kubeconfig entry with
 `command: aws` and `args: [eks, get-token, ...]` converts by writing
 `command: eks-token` and dropping `eks` (global options such as --region and
 --profile may stay in front). The ExecCredential kubectl reads is always JSON,
-whatever ~/.aws/config says; for scripts, --query and --output text|table|yaml
-format the answer as the AWS CLI does.
+whatever ~/.aws/config or --output say when kubectl runs it; for scripts,
+--query and --output text|table|yaml format the answer as the AWS CLI does.
 
 """
     + CREDENTIALS_HELP
@@ -102,8 +103,9 @@ def run(argv: Sequence[str]) -> int:
         token = obtain(request, now=moment, verbose=verbose, use_cache=use_cache(args))
         if moment is not None:
             warn_if_expired(token.expiration, utc_now(), warn)
-        if query is None and args.output in (None, "json"):
-            emit(token, info)
+        run_by_kubectl = "KUBERNETES_EXEC_INFO" in os.environ
+        if query is None and (args.output in (None, "json") or run_by_kubectl):
+            emit(token, info)  # what kubectl reads: JSON, whatever --output says
         else:
             from eks_token.exec_plugin.stdout import write_stdout
 
