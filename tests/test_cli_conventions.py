@@ -74,8 +74,6 @@ MISSING_TOKEN_CLUSTER = "no cluster id: pass -i/--cluster-id CLUSTER"
         ),
         (("get-token", "--cluster-name", "a", "--cluster-id", "b"), 2, "not allowed with"),
         (("get-token", "--cluster-name", "c", "--output", "xml"), 2, "invalid choice: 'xml'"),
-        (("get-token", "--cluster-name", "c", "--query", "status.["), 2, "not a JMESPath"),
-        (("get-token", "--cluster-name", "c", "--ca-bundle", "/no/such.pem"), 2, "--ca-bundle"),
         (("verify", "x"), 2, "-i/--cluster-id"),
         (("verify", "-i", "c", "-t", "x", "y"), 2, "give the token once"),
         (("map", "--arn", "arn:aws:iam::111122223333:user/a"), 2, "--aws-auth"),
@@ -89,6 +87,8 @@ MISSING_TOKEN_CLUSTER = "no cluster id: pass -i/--cluster-id CLUSTER"
         # failures: the command ran and could not do it
         (("token", "-i", "c", "--region", "us-west-2a"), 1, "availability zone"),
         (("token", "-i", "c", "--signing-time", "noon"), 1, "RFC 3339"),
+        (("get-token", "--cluster-name", "c", "--query", "status.["), 1, "not a JMESPath"),
+        (("get-token", "--cluster-name", "c", "--ca-bundle", "/no/such.pem"), 1, "--ca-bundle"),
         (("verify", "-i", "c", "-t", "not-a-token"), 1, "k8s-aws-v1."),
         (
             ("map", "--aws-auth", "/no/such/file", "--arn", "arn:aws:iam::1:user/a"),

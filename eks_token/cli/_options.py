@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from eks_token.errors import UsageError
+from eks_token.errors import InvalidInputError, UsageError
 
 __all__ = [
     "OUTPUT_FORMATS",
@@ -79,7 +79,7 @@ def apply_aws_cli_options(args: argparse.Namespace) -> bool:
     verbose = bool(args.verbose or args.debug)
     if args.ca_bundle:
         if not os.path.isfile(args.ca_bundle):
-            raise UsageError(f"--ca-bundle {args.ca_bundle}: no such file")
+            raise InvalidInputError(f"--ca-bundle {args.ca_bundle}: no such file")
         # botocore reads it for every client it makes: here, the AssumeRole call.
         os.environ["AWS_CA_BUNDLE"] = args.ca_bundle
     unused = [text for name, text in _NOT_APPLIED.items() if getattr(args, name)]
@@ -99,7 +99,8 @@ def compile_query(expression: str | None) -> Any:
         return jmespath.compile(expression)
     except JMESPathError as exc:
         first = " ".join(str(exc).split())
-        raise UsageError(f"--query {expression!r} is not a JMESPath expression: {first}") from None
+        message = f"--query {expression!r} is not a JMESPath expression: {first}"
+        raise InvalidInputError(message, option="query") from None
 
 
 def render_output(credential: Mapping[str, Any], query: Any, output: str | None) -> str:
