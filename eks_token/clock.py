@@ -6,7 +6,7 @@ Moments are timezone-aware UTC datetimes; on the wire they are RFC 3339 with who
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from eks_token.errors import InvalidInputError
 
@@ -26,11 +26,49 @@ def format_rfc3339(moment: datetime) -> str:
 
 
 def parse_rfc3339(text: str) -> datetime:
-    """Parse ``2026-11-28T21:33:04Z`` (or any ISO 8601 form with an offset) to aware UTC."""
+    """Parse an RFC 3339 date-time (section 5.6) to aware UTC, the same on every Python.
+
+    ``2026-11-28T21:33:04Z``, lower-case ``t``/``z``, a space for ``T``, fractional
+    seconds of any length (kept to the microsecond), ``+01:00``/``-00:00`` offsets, and
+    a leap second (``:60``, read as the next second). A time without an offset is refused.
+    """
+    import re
+
+    match = re.fullmatch(_RFC3339, text.strip())
+    if match is None:
+        if re.fullmatch(_RFC3339.replace(_OFFSET, ""), text.strip()):
+            raise InvalidInputError(f"timestamp has no time zone: {text!r}")
+        raise InvalidInputError(f"not an RFC 3339 timestamp: {text!r} (write 2026-11-28T21:33:04Z)")
+    year, month, day, hour, minute, second, fraction, offset = match.groups()
+    micro = int((fraction or "")[:6].ljust(6, "0"))
+    leap = int(second) == 60
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour),
+            int(minute),
+            59 if leap else int(second),
+            micro,
+            tzinfo=_zone(offset),
+        )
     except ValueError as exc:
-        raise InvalidInputError(f"not an RFC 3339 timestamp: {text!r}") from exc
-    if moment.tzinfo is None:
-        raise InvalidInputError(f"timestamp has no time zone: {text!r}")
+        raise InvalidInputError(f"not an RFC 3339 timestamp: {text!r} ({exc})") from None
+    if leap:
+        moment += timedelta(seconds=1)
     return moment.astimezone(timezone.utc)
+
+
+_OFFSET = r"([Zz]|[+-]\d{2}:\d{2})"
+_RFC3339 = r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?" + _OFFSET
+
+
+def _zone(offset: str) -> timezone:
+    if offset in ("Z", "z"):
+        return timezone.utc
+    hours, minutes = int(offset[1:3]), int(offset[4:6])
+    if hours > 23 or minutes > 59:
+        raise ValueError(f"offset {offset} out of range")
+    delta = timedelta(hours=hours, minutes=minutes)
+    return timezone(-delta if offset[0] == "-" else delta)

@@ -30,6 +30,7 @@ __all__ = [
     "MappingError",
     "MfaRequiredError",
     "NotMappedError",
+    "OutputError",
     "ProfileNotFoundError",
     "RoleAssumptionError",
     "StsError",
@@ -37,6 +38,7 @@ __all__ = [
     "StsThrottledError",
     "StsUnreachableError",
     "TokenValidationError",
+    "UsageError",
 ]
 
 
@@ -57,6 +59,15 @@ class InvalidInputError(EksTokenError):
     def __init__(self, message: str, *, option: str | None = None) -> None:
         super().__init__(message)
         self.option = option
+
+
+class UsageError(InvalidInputError):
+    """The command line itself is wrong: an option is missing, or two options conflict or
+    need each other. The CLI exits with status 2 for it (1 for every other error)."""
+
+
+class OutputError(EksTokenError):
+    """Standard output is closed or cannot be written (a closed pipe, a full disk)."""
 
 
 class ExecInfoError(InvalidInputError):

@@ -153,22 +153,8 @@ def test_session_name_template_without_a_session_is_empty() -> None:
 @pytest.mark.parametrize(
     ("data", "warning"),
     [
-        (
-            {"mapRoles": "- rolearn: [not, a, string]\n  username: x"},
-            "mapRoles is dropped as a whole",
-        ),
-        (
-            {
-                "mapRoles": "- rolearn: arn:aws:iam::111122223333:role/R\n"
-                "  groups: system:masters\n  username: x"
-            },
-            "dropped as a whole",
-        ),
         ({"mapRoles": "- username: x"}, "has no rolearn"),
         ({"mapRoles": "- rolearn: arn:aws:iam::111122223333:role/R"}, "has no username"),
-        ({"mapRoles": "rolearn: x"}, "must be a YAML list"),
-        ({"mapRoles": "- [unclosed"}, "not valid YAML"),
-        ({"mapAccounts": "- 111122223333"}, "quoted strings"),
         ({"maproles": "- rolearn: x"}, "case-sensitive"),
         (
             {"mapUsers": "- userarn: arn:aws:sts::111122223333:assumed-role/R/s\n  username: x"},
@@ -184,16 +170,45 @@ def test_malformed_and_never_matching_entries_are_warned_about(
     assert any(warning in w for w in config.warnings), config.warnings
 
 
-def test_a_type_error_drops_the_whole_key_but_a_missing_arn_only_its_entry() -> None:
-    dropped = parse_aws_auth(
-        {
-            "data": {
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"mapRoles": "- rolearn: [not, a, string]\n  username: x"}, "rolearn must be a string"),
+        (
+            {
+                "mapRoles": "- rolearn: arn:aws:iam::111122223333:role/R\n"
+                "  groups: system:masters\n  username: x"
+            },
+            "groups must be a list of strings",
+        ),
+        (
+            {
                 "mapRoles": "- rolearn: arn:aws:iam::111122223333:role/A\n  username: a\n"
                 "- rolearn: 5\n  username: b"
-            }
-        }
-    )
-    assert dropped.roles == ()
+            },
+            "mapRoles entry 2: rolearn",
+        ),
+        ({"mapUsers": "- just-a-string"}, "mapUsers entry 1 is not a mapping"),
+        ({"mapRoles": "rolearn: x"}, "must be a YAML list"),
+        ({"mapRoles": "- [unclosed"}, "not valid YAML"),
+        ({"mapAccounts": "- [111122223333]"}, "mapAccounts entry 1 is not an account id"),
+        ({"mapAccounts": "accounts: 1"}, "mapAccounts must be a YAML list"),
+        ({"mapRoles": ["- rolearn: x"]}, "data.mapRoles is a list, not a string"),
+        ({"mapUsers": {"userarn": "x"}}, "data.mapUsers is a mapping"),
+        ({"other": 5}, "data.other is a number"),
+    ],
+)
+def test_the_whole_configmap_is_refused_when_its_data_has_the_wrong_shape(
+    data: dict[str, object], message: str
+) -> None:
+    # The Go server decodes the ConfigMap's data into strings and each key into typed
+    # structures; a value that does not fit fails the whole ConfigMap (protocol §7).
+    with pytest.raises(MappingError, match="refuses this aws-auth ConfigMap as a whole") as caught:
+        parse_aws_auth({"data": {"mapUsers": USERS, **data}})
+    assert message in str(caught.value)
+
+
+def test_a_missing_arn_drops_only_its_entry() -> None:
     kept = parse_aws_auth(
         {
             "data": {
@@ -203,6 +218,31 @@ def test_a_type_error_drops_the_whole_key_but_a_missing_arn_only_its_entry() -> 
         }
     )
     assert [e.username for e in kept.roles] == ["a"]
+
+
+@pytest.mark.parametrize(
+    ("written", "accounts"),
+    [
+        ('- "555555555555"', ("555555555555",)),
+        ("- 555555555555", ("555555555555",)),  # unquoted: read as its text, as the Go server
+        ("[555555555555, '111122223333']", ("555555555555", "111122223333")),
+        ("- 012345678901", ("012345678901",)),  # a leading zero is kept, not read as octal
+        ("", ()),
+        ("[]", ()),
+    ],
+)
+def test_map_accounts_are_read_as_text(written: str, accounts: tuple[str, ...]) -> None:
+    config = parse_aws_auth({"data": {"mapAccounts": written}})
+    assert config.accounts == accounts
+    assert config.warnings == ()
+
+
+def test_an_unquoted_account_id_maps_the_account() -> None:
+    config = parse_aws_auth({"data": {"mapAccounts": "- 555555555555"}})
+    who = identity("arn:aws:iam::555555555555:user/carol")
+    mapping = map_identity(config, who)
+    assert mapping.username == "arn:aws:iam::555555555555:user/carol"
+    assert mapping.matched_by == "mapAccounts"
 
 
 def test_empty_configmap_maps_nobody() -> None:
@@ -284,3 +324,65 @@ def test_federated_user_entries_match_and_are_not_warned_about() -> None:
     mapping = map_identity(config, identity(bob))
     assert (mapping.username, mapping.groups, mapping.matched_by) == ("bob", ("fed",), "mapUsers")
     assert mapping.warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("arn", "user_id", "expected"),
+    [
+        # IAM users, root and federated users: the whole UserId (a federated user's has a colon)
+        (f"arn:aws:iam::{ACCOUNT}:user/alice", "AIDAEXAMPLE", ("AIDAEXAMPLE", None)),
+        (f"arn:aws:iam::{ACCOUNT}:root", ACCOUNT, (ACCOUNT, None)),
+        (f"arn:aws:sts::{ACCOUNT}:federated-user/bob", f"{ACCOUNT}:bob", (f"{ACCOUNT}:bob", None)),
+        # every other identity is <id>:<session>, split at the one colon
+        (f"arn:aws:sts::{ACCOUNT}:assumed-role/Dev/alice", "AROAEX:alice", ("AROAEX", "alice")),
+        (f"arn:aws:iam::{ACCOUNT}:role/Dev", "AROAEX:alice", ("AROAEX", "alice")),
+        (f"arn:aws:sts::{ACCOUNT}:assumed-role/Dev/a", "AROAEX:a:b", None),
+        (f"arn:aws:iam::{ACCOUNT}:role/Dev", "AROAEX:a:b", None),
+        (f"arn:aws:iam::{ACCOUNT}:role/Dev", "AROAEX", None),
+        (f"arn:aws:sts::{ACCOUNT}:assumed-role/Dev/a", ":a", None),
+        (f"arn:aws:sts::{ACCOUNT}:assumed-role/Dev/a", "AROAEX:", None),
+    ],
+)
+def test_user_id_is_split_as_the_cluster_splits_it(
+    arn: str, user_id: str, expected: tuple[str, str | None] | None
+) -> None:
+    from eks_token.cluster.identity import identity_from_caller
+    from eks_token.errors import StsError
+
+    def build() -> Identity:
+        return identity_from_caller(
+            arn=arn, account_id=ACCOUNT, user_id=user_id, access_key_id="ASIA", sts_host="sts"
+        )
+
+    if expected is None:
+        with pytest.raises(StsError, match="malformed UserId"):
+            build()
+        return
+    who = build()
+    assert (who.user_id, who.session_name) == expected
+
+
+def test_map_cli_reports_a_refused_configmap(tmp_path: Path) -> None:
+    from tests.support.cli import assert_clean_failure, run_cli
+
+    path = tmp_path / "aws-auth.yaml"
+    path.write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: aws-auth, namespace: kube-system}\n"
+        "data:\n  mapRoles:\n  - rolearn: arn:aws:iam::111122223333:role/A\n    username: a\n"
+    )
+    result = run_cli("map", "--aws-auth", str(path), "--arn", "arn:aws:iam::111122223333:role/A")
+    assert_clean_failure(result, status=1, mentions="data.mapRoles is a list, not a string")
+
+
+def test_map_cli_maps_an_unquoted_account(tmp_path: Path) -> None:
+    from tests.support.cli import run_cli
+
+    path = tmp_path / "aws-auth.yaml"
+    path.write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: aws-auth, namespace: kube-system}\n"
+        "data:\n  mapAccounts: |\n    - 555555555555\n"
+    )
+    result = run_cli("map", "--aws-auth", str(path), "--arn", "arn:aws:iam::555555555555:user/c")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert '"matched_by": "mapAccounts"' in result.stdout

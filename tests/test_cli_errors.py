@@ -72,7 +72,7 @@ def test_credentials_from_a_profile_work(no_credentials: AwsEnv) -> None:
         (("token", "-i", "c", "--signing-time", "noon"), 1, "RFC 3339"),
         (("token", "-i", "c", "--no-such-flag"), 2, "unrecognized arguments"),
         (("tokn", "-i", "c"), 2, "unknown command 'tokn'"),
-        (("token", "-i", "c", "-e", "ext"), 1, "needs a role ARN"),
+        (("token", "-i", "c", "-e", "ext"), 2, "needs a role ARN"),
     ],
 )
 def test_bad_arguments(aws_env: AwsEnv, args: tuple[str, ...], status: int, mentions: str) -> None:

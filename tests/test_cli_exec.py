@@ -59,7 +59,11 @@ def test_both_forms_print_every_vector(vector: TokenVector, form: str, aws_env: 
     assert reply["apiVersion"] == API_V1BETA1
     expiry = (vector.time + timedelta(minutes=14)).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert reply["status"] == {"expirationTimestamp": expiry, "token": vector.token}
-    assert result.stderr == ""
+    # The vectors are signed in the past: the only thing on stderr says the token expired.
+    assert result.stderr == f"warning: the token expired at {expiry} " + (
+        "(14 minutes after --signing-time): clients will not use it and clusters reject it "
+        "from 15 minutes after the signing time\n"
+    )
 
 
 def test_module_form_and_token_only(aws_env: AwsEnv) -> None:
@@ -160,7 +164,12 @@ def test_api_version_follows_kubernetes_exec_info(
 def test_output_is_json_whatever_the_aws_config_says(aws_env: AwsEnv) -> None:
     aws_env.config_file.parent.mkdir(parents=True, exist_ok=True)
     aws_env.config_file.write_text("[default]\noutput = text\ncli_pager = less\n")
+    exec_info = '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential"}'
     for args in (("token", "-i", "c"), ("get-token", "--cluster-name", "c", "--output", "text")):
+        # Run by kubectl (KUBERNETES_EXEC_INFO set): JSON, whatever --output says.
+        result = run_cli(*args, extra_env={"KUBERNETES_EXEC_INFO": exec_info})
+        assert _credential(result)["kind"] == "ExecCredential"
+    for args in (("token", "-i", "c"), ("get-token", "--cluster-name", "c")):
         assert _credential(run_cli(*args))["kind"] == "ExecCredential"
 
 

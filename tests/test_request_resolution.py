@@ -14,7 +14,7 @@ from eks_token.core.inputs import (
     validate_session_name,
 )
 from eks_token.core.options import SignerOptions
-from eks_token.errors import ExecInfoError, InvalidInputError
+from eks_token.errors import ExecInfoError, InvalidInputError, UsageError
 from eks_token.exec_plugin.exec_info import read_exec_info
 from eks_token.exec_plugin.request import TokenRequest, resolve_token_request
 
@@ -156,11 +156,20 @@ def test_the_rules_every_entry_point_shares(
     assert fast.request == request
 
 
-def test_a_missing_cluster_id_names_the_ways_to_give_one() -> None:
-    with pytest.raises(InvalidInputError) as caught:
-        resolve_token_request("get-token", environ={}, exec_info=None)
+@pytest.mark.parametrize(
+    ("form", "ways"),
+    [
+        ("token", ("-i/--cluster-id", "KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID", "cluster-id")),
+        ("get-token", ("--cluster-name", "cluster-id")),
+    ],
+)
+def test_a_missing_cluster_id_is_a_usage_error_naming_the_ways_to_give_one(
+    form: str, ways: tuple[str, ...]
+) -> None:
+    with pytest.raises(UsageError) as caught:
+        resolve_token_request(form, environ={}, exec_info=None)
     assert caught.value.option == "cluster_id"
-    for way in ("-i", "--cluster-name", "KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID", "cluster-id"):
+    for way in ways:
         assert way in str(caught.value)
 
 

@@ -178,3 +178,48 @@ def test_error_messages_hold_no_token(standin: StsStandin) -> None:
     assert ADMIN_SESSION.session_token
     assert ADMIN_SESSION.session_token not in str(caught.value)
     assert url_of(token).rsplit("=", 1)[1] not in str(caught.value)
+
+
+USER_ID_KEY = "ASIAUSERIDEXAMPLE001"
+USER_ID_SECRET = "userIdSecretEXAMPLE/K7MDENG/bPxRfiCYEXAMPLE"
+
+
+@pytest.mark.parametrize(
+    ("arn", "user_id", "expected"),
+    [
+        ("arn:aws:sts::111122223333:assumed-role/Dev/alice", "AROAEX:alice", ("AROAEX", "alice")),
+        ("arn:aws:iam::111122223333:role/Dev", "AROAEX:alice", ("AROAEX", "alice")),
+        ("arn:aws:iam::111122223333:role/Dev", "AROAEX:alice:extra", None),
+        ("arn:aws:sts::111122223333:assumed-role/Dev/alice", "AROAEX:a:b", None),
+        ("arn:aws:iam::111122223333:role/Dev", "AROAEX", None),
+        ("arn:aws:iam::111122223333:user/carol", "AIDAEX", ("AIDAEX", None)),
+        (
+            "arn:aws:sts::111122223333:federated-user/dan",
+            "111122223333:dan",
+            ("111122223333:dan", None),
+        ),
+    ],
+)
+def test_verify_cli_splits_the_user_id_as_the_cluster(
+    arn: str, user_id: str, expected: tuple[str, str | None] | None
+) -> None:
+    """At the CLI, against an STS stand-in that answers ``arn`` and ``user_id``."""
+    import json
+    from datetime import datetime, timezone
+
+    from eks_token.core.credentials import AwsCredentials
+    from tests.support.cli import assert_clean_failure, run_cli
+    from tests.support.sts_standin import StsIdentity
+
+    identities = {USER_ID_KEY: StsIdentity(arn, user_id, USER_ID_SECRET, "FwoGEXAMPLEsession")}
+    credentials = AwsCredentials(USER_ID_KEY, USER_ID_SECRET, "FwoGEXAMPLEsession")
+    with StsStandin(identities) as sts:
+        # The command checks against the real clock: sign now.
+        token = make_token(credentials=credentials, when=datetime.now(timezone.utc))
+        result = run_cli("verify", "-i", CLUSTER, "-t", token, "--sts-endpoint-url", sts.url)
+    if expected is None:
+        assert_clean_failure(result, status=1, mentions="malformed UserId", secrets=(token,))
+        return
+    assert result.returncode == 0, result.stderr
+    identity = json.loads(result.stdout)
+    assert (identity["user_id"], identity["session_name"]) == expected

@@ -129,6 +129,13 @@ def _network_failure(exc: Any, purpose: str, profile: str | None) -> Credentials
     endpoint = re.sub(r"//[^/@]*@", "//", endpoint).split("?")[0]
     if isinstance(exc, bx.ProxyConnectionError):
         reason = "the proxy could not be reached"
+    elif isinstance(exc, bx.SSLError) and "CERTIFICATE_VERIFY_FAILED" in str(exc):
+        return CredentialsError(
+            f"{purpose} needs {endpoint}, whose TLS certificate did not verify: trust its CA "
+            "with AWS_CA_BUNDLE, ca_bundle in the profile or --ca-bundle (a proxy that "
+            "inspects TLS needs its own CA there)",
+            profile=profile,
+        )
     elif isinstance(exc, bx.SSLError):
         reason = "the TLS handshake failed"
     elif isinstance(exc, bx.ConnectTimeoutError):

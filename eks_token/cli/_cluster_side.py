@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from eks_token.errors import InvalidInputError
+from eks_token.errors import InvalidInputError, UsageError
 
 __all__ = ["print_json", "read_token"]
 
@@ -14,7 +14,7 @@ def read_token(argument: str | None) -> str:
     """The token from the argument, or from stdin when it is ``-`` or missing."""
     if argument is None or argument == "-":
         if sys.stdin is None or sys.stdin.isatty():
-            raise InvalidInputError("give a token as an argument or on stdin ('-')")
+            raise UsageError("give a token as an argument or on stdin ('-')")
         text = _read_stdin()
     else:
         text = argument

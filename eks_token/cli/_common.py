@@ -7,12 +7,44 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from eks_token.errors import EksTokenError
+from eks_token.errors import EksTokenError, UsageError
 
-__all__ = ["EXIT_ERROR", "EXIT_USAGE", "Parser", "error", "guarded", "warn"]
+__all__ = [
+    "EXIT_ERROR",
+    "EXIT_USAGE",
+    "Parser",
+    "add_verbose",
+    "error",
+    "exit_status_help",
+    "guarded",
+    "warn",
+]
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+
+
+def exit_status_help(success: str = "success", failure: str | None = None) -> str:
+    """The "exit status:" paragraph every command's help ends with: one scheme for the
+    whole CLI (0 success, 1 failure, 2 usage error), with the command's own words for 0/1."""
+    lines = ["exit status:", f"  0  {success}"]
+    lines.append(
+        f"  1  {failure}"
+        if failure
+        else "  1  failure: the command ran and could not do it (the reason is on stderr)"
+    )
+    lines.append("  2  usage error: an unknown, missing or conflicting option or argument")
+    return "\n".join(lines)
+
+
+def add_verbose(parser: argparse.ArgumentParser) -> None:
+    """``-v/--verbose``, which every command takes."""
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="explain on stderr (and show the details of an unexpected error)",
+    )
 
 
 class Parser(argparse.ArgumentParser):
@@ -45,6 +77,9 @@ def guarded(action: Callable[[], int], *, verbose: bool = False) -> int:
     """Run ``action``; our errors become one ``error:`` line and exit 1."""
     try:
         return action()
+    except UsageError as exc:
+        print(f"error: {_one_line(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
     except EksTokenError as exc:
         return error(_one_line(str(exc)))
     except KeyboardInterrupt:
@@ -64,5 +99,11 @@ def _one_line(message: str) -> str:
     return " ".join(message.split())
 
 
+#: Set by ``eks-token completion`` to collect each command's parser instead of running it.
+parser_hook: Callable[[argparse.ArgumentParser], None] | None = None
+
+
 def parse(parser: Parser, argv: Sequence[str]) -> argparse.Namespace:
+    if parser_hook is not None:
+        parser_hook(parser)
     return parser.parse_args(list(argv))

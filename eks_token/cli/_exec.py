@@ -121,8 +121,9 @@ def add_cache_options(parser: argparse.ArgumentParser) -> None:
         "--cache",
         dest="cache",
         action="store_true",
-        help="accepted for aws-iam-authenticator; the token cache and the role "
-        "credential cache (~/.aws/cli/cache) are on by default",
+        help="use the caches (the default): a token is printed again while more than 6 of "
+        "its 14 minutes are left ('eks-token cache list' shows them), and role credentials "
+        "are shared with the AWS CLI in ~/.aws/cli/cache",
     )
 
 
@@ -135,9 +136,10 @@ def use_cache(args: argparse.Namespace) -> bool:
 
 def emit(token: Token, exec_info: ExecInfo, *, token_only: bool = False) -> None:
     """Print the ExecCredential (or the bare token) as the only thing on stdout."""
+    from eks_token.exec_plugin.stdout import write_stdout
+
     out = token.value if token_only else token.exec_credential_json(exec_info.api_version)
-    sys.stdout.write(out + "\n")
-    sys.stdout.flush()
+    write_stdout(out + "\n")
 
 
 def signing_time(text: str | None) -> datetime | None:

@@ -22,9 +22,10 @@ from eks_token.cache.files import (
     read_entry,
 )
 from eks_token.cache.key import token_cache_key
-from eks_token.errors import CacheError, EksTokenError
+from eks_token.errors import CacheError, EksTokenError, OutputError
 from eks_token.exec_plugin.exec_info import read_exec_info
 from eks_token.exec_plugin.request import resolve_token_request
+from eks_token.exec_plugin.stdout import write_stdout
 from eks_token.exec_plugin.token_flags import TOKEN_VALUE_OPTIONS
 
 TYPE_CHECKING = False
@@ -97,10 +98,14 @@ def serve(command: str, argv: Sequence[str], environ: Mapping[str, str], now: fl
         return None
     expiration = _timestamp(entry.expires)
     if request.token_only:
-        sys.stdout.write(entry.token + "\n")
+        answer = entry.token + "\n"
     else:
-        sys.stdout.write(exec_credential_line(request.api_version, expiration, entry.token))
-    sys.stdout.flush()
+        answer = exec_credential_line(request.api_version, expiration, entry.token)
+    try:
+        write_stdout(answer)
+    except OutputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     if request.verbose:
         print(cached_note(request.request.cluster_id, expiration), file=sys.stderr)
     return 0
@@ -114,6 +119,8 @@ def parse_request(
     found = _scan(argv, *syntax) if syntax else None
     if found is None or "no_cache" in found:
         return None
+    if found.get("output", "json") != "json" and command == "get-token":
+        return None  # --output text|table|yaml: formatted by the full command
     if "session_name" in found and "forward" in found:
         return None
     if command == "get-token":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -10,7 +11,7 @@ from eks_token.cache.entry import CacheEntry
 from eks_token.cache.file_cache import FileTokenCache
 from eks_token.cache.files import open_cache_dir
 from eks_token.cache.interface import FRESHNESS_MARGIN
-from eks_token.cli._common import guarded, new_parser, parse, warn
+from eks_token.cli._common import add_verbose, exit_status_help, guarded, new_parser, parse, warn
 from eks_token.clock import format_rfc3339, utc_now
 
 __all__ = ["run"]
@@ -25,23 +26,43 @@ A token signed with expiring credentials ends a minute before they do, and
 its entry with it.
 
   list   cluster, signing region, role, profile and expiry of each entry
-         (never the token itself)
+         (never the token itself); also what 'eks-token cache' alone does
   clear  remove every entry"""
 
 EPILOG = """\
+examples:
+  eks-token cache
+  eks-token cache list
+  eks-token cache clear
+
 environment:
   EKS_TOKEN_CACHE_DIR  the cache directory (default ~/.kube/cache/eks-token)
-  EKS_TOKEN_NO_CACHE   set to 1 to turn the cache off (or pass --no-cache)"""
+  EKS_TOKEN_NO_CACHE   set to 1 to turn the cache off (or pass --no-cache)
+
+""" + exit_status_help("listed or cleared")
 
 HEADINGS = ("CLUSTER", "REGION", "ROLE", "PROFILE", "EXPIRES", "STATUS")
 
 
 def run(argv: Sequence[str]) -> int:
     parser = new_parser("eks-token cache", DESCRIPTION, EPILOG)
-    actions = parser.add_subparsers(dest="action", metavar="{list,clear}", required=True)
+    add_verbose(parser)
+    actions = parser.add_subparsers(dest="action", metavar="{list,clear}")
     for name, summary in (("list", "show the cached tokens"), ("clear", "remove them all")):
-        action = actions.add_parser(name, help=summary, description=summary)
-        action.add_argument("-v", "--verbose", action="store_true", help="explain on stderr")
+        action = actions.add_parser(
+            name,
+            help=summary,
+            description=summary,
+            epilog=exit_status_help("listed" if name == "list" else "cleared"),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        action.add_argument(
+            "-v",
+            "--verbose",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="explain on stderr",
+        )
     args = parse(parser, argv)
     cache = FileTokenCache(on_problem=warn if args.verbose else None)
     if args.action == "clear":

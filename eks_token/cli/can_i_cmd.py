@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from eks_token.cli._cluster_side import print_json
-from eks_token.cli._common import EXIT_ERROR, guarded, new_parser, parse
+from eks_token.cli._common import (
+    EXIT_ERROR,
+    add_verbose,
+    exit_status_help,
+    guarded,
+    new_parser,
+    parse,
+)
 
 __all__ = ["run"]
 
@@ -21,7 +28,8 @@ examples:
   eks-token can-i create deployments.apps -n team-a
   eks-token can-i get pods --subresource log --context prod --json
 
-exit status: 0 for yes, 1 for no or an error."""
+
+""" + exit_status_help("yes", "no, or the question could not be asked (the reason is on stderr)")
 
 
 def run(argv: Sequence[str]) -> int:
@@ -37,6 +45,7 @@ def run(argv: Sequence[str]) -> int:
     parser.add_argument("--context", help="kubeconfig context (default: the current one)")
     parser.add_argument("--kubeconfig", help="kubeconfig file (default: KUBECONFIG)")
     parser.add_argument("--json", action="store_true", help="print JSON")
+    add_verbose(parser)
     args = parse(parser, argv)
 
     def action() -> int:
@@ -62,4 +71,4 @@ def run(argv: Sequence[str]) -> int:
             print("yes" if review.allowed else "no")
         return 0 if review.allowed else EXIT_ERROR
 
-    return guarded(action)
+    return guarded(action, verbose=args.verbose)

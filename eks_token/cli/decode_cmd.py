@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from eks_token.cli._cluster_side import print_json, read_token
-from eks_token.cli._common import EXIT_ERROR, error, guarded, new_parser, parse
+from eks_token.cli._common import (
+    EXIT_ERROR,
+    add_verbose,
+    error,
+    exit_status_help,
+    guarded,
+    new_parser,
+    parse,
+)
 from eks_token.clock import utc_now
 
 __all__ = ["run"]
@@ -22,7 +30,7 @@ examples:
   eks-token decode "$TOKEN"
   eks-token token -i my-cluster --token-only | eks-token decode -
 
-exit status: 0 when every rule passes, 1 when one fails."""
+""" + exit_status_help("every rule passes", "a rule fails (each one is named on stderr)")
 
 
 def run(argv: Sequence[str]) -> int:
@@ -31,6 +39,7 @@ def run(argv: Sequence[str]) -> int:
     parser.add_argument(
         "--partition", default="aws", help="the cluster's AWS partition (default: aws)"
     )
+    add_verbose(parser)
     args = parse(parser, argv)
 
     def action() -> int:
@@ -43,4 +52,4 @@ def run(argv: Sequence[str]) -> int:
         error("the token breaks: " + ", ".join(f.rule for f in report.failures))
         return EXIT_ERROR
 
-    return guarded(action)
+    return guarded(action, verbose=args.verbose)

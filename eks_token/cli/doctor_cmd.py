@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from eks_token.cli._cluster_side import print_json
-from eks_token.cli._common import EXIT_ERROR, guarded, new_parser, parse
+from eks_token.cli._common import (
+    EXIT_ERROR,
+    add_verbose,
+    exit_status_help,
+    guarded,
+    new_parser,
+    parse,
+)
 
 __all__ = ["run"]
 
@@ -31,10 +38,14 @@ examples:
   eks-token doctor --context prod --verb list --resource deployments.apps
   eks-token doctor --json | jq '.checks[] | select(.ok | not)'
 
-exit status: 0 only when every link holds (kubectl would authenticate and be
-allowed the sample request), 1 otherwise. --json prints a stable document
+--json prints a stable document
 (version 1): ok, failed, next_step, checks[] (name, ok, summary, details with
-numbers as numbers, fix, likely_causes, notes), not_run."""
+numbers as numbers, fix, likely_causes, notes), not_run.
+
+""" + exit_status_help(
+    "every link holds (kubectl would authenticate and be allowed the sample request)",
+    "a link is broken (the report says which and what to do)",
+)
 
 
 def run(argv: Sequence[str]) -> int:
@@ -59,6 +70,7 @@ def run(argv: Sequence[str]) -> int:
         action="store_true",
         help="do not ask EKS for the cluster's access entries to explain a 401 or 403",
     )
+    add_verbose(parser)
     args = parse(parser, argv)
 
     def action() -> int:
@@ -80,4 +92,4 @@ def run(argv: Sequence[str]) -> int:
             print(report.render())
         return 0 if report.ok else EXIT_ERROR
 
-    return guarded(action)
+    return guarded(action, verbose=args.verbose)

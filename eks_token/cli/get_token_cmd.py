@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 
-from eks_token.cli._common import guarded, new_parser, parse
+from eks_token.cli._common import exit_status_help, guarded, new_parser, parse, warn
 from eks_token.cli._exec import (
     CREDENTIALS_HELP,
     add_cache_options,
@@ -15,6 +16,14 @@ from eks_token.cli._exec import (
     signing_time,
     use_cache,
 )
+from eks_token.cli._options import (
+    add_aws_cli_options,
+    apply_aws_cli_options,
+    compile_query,
+    render_output,
+    warn_if_expired,
+)
+from eks_token.clock import utc_now
 from eks_token.exec_plugin.request import resolve_token_request
 
 __all__ = ["run"]
@@ -25,8 +34,9 @@ Print an ExecCredential with a fresh EKS token, for kubectl's exec credential
 plugin. Takes the flags of `aws eks get-token`, so a kubeconfig entry with
 `command: aws` and `args: [eks, get-token, ...]` converts by writing
 `command: eks-token` and dropping `eks` (global options such as --region and
---profile may stay in front). --output is accepted and ignored: the output is
-always JSON, whatever ~/.aws/config says.
+--profile may stay in front). The ExecCredential kubectl reads is always JSON,
+whatever ~/.aws/config or --output say when kubectl runs it; for scripts,
+--query and --output text|table|yaml format the answer as the AWS CLI does.
 
 """
     + CREDENTIALS_HELP
@@ -34,6 +44,13 @@ always JSON, whatever ~/.aws/config says.
 )
 
 EPILOG = """\
+examples:
+  eks-token get-token --cluster-name my-cluster
+  eks-token --region eu-west-1 get-token --cluster-name my-cluster --output json
+  eks-token get-token --cluster-name my-cluster --role-arn arn:aws:iam::111122223333:role/admin
+  eks-token get-token --cluster-name my-cluster --query status.token --output text
+  eks-token get-token --cluster-name my-cluster --query status.expirationTimestamp
+
 kubeconfig user entry:
   users:
   - name: arn:aws:eks:us-west-2:111122223333:cluster/my-cluster
@@ -44,7 +61,9 @@ kubeconfig user entry:
         args: [--region, us-west-2, get-token, --cluster-name, my-cluster, --output, json]
         env:
         - name: AWS_PROFILE
-          value: my-profile"""
+          value: my-profile
+
+""" + exit_status_help("the ExecCredential (or the --query result) was printed")
 
 
 def run(argv: Sequence[str]) -> int:
@@ -55,7 +74,6 @@ def run(argv: Sequence[str]) -> int:
     parser.add_argument("--role-arn", help="IAM role ARN to assume (session EKSGetTokenAuth)")
     parser.add_argument("--region", help="AWS region of the STS endpoint")
     parser.add_argument("--profile", help="AWS profile (default: AWS_PROFILE)")
-    parser.add_argument("--output", help="accepted and ignored: the output is always JSON")
     parser.add_argument(
         "--signing-time",
         metavar="TIME",
@@ -63,9 +81,12 @@ def run(argv: Sequence[str]) -> int:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="explain on stderr")
     add_cache_options(parser)
+    add_aws_cli_options(parser)
     args = parse(parser, argv)
 
     def action() -> int:
+        query = compile_query(args.query)
+        verbose = apply_aws_cli_options(args)
         info = exec_info_with_warning()
         cluster = args.cluster_name if args.cluster_name is not None else args.cluster_id
         request = resolve_token_request(
@@ -77,13 +98,18 @@ def run(argv: Sequence[str]) -> int:
             profile=args.profile,
             role_arn=args.role_arn,
         )
-        token = obtain(
-            request,
-            now=signing_time(args.signing_time),
-            verbose=args.verbose,
-            use_cache=use_cache(args),
-        )
-        emit(token, info)
+        moment = signing_time(args.signing_time)
+        token = obtain(request, now=moment, verbose=verbose, use_cache=use_cache(args))
+        if moment is not None:
+            warn_if_expired(token.expiration, utc_now(), warn)
+        run_by_kubectl = "KUBERNETES_EXEC_INFO" in os.environ
+        if query is None and (args.output in (None, "json") or run_by_kubectl):
+            emit(token, info)  # what kubectl reads: JSON, whatever --output says
+        else:
+            from eks_token.exec_plugin.stdout import write_stdout
+
+            credential = json.loads(token.exec_credential_json(info.api_version))
+            write_stdout(render_output(credential, query, args.output))
         return 0
 
-    return guarded(action, verbose=args.verbose)
+    return guarded(action, verbose=args.verbose or args.debug)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from eks_token.cli._common import guarded, new_parser, parse, warn
+from eks_token.cli._common import exit_status_help, guarded, new_parser, parse, warn
 from eks_token.errors import KubeconfigError
 
 __all__ = ["run"]
@@ -39,7 +39,9 @@ examples:
   eks-token kubeconfig --name prod --role-arn arn:aws:iam::111122223333:role/admin --alias prod
   eks-token kubeconfig --name prod --shared-user --split
   eks-token kubeconfig --name prod --dry-run
-  eks-token kubeconfig migrate --dry-run"""
+  eks-token kubeconfig migrate --dry-run
+
+""" + exit_status_help("the entries were written (or, with --dry-run, printed)")
 
 MIGRATE_DESCRIPTION = """\
 Rewrite every kubeconfig user whose exec entry runs heptio-authenticator-aws,
@@ -125,7 +127,8 @@ def run_update(argv: Sequence[str]) -> int:
 
 
 def run_migrate(argv: Sequence[str]) -> int:
-    parser = new_parser("eks-token kubeconfig migrate", MIGRATE_DESCRIPTION, "")
+    epilog = exit_status_help("migrated, or nothing to migrate")
+    parser = new_parser("eks-token kubeconfig migrate", MIGRATE_DESCRIPTION, epilog)
     parser.add_argument("--kubeconfig", help="the file to migrate")
     parser.add_argument("--dry-run", action="store_true", help="report the changes, write nothing")
     _add_command_path(parser)

@@ -23,12 +23,23 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "doctor": ("doctor_cmd", "find the first broken link from kubeconfig to RBAC"),
     "kubeconfig": ("kubeconfig_cmd", "write EKS kubeconfig entries; 'kubeconfig migrate' old ones"),
     "cache": ("cache_cmd", "list or clear the cached tokens of the exec-plugin commands"),
+    "completion": ("completion_cmd", "print a shell completion script (bash, zsh, fish)"),
+    "version": ("version_cmd", "print the versions of eks-token, Python and botocore"),
 }
 
 #: Options the AWS CLI takes before its command; moved behind ours so that
 #: ``aws --region R eks get-token ...`` converts by dropping ``eks``.
-GLOBAL_OPTIONS_WITH_VALUE = ("--region", "--profile", "--output")
-GLOBAL_FLAGS = ("-v", "--verbose")
+GLOBAL_OPTIONS_WITH_VALUE = (
+    "--region",
+    "--profile",
+    "--output",
+    "--query",
+    "--ca-bundle",
+    "--cli-connect-timeout",
+    "--cli-read-timeout",
+    "--color",
+)
+GLOBAL_FLAGS = ("-v", "--verbose", "--debug", "--no-verify-ssl", "--no-cli-pager")
 
 
 def usage() -> str:
@@ -41,13 +52,41 @@ def usage() -> str:
         "commands:",
         *(f"  {name.ljust(width)}  {summary}" for name, (_, summary) in COMMANDS.items()),
         "",
-        "Run 'eks-token COMMAND --help' for a command's options.",
+        "Run 'eks-token help COMMAND' (or 'eks-token COMMAND --help') for a command's options.",
+        "",
+        "exit status: 0 success, 1 failure, 2 usage error (the same for every command).",
     ]
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
+    if sys.stdout is None:
+        # Started with stdout closed (``>&-``): nothing could be printed.
+        print("error: standard output is closed; nothing can be printed", file=sys.stderr)
+        return 1
+    from eks_token.errors import OutputError
+    from eks_token.exec_plugin.stdout import guard_stdout
+
+    guard_stdout()
+    try:
+        status = _dispatch(list(sys.argv[1:] if argv is None else argv))
+    except OutputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return _flushed(status)
+
+
+def _flushed(status: int) -> int:
+    """Flush stdout now, so a full disk or closed pipe is one error line and exit 1."""
+    try:
+        sys.stdout.flush()
+    except Exception as exc:  # the guarded stream's OutputError
+        print(f"error: {exc}", file=sys.stderr)
+        return status or 1
+    return status
+
+
+def _dispatch(args: list[str]) -> int:
     leading: list[str] = []
     while args and args[0] not in COMMANDS:
         head = args[0]
@@ -60,6 +99,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             leading.append(args.pop(0))
         else:
             break
+    if len(args) > 1 and args[0] == "help":
+        # ``eks-token help CMD`` is ``eks-token CMD --help``.
+        if args[1] not in COMMANDS:
+            print(
+                f"error: unknown command {args[1]!r}; run 'eks-token --help' for the list",
+                file=sys.stderr,
+            )
+            return 2
+        args = [args[1], "--help"]
     if not args or args[0] in ("-h", "--help", "help"):
         stream = sys.stdout if args else sys.stderr
         print(usage(), file=stream)

@@ -7,7 +7,15 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from eks_token.cli._cluster_side import print_json, read_token
-from eks_token.cli._common import error, guarded, new_parser, parse, warn
+from eks_token.cli._common import (
+    add_verbose,
+    error,
+    exit_status_help,
+    guarded,
+    new_parser,
+    parse,
+    warn,
+)
 from eks_token.clock import utc_now
 
 if TYPE_CHECKING:
@@ -49,7 +57,9 @@ examples:
       --arn arn:aws:sts::111122223333:assumed-role/Dev/alice
   eks-token map --access-entries prod --aws-auth aws-auth.yaml --arn ARN
 
-exit status: 0 when mapped, 1 when not (the reason is on stderr)."""
+""" + exit_status_help(
+    "mapped", "not mapped, or the ConfigMap could not be read (the reason is on stderr)"
+)
 
 
 def run(argv: Sequence[str]) -> int:
@@ -76,6 +86,7 @@ def run(argv: Sequence[str]) -> int:
     parser.add_argument("--profile", help="AWS profile for the EKS and EC2 calls")
     parser.add_argument("--context", help="kubeconfig context (with --from-cluster)")
     parser.add_argument("--kubeconfig", help="kubeconfig file (with --from-cluster)")
+    add_verbose(parser)
     args = parse(parser, argv)
     if args.token is not None and not args.cluster_id:
         parser.error("--token needs -i/--cluster-id")
@@ -107,7 +118,7 @@ def run(argv: Sequence[str]) -> int:
         print_json(result)
         return 0
 
-    return guarded(action)
+    return guarded(action, verbose=args.verbose)
 
 
 def _with_access_entries(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from eks_token.cli._common import guarded, new_parser, parse
+from eks_token.cli._common import exit_status_help, guarded, new_parser, parse, warn
 from eks_token.cli._exec import (
     CREDENTIALS_HELP,
     add_cache_options,
@@ -15,6 +15,8 @@ from eks_token.cli._exec import (
     signing_time,
     use_cache,
 )
+from eks_token.cli._options import warn_if_expired
+from eks_token.clock import utc_now
 from eks_token.exec_plugin.request import resolve_token_request
 
 __all__ = ["run"]
@@ -33,6 +35,13 @@ JSON, whatever ~/.aws/config says.
 )
 
 EPILOG = """\
+examples:
+  eks-token token -i my-cluster
+  eks-token token -i my-cluster --region eu-west-1 --profile team -v
+  eks-token token -i my-cluster -r arn:aws:iam::111122223333:role/admin -e ext-id
+  eks-token token -i my-cluster --token-only | eks-token decode -
+  eks-token token -i my-cluster --no-cache --signing-time 2026-11-28T21:19:04Z
+
 kubeconfig user entry:
   users:
   - name: aws
@@ -50,7 +59,9 @@ environment:
   DEFAULT_ROLE                             role ARN when -r is not given
   KUBERNETES_EXEC_INFO                     set by kubectl: apiVersion to answer with
   EKS_TOKEN_CACHE_DIR                      token cache (default ~/.kube/cache/eks-token)
-  EKS_TOKEN_NO_CACHE                       1: sign every time (as --no-cache)"""
+  EKS_TOKEN_NO_CACHE                       1: sign every time (as --no-cache)
+
+""" + exit_status_help("the ExecCredential (or, with --token-only, the token) was printed")
 
 
 def run(argv: Sequence[str]) -> int:
@@ -92,12 +103,10 @@ def run(argv: Sequence[str]) -> int:
             session_name=args.session_name,
             forward_session_name=args.forward_session_name,
         )
-        token = obtain(
-            request,
-            now=signing_time(args.signing_time),
-            verbose=args.verbose,
-            use_cache=use_cache(args),
-        )
+        moment = signing_time(args.signing_time)
+        token = obtain(request, now=moment, verbose=args.verbose, use_cache=use_cache(args))
+        if moment is not None:
+            warn_if_expired(token.expiration, utc_now(), warn)
         emit(token, info, token_only=args.token_only)
         return 0
 

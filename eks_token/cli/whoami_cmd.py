@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from eks_token.cli._cluster_side import print_json
-from eks_token.cli._common import guarded, new_parser, parse
+from eks_token.cli._common import add_verbose, exit_status_help, guarded, new_parser, parse
 
 __all__ = ["run"]
 
@@ -19,7 +19,9 @@ command on PATH): an entry kubectl would refuse is an error here too."""
 EPILOG = """\
 examples:
   eks-token whoami
-  eks-token whoami --context prod --json"""
+  eks-token whoami --context prod --json
+
+""" + exit_status_help("the cluster answered (the identity is printed)", None)
 
 
 def run(argv: Sequence[str]) -> int:
@@ -27,6 +29,7 @@ def run(argv: Sequence[str]) -> int:
     parser.add_argument("--context", help="kubeconfig context (default: the current one)")
     parser.add_argument("--kubeconfig", help="kubeconfig file (default: KUBECONFIG)")
     parser.add_argument("--json", action="store_true", help="print JSON")
+    add_verbose(parser)
     args = parse(parser, argv)
 
     def action() -> int:
@@ -50,4 +53,4 @@ def run(argv: Sequence[str]) -> int:
             print(f"Extra:    {key}={','.join(values)}")
         return 0
 
-    return guarded(action)
+    return guarded(action, verbose=args.verbose)

@@ -1,8 +1,13 @@
 """Reading the aws-auth ConfigMap as the cluster does (protocol §7).
 
-Like the cluster's authenticator, a key whose YAML does not have the expected
-shape is dropped as a whole, and an entry without an ARN is dropped alone;
-every such case, and every entry that can never match, becomes a warning.
+Like the cluster's authenticator, a ConfigMap whose data does not decode into
+the expected shape is refused as a whole (:class:`MappingError`): a data value
+that is not a string, a key whose YAML is not a list, an entry that is not a
+mapping or has a field of the wrong type (``groups: system:masters``). Scalars
+where strings are expected are read as their text, as the Go YAML decoder does
+(an unquoted account id ``- 555555555555`` counts). An entry without an ARN or
+username is dropped alone; each such entry, and every entry that can never
+match, becomes a warning.
 """
 
 from __future__ import annotations
@@ -41,22 +46,46 @@ class AwsAuth:
 
 
 def parse_aws_auth(configmap: Mapping[str, Any]) -> AwsAuth:
-    """Read a ConfigMap object (as ``kubectl get configmap aws-auth -o yaml`` prints it)."""
+    """Read a ConfigMap object (as ``kubectl get configmap aws-auth -o yaml`` prints it).
+
+    Raises :class:`MappingError` when the cluster would refuse the whole ConfigMap.
+    """
     data = configmap.get("data", configmap) if isinstance(configmap, Mapping) else None
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
         raise MappingError("the aws-auth ConfigMap's data is not a mapping")
+    for key, value in data.items():
+        if value is not None and not isinstance(value, str):
+            raise MappingError(
+                f"{_REFUSED}: data.{key} is a {_yaml_kind(value)}, not a string "
+                f"(write it as a block string: '{key}: |')"
+            )
     warnings: list[str] = []
     roles = _entries(data.get("mapRoles"), "mapRoles", "rolearn", warnings)
     users = _entries(data.get("mapUsers"), "mapUsers", "userarn", warnings)
-    accounts = _accounts(data.get("mapAccounts"), warnings)
+    accounts = _accounts(data.get("mapAccounts"))
     for key in data:
         lowered = str(key).lower()
         if lowered in ("maproles", "mapusers", "mapaccounts") and key not in _DATA_KEYS:
             warnings.append(f"data key {key!r} is ignored: the keys are case-sensitive")
     _warn_never_matching(roles, users, warnings)
     return AwsAuth(tuple(roles), tuple(users), tuple(accounts), tuple(warnings))
+
+
+_REFUSED = "the cluster refuses this aws-auth ConfigMap as a whole"
+
+
+def _yaml_kind(value: object) -> str:
+    if isinstance(value, Mapping):
+        return "mapping"
+    if isinstance(value, list):
+        return "list"
+    return (
+        "number"
+        if isinstance(value, (int, float)) and not isinstance(value, bool)
+        else (type(value).__name__)
+    )
 
 
 def load_aws_auth_file(path: str | Path) -> AwsAuth:
@@ -76,41 +105,26 @@ def load_aws_auth_file(path: str | Path) -> AwsAuth:
     return parse_aws_auth(document)
 
 
-def _yaml_list(raw: object, key: str, warnings: list[str]) -> list[Any] | None:
+def _yaml_list(raw: str | None, key: str) -> list[Any]:
     if raw is None:
-        return None
+        return []
     import yaml
 
-    if not isinstance(raw, str):
-        warnings.append(f"{key} is dropped: its value must be a YAML string")
-        return None
     try:
         value = yaml.safe_load(raw)
     except yaml.YAMLError:
-        warnings.append(f"{key} is dropped: it is not valid YAML")
-        return None
+        raise MappingError(f"{_REFUSED}: {key} is not valid YAML") from None
     if value is None:
         return []
     if not isinstance(value, list):
-        warnings.append(f"{key} is dropped: it must be a YAML list")
-        return None
+        raise MappingError(f"{_REFUSED}: {key} must be a YAML list (each entry starts with '- ')")
     return value
 
 
-def _entries(raw: object, key: str, arn_field: str, warnings: list[str]) -> list[MappingEntry]:
-    items = _yaml_list(raw, key, warnings)
-    if not items:
-        return []
+def _entries(raw: str | None, key: str, arn_field: str, warnings: list[str]) -> list[MappingEntry]:
     parsed: list[dict[str, Any]] = []
-    for number, item in enumerate(items, 1):
-        fields = _fields(item)
-        if fields is None:
-            warnings.append(
-                f"{key} is dropped as a whole: entry {number} has a field of the wrong type "
-                "(arn and username are strings, groups a list of strings)"
-            )
-            return []
-        parsed.append(fields)
+    for number, item in enumerate(_yaml_list(raw, key), 1):
+        parsed.append(_fields(item, f"{key} entry {number}"))
     entries: list[MappingEntry] = []
     for number, fields in enumerate(parsed, 1):
         arn = fields.get(arn_field)
@@ -125,15 +139,17 @@ def _entries(raw: object, key: str, arn_field: str, warnings: list[str]) -> list
     return entries
 
 
-def _fields(item: object) -> dict[str, Any] | None:
-    """Field names match case-insensitively; None when a field has the wrong type."""
+def _fields(item: object, where: str) -> dict[str, Any]:
+    """Field names match case-insensitively; a field of the wrong type refuses the map."""
     if not isinstance(item, Mapping):
-        return None
+        raise MappingError(f"{_REFUSED}: {where} is not a mapping (rolearn/userarn, ...)")
     fields: dict[str, Any] = {}
     for name, value in item.items():
         key = str(name).lower()
         if value is not None and not _field_type_ok(key, value):
-            return None
+            wanted = "a list of strings" if key == "groups" else "a string"
+            example = " (write groups: [system:masters])" if key == "groups" else ""
+            raise MappingError(f"{_REFUSED}: {where}: {name} must be {wanted}{example}")
         fields[key] = value
     return fields
 
@@ -146,17 +162,27 @@ def _field_type_ok(key: str, value: object) -> bool:
     return True
 
 
-def _accounts(raw: object, warnings: list[str]) -> list[str]:
-    items = _yaml_list(raw, "mapAccounts", warnings)
-    if not items:
+def _accounts(raw: str | None) -> list[str]:
+    """Account ids as text, each as written: the Go server decodes the list into strings,
+    so an unquoted ``- 555555555555`` is the account ``"555555555555"``."""
+    if raw is None:
         return []
-    if not all(isinstance(item, str) for item in items):
-        warnings.append(
-            "mapAccounts is dropped as a whole: account ids must be quoted strings "
-            '(write - "111122223333")'
-        )
+    import yaml
+
+    try:
+        root = yaml.compose(raw, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        raise MappingError(f"{_REFUSED}: mapAccounts is not valid YAML") from None
+    if root is None or (isinstance(root, yaml.ScalarNode) and root.tag.endswith(":null")):
         return []
-    return [str(item) for item in items]
+    if not isinstance(root, yaml.SequenceNode):
+        raise MappingError(f"{_REFUSED}: mapAccounts must be a YAML list of account ids")
+    accounts: list[str] = []
+    for number, node in enumerate(root.value, 1):
+        if not isinstance(node, yaml.ScalarNode):
+            raise MappingError(f"{_REFUSED}: mapAccounts entry {number} is not an account id")
+        accounts.append(str(node.value))
+    return accounts
 
 
 def _warn_never_matching(

@@ -15,7 +15,8 @@ class Identity:
     """The result of a successful verification.
 
     ``user_id`` is STS's ``UserId`` without the session part; ``session_name``
-    is set for assumed-role sessions only.
+    is set for every identity except IAM users, the root user and federated users,
+    whose ``UserId`` is kept whole.
     """
 
     arn: str
@@ -30,13 +31,19 @@ class Identity:
         return asdict(self)
 
 
+#: Identities whose ``UserId`` is kept whole (a federated user's is ``<account>:<name>``).
+_WHOLE_USER_ID = ("user", "root", "federated-user")
+
+
 def identity_from_caller(
     *, arn: str, account_id: str, user_id: str, access_key_id: str, sts_host: str
 ) -> Identity:
     """Build the identity from GetCallerIdentity's ``Arn``, ``Account`` and ``UserId``."""
     principal = parse_arn(arn)
     session_name: str | None = None
-    if principal.kind == "assumed-role":
+    if principal.kind not in _WHOLE_USER_ID:
+        # Every other identity (assumed roles, and role ARNs should STS ever answer one)
+        # is ``<unique id>:<session>``, exactly one colon, as the cluster splits it.
         unique_id, *sessions = user_id.split(":")
         if len(sessions) != 1 or not unique_id or not sessions[0]:
             raise StsError(

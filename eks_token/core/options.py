@@ -9,7 +9,7 @@ plugin's cache-hit path builds one to find its cache entry.
 from __future__ import annotations
 
 from eks_token.core.inputs import validate_region, validate_role_arn, validate_session_name
-from eks_token.errors import InvalidInputError
+from eks_token.errors import UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -70,12 +70,16 @@ class SignerOptions:
         sts_endpoint_url: str | None = None,
     ) -> None:
         if session_name and forward_session_name:
-            raise InvalidInputError(
-                "give a session name or forward the caller's, not both", option="session_name"
+            raise UsageError(
+                "give a session name (-s) or forward the caller's (--forward-session-name), "
+                "not both",
+                option="session_name",
             )
         if (external_id or session_name or forward_session_name) and not role_arn:
-            raise InvalidInputError(
-                "an external id or session name needs a role ARN to assume", option="role_arn"
+            which = "-e/--external-id" if external_id else "a session name"
+            raise UsageError(
+                f"{which} needs a role ARN to assume (-r/--role, --role-arn or DEFAULT_ROLE)",
+                option="role_arn",
             )
         values = {
             "region": validate_region(region) if region else None,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from eks_token.core.inputs import validate_cluster_id
 from eks_token.core.options import SignerOptions
-from eks_token.errors import InvalidInputError
+from eks_token.errors import UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -35,12 +35,11 @@ __all__ = [
 CLUSTER_ID_VARIABLE = "KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID"
 ROLE_VARIABLE = "DEFAULT_ROLE"
 
-MISSING_CLUSTER_ID = (
-    "no cluster id: pass the cluster name with -i CLUSTER (token) or --cluster-name CLUSTER "
-    "(get-token), set KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID (token), or with "
-    "provideClusterInfo: true give the cluster a client.authentication.k8s.io/exec extension "
-    "with cluster-id"
-)
+#: How each form names the cluster on its command line (and, for ``token``, a variable).
+_CLUSTER_WAYS = {
+    "token": "pass -i/--cluster-id CLUSTER, or set KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID",
+    "get-token": "pass --cluster-name NAME (or --cluster-id ID)",
+}
 
 
 class TokenRequest:
@@ -107,7 +106,12 @@ def resolve_token_request(
         cluster_id = exec_info.cluster.cluster_id()
         region = region or exec_info.cluster.region()
     if cluster_id is None:
-        raise InvalidInputError(MISSING_CLUSTER_ID, option="cluster_id")
+        raise UsageError(
+            f"no cluster id: {_CLUSTER_WAYS[form]} (or, with provideClusterInfo: true in the "
+            "kubeconfig, give the cluster a client.authentication.k8s.io/exec extension with "
+            "cluster-id)",
+            option="cluster_id",
+        )
     options = SignerOptions(
         region=region,
         profile=profile,

@@ -1,0 +1,193 @@
+"""Every shell and Python example in README.md and docs/*.md runs, in a sandbox HOME with
+AWS's example keys, a kubeconfig and no network. A block that cannot run here is marked
+by the line before it, ``<!-- needs: REASON -->``, and is skipped with that reason; its
+Python is still checked for undefined names."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.support.aws_env import EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY
+from tests.support.cli import BIN_DIR
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+RUN = ("sh", "python", "console")
+FENCE = re.compile(r"^```(\w*)\s*$")
+NEEDS = re.compile(r"^<!--\s*needs:\s*(.+?)\s*-->$")
+
+
+@dataclass(frozen=True)
+class Block:
+    path: Path
+    line: int
+    language: str
+    text: str
+    needs: str | None
+
+    @property
+    def name(self) -> str:
+        return f"{self.path.relative_to(ROOT)}:{self.line}"
+
+
+def _blocks() -> list[Block]:
+    found: list[Block] = []
+    for path in DOCS:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        i = 0
+        while i < len(lines):
+            match = FENCE.match(lines[i])
+            if match is None:
+                i += 1
+                continue
+            start, language = i, match.group(1)
+            end = next(j for j in range(i + 1, len(lines)) if lines[j].startswith("```"))
+            before = next((lines[j] for j in range(start - 1, -1, -1) if lines[j].strip()), "")
+            marker = NEEDS.match(before.strip())
+            if language in RUN:
+                text = "\n".join(lines[start + 1 : end]) + "\n"
+                found.append(
+                    Block(path, start + 1, language, text, marker.group(1) if marker else None)
+                )
+            i = end + 1
+    return found
+
+
+BLOCKS = _blocks()
+CONFIG = """\
+[default]
+region = us-west-2
+[profile team]
+region = eu-west-1
+[profile my-profile]
+region = us-west-2
+"""
+CREDENTIALS = "".join(
+    f"[{name}]\naws_access_key_id = {EXAMPLE_ACCESS_KEY_ID}\n"
+    f"aws_secret_access_key = {EXAMPLE_SECRET_ACCESS_KEY}\n"
+    for name in ("default", "team", "my-profile")
+)
+KUBECONFIG = """\
+apiVersion: v1
+kind: Config
+current-context: prod
+clusters:
+- name: prod-cluster
+  cluster:
+    server: https://127.0.0.1:9
+    extensions:
+    - name: client.authentication.k8s.io/exec
+      extension: {cluster-id: prod, region: eu-west-1}
+contexts:
+- name: prod
+  context: {cluster: prod-cluster, user: aws, namespace: default}
+users:
+- name: aws
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: eks-token
+      args: [token, -i, prod, --region, eu-west-1]
+      env:
+      - {name: AWS_PROFILE, value: team}
+"""
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A HOME with AWS config and credentials (example keys) and a kubeconfig whose
+    context ``prod`` runs eks-token; the environment has no other AWS or kube settings."""
+    home = tmp_path / "home"
+    (home / ".aws").mkdir(parents=True)
+    (home / ".aws" / "config").write_text(CONFIG)
+    (home / ".aws" / "credentials").write_text(CREDENTIALS)
+    (home / ".kube" / "config.d").mkdir(parents=True)
+    (home / ".kube" / "config").write_text(KUBECONFIG)
+    (home / ".kube" / "config.d" / "prod").write_text(KUBECONFIG)
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {
+        "HOME": str(home),
+        "PATH": f"{BIN_DIR}{os.pathsep}/usr/bin{os.pathsep}/bin",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "LANG": "C.UTF-8",
+    }
+    token = subprocess.run(
+        [str(BIN_DIR / "eks-token"), "token", "-i", "my-cluster", "--token-only", "--no-cache"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout.strip()
+    env["TOKEN"] = token
+    return work, env
+
+
+def _console_commands(text: str) -> str:
+    """The commands of a transcript: lines after ``$ `` (with continuation lines)."""
+    commands: list[str] = []
+    continuing = False
+    for line in text.splitlines():
+        if line.startswith("$ ") or continuing:
+            command = line[2:] if line.startswith("$ ") and not continuing else line
+            commands.append(command)
+            continuing = command.endswith("\\")
+    return "\n".join(commands) + "\n"
+
+
+@pytest.mark.parametrize("block", BLOCKS, ids=[b.name for b in BLOCKS])
+def test_example_runs(block: Block, sandbox: tuple[Path, dict[str, str]]) -> None:
+    if block.needs is not None:
+        pytest.skip(f"needs {block.needs}")
+    work, env = sandbox
+    if block.language == "python":
+        command = [sys.executable, "-c", block.text]
+    else:
+        script = block.text if block.language == "sh" else _console_commands(block.text)
+        assert script.strip(), f"{block.name}: a transcript without '$ ' commands"
+        command = ["bash", "-e", "-o", "pipefail", "-c", script]
+    result = subprocess.run(
+        command, cwd=work, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, f"{block.name}\n{block.text}\n{result.stdout}{result.stderr}"
+    assert "Traceback" not in result.stderr
+
+
+PYTHON_BLOCKS = [b for b in BLOCKS if b.language == "python"]
+
+
+@pytest.mark.parametrize("block", PYTHON_BLOCKS, ids=[b.name for b in PYTHON_BLOCKS])
+def test_python_example_uses_only_defined_names(block: Block) -> None:
+    result = subprocess.run(
+        [
+            str(BIN_DIR / "ruff"),
+            "check",
+            "--isolated",
+            "--select",
+            "F",
+            "--stdin-filename",
+            "example.py",
+            "-",
+        ],
+        input=block.text,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, f"{block.name}\n{result.stdout}"
+
+
+def test_every_marked_block_says_what_it_needs() -> None:
+    assert BLOCKS
+    for block in BLOCKS:
+        if block.needs is not None:
+            assert len(block.needs) > 8, block.name
