@@ -70,6 +70,13 @@ def run_update(argv: Sequence[str]) -> int:
         help="one user for all clusters: the cluster id and region go in the cluster's "
         "client.authentication.k8s.io/exec extension (provideClusterInfo)",
     )
+    parser.add_argument(
+        "--proxy-url", help="proxy for kubectl to reach the cluster (the cluster's proxy-url)"
+    )
+    parser.add_argument(
+        "--assume-role-arn",
+        help="IAM role assumed only to call DescribeCluster (not written into the kubeconfig)",
+    )
     parser.add_argument("--dry-run", action="store_true", help="print the file, write nothing")
     parser.add_argument("-v", "--verbose", action="store_true", help="explain on stderr")
     args = parse(parser, argv)
@@ -88,7 +95,12 @@ def run_update(argv: Sequence[str]) -> int:
             kubeconfig=args.kubeconfig,
             split=args.split,
             dry_run=args.dry_run,
+            proxy_url=args.proxy_url,
+            assume_role_arn=args.assume_role_arn,
+            on_wait=lambda lock: _note(f"waiting for {lock} (another kubectl or eks-token)"),
         )
+        for message in result.warnings:
+            warn(message)
         if args.verbose:
             cluster = result.cluster
             _note(
