@@ -118,6 +118,10 @@ def _edits(
         order += 1
         edits.append((start, order, start, end, replacement))
 
+    for key_name in ("apiVersion", "kind"):
+        if key_name not in document:
+            line = f"{key_name}: {_scalar_text(str(merged[key_name]))}"
+            add(root_end, root_end, nl + " " * root_col + line)
     for section, entry in zip(
         _SECTIONS, (entries.cluster, entries.user, entries.context), strict=True
     ):

@@ -32,6 +32,8 @@ class UpdateResult:
     #: The file's new text: the old bytes with only our entries changed, where possible.
     text: str = ""
     warnings: list[str] = field(default_factory=list)
+    #: True when the file had to be rewritten whole instead of edited in place.
+    rewritten: bool = False
 
 
 def split_path(cluster_name: str, environ: Mapping[str, str] | None = None) -> Path:
@@ -87,6 +89,7 @@ def write_cluster_entries(
         written=not dry_run,
         text=result.text,
         warnings=warnings,
+        rewritten=result.rewritten,
     )
 
 

@@ -1,0 +1,234 @@
+"""Writing entries never changes what kubectl reads elsewhere in the file, nor its bytes.
+
+The real kubectl reads each file before and after our write; everything but
+our entries must read the same, and the bytes around our entries stay as they were.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from eks_token.aws.eks import EksCluster
+from eks_token.kubeconfig.entries import build_entries
+from eks_token.kubeconfig.update import UpdateResult, write_cluster_entries
+from eks_token.kubeconfig.yaml_compat import dump_yaml, load_yaml
+from tests.kubeconfig_helpers import MOTO_ACCOUNT
+from tests.support.kube import Kubectl
+
+ARN = f"arn:aws:eks:us-west-2:{MOTO_ACCOUNT}:cluster/prod"
+CLUSTER = EksCluster.from_description(
+    {
+        "name": "prod",
+        "arn": ARN,
+        "status": "ACTIVE",
+        "endpoint": "https://prod.example",
+        "certificateAuthority": {"data": "Q0E="},
+    },
+    "us-west-2",
+)
+
+# Every scalar here means one thing to YAML 1.1 (PyYAML) and another to kubectl, or is a
+# comment, an anchor or an alias that a load-and-dump round trip loses or rewrites.
+AMBIGUOUS = """\
+# Managed by hand. Do not reorder.
+apiVersion: v1
+kind: Config
+preferences: {}
+clusters:
+- name: other   # the old one
+  cluster:
+    server: https://other.example:6443
+    extensions:
+    - name: schedule
+      extension: &shared
+        window: 12:30
+        octal: 0o17
+        legacy-octal: 017
+        flags: [yes, on, off]
+        since: 2026-01-01
+        at: 2026-01-01T10:00:00Z
+        big: 1e3
+        nothing: ~
+        text: ".inf"
+        under: 1_000
+# keep this comment between entries
+- name: second
+  cluster:
+    server: https://second.example
+    tls-server-name: 12:30
+users:
+  - name: other
+    user:
+      token: "0o17"
+contexts:
+- name: other
+  context: {cluster: other, user: other, namespace: 12:30}  # flow inside block
+- name: copy
+  context:
+    cluster: second
+    user: other
+    namespace: 2026-01-01
+    extensions:
+    - name: same
+      extension: *shared
+current-context: other   # where we were
+# trailing comment
+"""
+
+
+def kubectl_view(kubectl: Kubectl, path: Path) -> dict[str, Any]:
+    result = kubectl.run(path, "config", "view", "-o", "json", "--raw")
+    assert result.returncode == 0, result.stderr
+    document: dict[str, Any] = json.loads(result.stdout)
+    return document
+
+
+def without(view: dict[str, Any], names: set[str]) -> dict[str, Any]:
+    """The view without our entries and without current-context."""
+    rest = {k: v for k, v in view.items() if k != "current-context"}
+    for section in ("clusters", "users", "contexts"):
+        rest[section] = [item for item in rest.get(section) or [] if item["name"] not in names]
+    return rest
+
+
+def named(view: dict[str, Any], section: str, name: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(item for item in view[section] if item["name"] == name)
+    return found
+
+
+def write(path: Path, **options: Any) -> UpdateResult:
+    entries = build_entries(CLUSTER, **options)
+    return write_cluster_entries(CLUSTER, entries, path)
+
+
+def assert_subsequence(kept: list[str], lines: list[str]) -> None:
+    """Every line of ``kept`` but current-context's appears in ``lines``, in order."""
+    position = 0
+    for line in kept:
+        if line.startswith("current-context:"):
+            continue
+        while position < len(lines) and lines[position] != line:
+            position += 1
+        assert position < len(lines), f"line lost or moved: {line!r}"
+        position += 1
+
+
+def test_kubectl_reads_everything_else_the_same_and_the_bytes_stay(
+    tmp_path: Path, kubectl: Kubectl
+) -> None:
+    path = tmp_path / "kc"
+    path.write_text(AMBIGUOUS)
+    before = kubectl_view(kubectl, path)
+    assert named(before, "contexts", "other")["context"]["namespace"] == "12:30"
+    result = write(path, alias="12:30")
+    assert (result.warnings, result.written, result.rewritten) == ([], True, False)
+    after = kubectl_view(kubectl, path)
+    assert without(after, {ARN, "12:30"}) == without(before, set())
+    assert after["current-context"] == "12:30"
+    assert named(after, "contexts", "12:30")["context"] == {"cluster": ARN, "user": ARN}
+    text = path.read_text()
+    assert_subsequence(AMBIGUOUS.splitlines(), text.splitlines())
+    assert text.endswith("current-context: '12:30'   # where we were\n# trailing comment\n")
+    # A second write replaces our entries in place and changes nothing else.
+    again = write(path, alias="12:30", role_arn=f"arn:aws:iam::{MOTO_ACCOUNT}:role/admin")
+    assert not again.rewritten
+    assert "replaced user " + ARN in again.changes
+    final = kubectl_view(kubectl, path)
+    assert without(final, {ARN, "12:30"}) == without(before, set())
+    assert named(final, "users", ARN)["user"]["exec"]["args"][-2:] == [
+        "-r",
+        f"arn:aws:iam::{MOTO_ACCOUNT}:role/admin",
+    ]
+    assert_subsequence(AMBIGUOUS.splitlines(), path.read_text().splitlines())
+
+
+def test_an_existing_entry_is_replaced_where_it_stands(tmp_path: Path, kubectl: Kubectl) -> None:
+    original = AMBIGUOUS.replace("- name: second\n", f"- name: {ARN}\n").replace(
+        "cluster: second", f"cluster: {ARN}"
+    )
+    path = tmp_path / "kc"
+    path.write_text(original)
+    before = kubectl_view(kubectl, path)
+    assert not write(path).rewritten
+    after = kubectl_view(kubectl, path)
+    assert without(after, {ARN}) == without(before, {ARN})
+    assert [c["name"] for c in after["clusters"]] == sorted(["other", ARN])
+    assert named(after, "clusters", ARN)["cluster"] == {
+        "server": "https://prod.example",
+        "certificate-authority-data": "Q0E=",
+    }
+    old_entry = {"    server: https://second.example", "    tls-server-name: 12:30"}
+    kept = [line for line in original.splitlines() if line not in old_entry]
+    assert_subsequence(kept, path.read_text().splitlines())
+    assert "# keep this comment between entries" in path.read_text()
+
+
+@pytest.mark.parametrize(
+    ("layout", "expected_start"),
+    [
+        ("apiVersion: v1\nkind: Config\n", "apiVersion: v1\nkind: Config\nclusters:\n- name: "),
+        ("apiVersion: v1\nclusters:\nusers: []\ncontexts: null\n", "apiVersion: v1\nclusters:\n-"),
+        ("apiVersion: v1\r\nkind: Config # crlf\r\n", "apiVersion: v1\r\nkind: Config # crlf\r\n"),
+        ("apiVersion: v1\nkind: Config", "apiVersion: v1\nkind: Config\nclusters:"),
+        ("# only a comment\n", "# only a comment\n"),
+        ("", "apiVersion: v1\n"),
+        ("  apiVersion: v1\n  kind: Config\n", "  apiVersion: v1\n  kind: Config\n  clusters:\n"),
+        ("---\napiVersion: v1\n...\n", "---\napiVersion: v1\nkind: Config\nclusters:\n"),
+    ],
+)
+def test_layouts_edited_in_place(
+    tmp_path: Path, kubectl: Kubectl, layout: str, expected_start: str
+) -> None:
+    path = tmp_path / "kc"
+    path.write_bytes(layout.encode())
+    result = write(path)
+    assert (result.warnings, result.rewritten) == ([], False)
+    text = path.read_bytes().decode()
+    assert text.startswith(expected_start)
+    view = kubectl_view(kubectl, path)
+    assert view["current-context"] == ARN
+    assert [c["name"] for c in view["clusters"]] == [ARN]
+    if "\r\n" in layout:
+        assert "\n" not in text.replace("\r\n", "")
+
+
+def test_flow_style_files_are_rewritten_with_every_ambiguous_value_quoted(
+    tmp_path: Path, kubectl: Kubectl
+) -> None:
+    namespaces = ["12:30", "0o17", "017", "yes", "on", "y", "2026-01-01", "1e3", "~", ".inf"]
+    contexts = ", ".join(
+        f'{{name: c{i}, context: {{cluster: a, user: a, namespace: "{ns}"}}}}'
+        for i, ns in enumerate(namespaces)
+    )
+    original = (
+        "# a comment that cannot be kept\n"
+        "{apiVersion: v1, kind: Config, clusters: [{name: a, cluster: {server: 'https://a'}}],"
+        f" users: [{{name: a, user: {{token: t}}}}], contexts: [{contexts}]}}\n"
+    )
+    path = tmp_path / "kc"
+    path.write_text(original)
+    before = kubectl_view(kubectl, path)
+    result = write(path)
+    assert result.rewritten
+    assert result.warnings == [
+        f"{path} was rewritten whole (its layout cannot be edited in place); "
+        "its comments were not kept"
+    ]
+    after = kubectl_view(kubectl, path)
+    assert without(after, {ARN}) == without(before, set())
+    # YAML 1.1 readers (PyYAML) read the same strings too.
+    contexts_read = yaml.safe_load(path.read_text())["contexts"]
+    assert [c["context"].get("namespace") for c in contexts_read][:-1] == namespaces
+
+
+def test_the_dumper_quotes_what_any_reader_could_take_for_another_type() -> None:
+    values = ["12:30", "0o17", "017", "019", "0x1F", "1_000", "yes", "Y", "n", "off", "~", "null"]
+    values += ["", "2026-01-01", "2026-01-01T10:00:00Z", "1e3", ".inf", "-.Inf", ".nan", "=", "<<"]
+    text = dump_yaml({"values": values})
+    assert yaml.safe_load(text)["values"] == values
+    assert load_yaml(text)["values"] == values
