@@ -22,7 +22,7 @@ from moto.server import ThreadedMotoServer
 from eks_token.errors import KubeconfigError
 from eks_token.kubeconfig.lock import lock_path
 from eks_token.kubeconfig.writer import update_file
-from tests.kubeconfig_helpers import MOTO_ACCOUNT, create_cluster, read_yaml
+from tests.kubeconfig_helpers import MOTO_ACCOUNT, create_cluster
 from tests.support.aws_env import AwsEnv
 from tests.support.cli import EKS_TOKEN
 from tests.support.kube import Kubectl
@@ -293,4 +293,3 @@ def test_a_file_whose_owner_cannot_be_kept_is_refused(moto_eks: str, tmp_path: P
         assert sorted(p.name for p in directory.iterdir()) == ["kc"]
     finally:
         shutil.rmtree(directory)
-
