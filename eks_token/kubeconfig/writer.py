@@ -114,10 +114,10 @@ def _replace(target: Path, text: str) -> None:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
             handle.flush()
-            if old is not None:
+            if old is not None and hasattr(os, "fchown"):
                 _keep_owner(handle.fileno(), target, old)
-            os.fchmod(handle.fileno(), stat.S_IMODE(old.st_mode) if old else NEW_FILE_MODE)
             os.fsync(handle.fileno())
+        os.chmod(temporary, stat.S_IMODE(old.st_mode) if old else NEW_FILE_MODE)
         os.replace(temporary, target)
     except BaseException as exc:
         Path(temporary).unlink(missing_ok=True)
