@@ -20,8 +20,10 @@ appended, everything else in the file is kept, and current-context is set.
 
 The file: --kubeconfig; else with --split ~/.kube/config.d/<cluster>; else
 the first file in KUBECONFIG that already has the cluster, else its first
-file, else ~/.kube/config. Files are written atomically; new ones get mode
-0600 and new directories 0700.
+file, else ~/.kube/config. Each write holds kubectl's <file>.lock, changes
+only the bytes of these entries and current-context, and replaces the file
+atomically, keeping its mode and owner; new files get mode 0600 and new
+directories 0700.
 
 `eks-token kubeconfig migrate` moves users that run heptio-authenticator-aws,
 aws-iam-authenticator or `aws eks get-token` onto eks-token."""
