@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from eks_token.aws.eks import EksCluster
 from eks_token.kubeconfig.entries import build_entries
@@ -178,7 +180,7 @@ def test_an_existing_entry_is_replaced_where_it_stands(tmp_path: Path, kubectl: 
         ("# only a comment\n", "# only a comment\n"),
         ("", "apiVersion: v1\n"),
         ("  apiVersion: v1\n  kind: Config\n", "  apiVersion: v1\n  kind: Config\n  clusters:\n"),
-        ("---\napiVersion: v1\n...\n", "---\napiVersion: v1\nkind: Config\nclusters:\n"),
+        ("---\napiVersion: v1\n...\n", "---\napiVersion: v1\nclusters:\n"),
     ],
 )
 def test_layouts_edited_in_place(
@@ -232,3 +234,74 @@ def test_the_dumper_quotes_what_any_reader_could_take_for_another_type() -> None
     text = dump_yaml({"values": values})
     assert yaml.safe_load(text)["values"] == values
     assert load_yaml(text)["values"] == values
+
+
+# --- any block-style file is edited in place --------------------------------------------------
+
+NAMES = st.sampled_from(["a", "b", ARN, "12:30", "yes", "x y"])
+COMMENT = st.sampled_from(["", "  # c", " #"])
+
+
+class _IndentedDumper(yaml.SafeDumper):
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+@st.composite
+def block_files(draw: st.DrawFn) -> str:
+    """Block-style kubeconfig text in varied layouts, with comments at line ends."""
+    document: dict[str, Any] = {}
+    keys = draw(st.permutations(["apiVersion", "kind", "clusters", "users", "contexts", "current"]))
+    for key in keys:
+        if key in ("apiVersion", "kind") and draw(st.booleans()):
+            document[key] = "v1" if key == "apiVersion" else "Config"
+        elif key == "current":
+            choice = draw(st.sampled_from([None, "", "a", ARN]))
+            if choice is not None:
+                document["current-context"] = choice
+        elif key in ("clusters", "users", "contexts"):
+            shape = draw(st.sampled_from(["absent", "null", "empty", "items"]))
+            if shape == "null":
+                document[key] = None
+            elif shape == "empty":
+                document[key] = []
+            elif shape == "items":
+                body = key[:-1]
+                names = draw(st.lists(NAMES, min_size=1, max_size=3, unique=True))
+                items = []
+                for name in names:
+                    value = {"server": "https://s"} if body == "cluster" else {"k": "12:30"}
+                    item = {body: value, "name": name}
+                    items.append(item if draw(st.booleans()) else dict(reversed(item.items())))
+                document[key] = items
+    dumper = draw(st.sampled_from([yaml.SafeDumper, _IndentedDumper]))
+    text: str = yaml.dump(document, Dumper=dumper, sort_keys=False, default_flow_style=False)
+    lines = [line + draw(COMMENT) if line.strip() else line for line in text.splitlines()]
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    return newline.join(lines) + newline if text.strip() != "{}" else "# empty\n"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=block_files())
+def test_block_files_are_edited_in_place(text: str) -> None:
+    from eks_token.kubeconfig.files import parse_document
+    from eks_token.kubeconfig.splice import splice_entries
+
+    document = parse_document(text, Path("kc"))
+    result = splice_entries(text, document, build_entries(CLUSTER), "kc")
+    assert not result.rewritten, text
+    assert load_yaml(result.text) == result.document
+    replaced = set()
+    for section in ("clusters", "users", "contexts"):
+        for item in document.get(section) or []:
+            if item["name"] == ARN:
+                replaced.update(yaml.safe_dump(item).splitlines())
+    kept = [
+        line.rstrip("\r")
+        for line in text.split("\n")
+        if line
+        and not any(part and part in line for part in replaced)
+        # an empty list's line (`users: null`, `users: []`) becomes the list
+        and not line.startswith(("clusters:", "users:", "contexts:"))
+    ]
+    assert_subsequence(kept, result.text.replace("\r\n", "\n").split("\n"))

@@ -113,15 +113,12 @@ def _edits(
     edits: list[tuple[int, int, int, int, str]] = []
     order = 0
 
-    def add(start: int, end: int, replacement: str) -> None:
+    def add(start: int, end: int, replacement: str, *, root: bool = False) -> None:
+        # At one position, items appended to a sequence go before keys appended to the root.
         nonlocal order
         order += 1
-        edits.append((start, order, start, end, replacement))
+        edits.append((start, order + (1 << 20 if root else 0), start, end, replacement))
 
-    for key_name in ("apiVersion", "kind"):
-        if key_name not in document:
-            line = f"{key_name}: {_scalar_text(str(merged[key_name]))}"
-            add(root_end, root_end, nl + " " * root_col + line)
     for section, entry in zip(
         _SECTIONS, (entries.cluster, entries.user, entries.context), strict=True
     ):
@@ -133,7 +130,7 @@ def _edits(
         found = pairs.get(section)
         if found is None:
             block = f"{section}:{nl}- {_render(item, 2, nl)}"
-            add(root_end, root_end, nl + _indent(block, root_col, nl))
+            add(root_end, root_end, nl + _indent(block, root_col, nl), root=True)
             continue
         key, value = found
         key_col = _column(text, key.start)
@@ -155,7 +152,7 @@ def _edits(
     current = _scalar_text(entries.context_name)
     found = pairs.get("current-context")
     if found is None:
-        add(root_end, root_end, nl + " " * root_col + f"current-context: {current}")
+        add(root_end, root_end, nl + " " * root_col + f"current-context: {current}", root=True)
     else:
         key, value = found
         if value.kind != "scalar" or value.props:
@@ -165,6 +162,10 @@ def _edits(
             add(value.start, value.start, f" {current}")
         else:
             add(value.start, value.end, current)
+    for key_name in ("apiVersion", "kind"):
+        if key_name not in document:
+            line = f"{key_name}: {_scalar_text(str(merged[key_name]))}"
+            add(root_end, root_end, nl + " " * root_col + line, root=True)
     return edits
 
 
