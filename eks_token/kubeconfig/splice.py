@@ -224,9 +224,9 @@ def _parse(text: str) -> _Node | None:
     """The single document's root node with positions; None for several documents."""
     import yaml
 
-    from eks_token.kubeconfig.yaml_compat import KubectlLoader
+    from eks_token.kubeconfig.yaml_compat import FastLoader
 
-    events: Iterator[Any] = iter(yaml.parse(text, Loader=KubectlLoader))
+    events: Iterator[Any] = iter(yaml.parse(text, Loader=FastLoader))
     root: _Node | None = None
     documents = 0
     for event in events:
@@ -257,9 +257,8 @@ def _build(text: str, event: Any, events: Iterator[Any]) -> _Node:
         if event.style in ("|", ">"):
             end = start + len(text[start:end].rstrip())
         props = bool(event.anchor or event.tag)
-        return _Node(
-            "scalar", start, end, plain=event.style is None, value=event.value, props=props
-        )
+        plain = not event.style  # None from PyYAML's parser, "" from libyaml's
+        return _Node("scalar", start, end, plain=plain, value=event.value, props=props)
     kind = "map" if isinstance(event, yaml.MappingStartEvent) else "seq"
     node = _Node(kind, start, start, flow=bool(event.flow_style))
     node.props = bool(event.anchor or event.tag)
