@@ -311,8 +311,8 @@ def test_libyaml_and_pure_python_loaders_read_alike() -> None:
     from eks_token.kubeconfig.yaml_compat import FastLoader, KubectlLoader
 
     text = AMBIGUOUS + "more: [0x1F, 019, y, n, .Inf, -.inf, +1, 1_000, 3., '1e3']\n"
-    slow = yaml.load(text, Loader=KubectlLoader)  # noqa: S506 - a safe loader
-    fast = yaml.load(text, Loader=FastLoader)  # noqa: S506 - a safe loader
+    slow = yaml.load(text, Loader=KubectlLoader)
+    fast = yaml.load(text, Loader=FastLoader)
     assert slow == fast
     assert slow["more"] == [31, 19.0, True, False, float("inf"), float("-inf"), 1, 1000, 3.0, "1e3"]
     assert slow["clusters"][0]["cluster"]["extensions"][0]["extension"]["window"] == "12:30"
