@@ -316,3 +316,16 @@ def test_libyaml_and_pure_python_loaders_read_alike() -> None:
     assert slow == fast
     assert slow["more"] == [31, 19.0, True, False, float("inf"), float("-inf"), 1, 1000, 3.0, "1e3"]
     assert slow["clusters"][0]["cluster"]["extensions"][0]["extension"]["window"] == "12:30"
+
+
+@pytest.mark.parametrize("text", ["{}\n", "null\n", "~", "--- # x\n", "\n\n"])
+def test_empty_documents_of_any_form_get_a_readable_file(
+    tmp_path: Path, kubectl: Kubectl, text: str
+) -> None:
+    path = tmp_path / "kc"
+    path.write_text(text)
+    result = write(path)
+    assert result.warnings == []
+    assert kubectl_view(kubectl, path)["current-context"] == ARN
+    if not result.rewritten:
+        assert path.read_text().startswith(text)

@@ -56,13 +56,13 @@ def splice_entries(
     from eks_token.kubeconfig.yaml_compat import dump_yaml
 
     merged, changes = merge_entries(document or {}, entries, source=source)
-    if text is None or not document:
-        # No file, or one holding only comments or blank lines: keep them, add the document.
-        prefix = text or ""
-        if prefix and not prefix.endswith("\n"):
-            prefix += "\n"
-        return SplicedText(prefix + dump_yaml(merged), merged, changes)
-    spliced = _try_splice(text, document, merged, entries)
+    if text is None:
+        return SplicedText(dump_yaml(merged), merged, changes)
+    if not document:
+        # A file of only comments or blank lines: keep them, add the document after them.
+        spliced = _after(text, dump_yaml(merged), merged)
+    else:
+        spliced = _try_splice(text, document, merged, entries)
     if spliced is not None:
         return SplicedText(spliced, merged, changes)
     return SplicedText(
@@ -70,9 +70,23 @@ def splice_entries(
     )
 
 
+def _after(text: str, addition: str, merged: dict[str, Any]) -> str | None:
+    import yaml
+
+    from eks_token.kubeconfig.yaml_compat import load_yaml
+
+    candidate = text + ("" if not text or text.endswith("\n") else "\n") + addition
+    try:
+        return candidate if load_yaml(candidate) == merged else None
+    except yaml.YAMLError:
+        return None
+
+
 def _try_splice(
     text: str, document: Mapping[str, Any], merged: dict[str, Any], entries: KubeconfigEntries
 ) -> str | None:
+    import yaml
+
     from eks_token.kubeconfig.yaml_compat import load_yaml
 
     try:
@@ -87,12 +101,9 @@ def _try_splice(
             result = result[:start] + replacement + result[end:]
         if load_yaml(result) != merged:
             return None
-    except (KubeconfigError, ValueError, LookupError):
+    except (KubeconfigError, ValueError, LookupError, yaml.YAMLError):
+        # Not a layout edited in place, or the edit would not read back: rewrite instead.
         return None
-    except Exception as exc:  # a YAML error of the edited text: rewrite instead
-        if type(exc).__module__.startswith("yaml"):
-            return None
-        raise
     return result
 
 
