@@ -180,7 +180,7 @@ def test_an_existing_entry_is_replaced_where_it_stands(tmp_path: Path, kubectl: 
         ("# only a comment\n", "# only a comment\n"),
         ("", "apiVersion: v1\n"),
         ("  apiVersion: v1\n  kind: Config\n", "  apiVersion: v1\n  kind: Config\n  clusters:\n"),
-        ("---\napiVersion: v1\n...\n", "---\napiVersion: v1\nclusters:\n"),
+        ("---\napiVersion: v1\n...\n", "---\napiVersion: v1\nkind: Config\nclusters:\n"),
     ],
 )
 def test_layouts_edited_in_place(

@@ -20,7 +20,7 @@ from eks_token.errors import KubeconfigError
 from eks_token.kubeconfig.entries import KubeconfigEntries
 from eks_token.kubeconfig.merge import merge_entries
 
-__all__ = ["SplicedText", "splice_entries"]
+__all__ = ["SplicedText", "splice_document", "splice_entries"]
 
 _SECTIONS = ("clusters", "users", "contexts")
 _NULLS = ("", "~", "null", "Null", "NULL")
@@ -53,20 +53,36 @@ def splice_entries(
     text: str | None, document: Mapping[str, Any] | None, entries: KubeconfigEntries, source: str
 ) -> SplicedText:
     """Merge ``entries`` into ``text`` (whose parsed form is ``document``; None: no file)."""
+    merged, changes = merge_entries(document or {}, entries, source=source)
+    return splice_document(text, document, merged, changes)
+
+
+def splice_document(
+    text: str | None,
+    document: Mapping[str, Any] | None,
+    changed: dict[str, Any],
+    changes: list[str] | None = None,
+) -> SplicedText:
+    """``text`` (parsed: ``document``) edited to hold ``changed`` instead, where it differs.
+
+    Changed or added items of ``clusters``, ``users`` and ``contexts``, a changed
+    ``current-context`` and added top-level scalars are edited in place; any
+    other difference, or a layout this cannot edit, rewrites the whole file.
+    """
     from eks_token.kubeconfig.yaml_compat import dump_yaml
 
-    merged, changes = merge_entries(document or {}, entries, source=source)
+    changes = list(changes or [])
     if text is None:
-        return SplicedText(dump_yaml(merged), merged, changes)
+        return SplicedText(dump_yaml(changed), changed, changes)
     if not document:
         # A file of only comments or blank lines: keep them, add the document after them.
-        spliced = _after(text, dump_yaml(merged), merged)
+        spliced = _after(text, dump_yaml(changed), changed)
     else:
-        spliced = _try_splice(text, document, merged, entries)
+        spliced = _try_splice(text, document, changed)
     if spliced is not None:
-        return SplicedText(spliced, merged, changes)
+        return SplicedText(spliced, changed, changes)
     return SplicedText(
-        dump_yaml(merged), merged, changes, rewritten=True, comments_lost=_has_comments(text)
+        dump_yaml(changed), changed, changes, rewritten=True, comments_lost=_has_comments(text)
     )
 
 
@@ -82,9 +98,7 @@ def _after(text: str, addition: str, merged: dict[str, Any]) -> str | None:
         return None
 
 
-def _try_splice(
-    text: str, document: Mapping[str, Any], merged: dict[str, Any], entries: KubeconfigEntries
-) -> str | None:
+def _try_splice(text: str, document: Mapping[str, Any], merged: dict[str, Any]) -> str | None:
     import yaml
 
     from eks_token.kubeconfig.yaml_compat import load_yaml
@@ -93,7 +107,7 @@ def _try_splice(
         root = _parse(text)
         if root is None or root.kind != "map" or root.flow or root.props:
             return None
-        edits = _edits(text, root, document, merged, entries)
+        edits = _edits(text, root, document, merged)
         if edits is None:
             return None
         result = text
@@ -108,11 +122,7 @@ def _try_splice(
 
 
 def _edits(
-    text: str,
-    root: _Node,
-    document: Mapping[str, Any],
-    merged: dict[str, Any],
-    entries: KubeconfigEntries,
+    text: str, root: _Node, document: Mapping[str, Any], merged: dict[str, Any]
 ) -> list[tuple[int, int, int, int, str]] | None:
     """(position, order, start, end, replacement) for each change; None if not spliceable."""
     nl = "\r\n" if "\r\n" in text else "\n"
@@ -130,53 +140,56 @@ def _edits(
         order += 1
         edits.append((start, order + (1 << 20 if root else 0), start, end, replacement))
 
-    for section, entry in zip(
-        _SECTIONS, (entries.cluster, entries.user, entries.context), strict=True
-    ):
-        new_items = merged[section]
-        name = entry["name"]
-        index = next(i for i, item in enumerate(new_items) if item.get("name") == name)
-        item = new_items[index]
-        old_items = document.get(section)
-        found = pairs.get(section)
-        if found is None:
-            block = f"{section}:{nl}- {_render(item, 2, nl)}"
-            add(root_end, root_end, nl + _indent(block, root_col, nl), root=True)
+    def items_text(items: list[Any], column: int) -> str:
+        return "".join(f"{nl}{' ' * column}- {_render(item, column + 2, nl)}" for item in items)
+
+    for key in document:
+        if key not in merged:
+            return None
+    for key, new in merged.items():
+        old = document.get(key)
+        if key in document and old == new:
             continue
-        key, value = found
-        key_col = _column(text, key.start)
-        if _is_empty(value):
-            rendered = _render(item, key_col + 2, nl)
-            add(key.start, value.end, f"{section}:{nl}{' ' * key_col}- {rendered}")
-            continue
-        if value.kind != "seq" or value.flow or value.props or not isinstance(old_items, list):
-            return None
-        if len(value.children) != len(old_items):
-            return None
-        if index < len(old_items):
-            old = value.children[index]
-            add(old.start, old.end, _render(item, _column(text, old.start), nl))
-        else:
-            dash_col = _column(text, value.start)
-            at = _line_end(text, value.children[-1].end)
-            add(at, at, f"{nl}{' ' * dash_col}- {_render(item, dash_col + 2, nl)}")
-    current = _scalar_text(entries.context_name)
-    found = pairs.get("current-context")
-    if found is None:
-        add(root_end, root_end, nl + " " * root_col + f"current-context: {current}", root=True)
-    else:
-        key, value = found
-        if value.kind != "scalar" or value.props:
-            return None
-        if value.plain and value.value == "":
-            # An empty value sits just after the colon.
-            add(value.start, value.start, f" {current}")
-        else:
-            add(value.start, value.end, current)
-    for key_name in ("apiVersion", "kind"):
-        if key_name not in document:
-            line = f"{key_name}: {_scalar_text(str(merged[key_name]))}"
+        if key in _SECTIONS:
+            old_items = [] if old is None else old
+            if not isinstance(new, list) or not isinstance(old_items, list):
+                return None
+            if len(new) < len(old_items):
+                return None
+            found = pairs.get(key)
+            if found is None:
+                block = f"{key}:{items_text(new, 0)}"
+                add(root_end, root_end, nl + _indent(block, root_col, nl), root=True)
+                continue
+            name, value = found
+            if _is_empty(value):
+                add(name.start, value.end, f"{key}:{items_text(new, _column(text, name.start))}")
+                continue
+            if value.kind != "seq" or value.flow or value.props:
+                return None
+            if len(value.children) != len(old_items):
+                return None
+            for index, (was, now) in enumerate(zip(old_items, new, strict=False)):
+                if was != now:
+                    child = value.children[index]
+                    add(child.start, child.end, _render(now, _column(text, child.start), nl))
+            if len(new) > len(old_items):
+                at = _line_end(text, value.children[-1].end)
+                add(at, at, items_text(new[len(old_items) :], _column(text, value.start)))
+        elif key == "current-context" and key in pairs:
+            name, value = pairs[key]
+            if value.kind != "scalar" or value.props:
+                return None
+            if value.plain and value.value == "":
+                # An empty value sits just after the colon.
+                add(value.start, value.start, f" {_scalar_text(new)}")
+            else:
+                add(value.start, value.end, _scalar_text(new))
+        elif key not in document and (key == "current-context" or isinstance(new, str)):
+            line = f"{key}: {_scalar_text(new)}"
             add(root_end, root_end, nl + " " * root_col + line, root=True)
+        else:
+            return None
     return edits
 
 
@@ -210,9 +223,11 @@ def _indent(block: str, column: int, nl: str) -> str:
     return nl.join(" " * column + line for line in block.split(nl))
 
 
-def _scalar_text(value: str) -> str:
+def _scalar_text(value: Any) -> str:
     from eks_token.kubeconfig.yaml_compat import dump_yaml
 
+    if not isinstance(value, str):
+        raise ValueError("not a string")
     rendered = dump_yaml({"k": value}).rstrip("\n")
     if "\n" in rendered:
         raise ValueError("a multi-line scalar")
