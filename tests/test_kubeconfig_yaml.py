@@ -329,3 +329,30 @@ def test_empty_documents_of_any_form_get_a_readable_file(
     assert kubectl_view(kubectl, path)["current-context"] == ARN
     if not result.rewritten:
         assert path.read_text().startswith(text)
+
+
+def test_migrate_changes_only_the_migrated_users(
+    tmp_path: Path, kubectl: Kubectl, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from eks_token.cli.main import main
+
+    old_user = [
+        "  - name: old",
+        "    user:",
+        "      exec:",
+        "        apiVersion: client.authentication.k8s.io/v1beta1",
+        "        command: aws",
+        "        args: [--region, us-west-2, eks, get-token, --cluster-name, prod]",
+    ]
+    original = AMBIGUOUS.replace("contexts:\n", "\n".join([*old_user, "contexts:\n"]), 1)
+    path = tmp_path / "kc"
+    path.write_text(original)
+    before = kubectl_view(kubectl, path)
+    assert main(["kubeconfig", "migrate", "--kubeconfig", str(path)]) == 0
+    assert "user old: aws" in capsys.readouterr().out
+    after = kubectl_view(kubectl, path)
+    assert without(after, {"old"}) == without(before, {"old"})
+    assert named(after, "users", "old")["user"]["exec"]["command"] == "eks-token"
+    kept = [line for line in original.splitlines() if line not in old_user]
+    assert_subsequence(kept, path.read_text().splitlines())
+    assert "# keep this comment between entries" in path.read_text()

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from eks_token.cli._common import guarded, new_parser, parse, warn
 from eks_token.errors import KubeconfigError
@@ -135,7 +138,7 @@ def run_migrate(argv: Sequence[str]) -> int:
 def _migrate(args: argparse.Namespace) -> int:
     from eks_token.kubeconfig.files import kubeconfig_paths, read_document
     from eks_token.kubeconfig.migrate import migrate_document
-    from eks_token.kubeconfig.writer import write_document
+    from eks_token.kubeconfig.writer import rewrite_document
 
     paths = kubeconfig_paths(args.kubeconfig)
     if args.kubeconfig and not paths[0].exists():
@@ -155,7 +158,8 @@ def _migrate(args: argparse.Namespace) -> int:
             print(f"{path}: {change.describe()}")
         total += len(result.changes)
         if result.changes and not args.dry_run:
-            write_document(path, result.document)
+            # Migrated again under kubectl's lock: changes made meanwhile are kept.
+            rewrite_document(path, functools.partial(_migrated, path=path))
     if total == 0:
         print("nothing to migrate")
     elif args.dry_run:
@@ -163,6 +167,12 @@ def _migrate(args: argparse.Namespace) -> int:
     else:
         print(f"migrated {total} user(s)")
     return 0
+
+
+def _migrated(document: dict[str, Any], *, path: Path) -> dict[str, Any]:
+    from eks_token.kubeconfig.migrate import migrate_document
+
+    return migrate_document(document, path).document
 
 
 def _note(message: str) -> None:

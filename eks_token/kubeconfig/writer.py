@@ -21,7 +21,13 @@ from eks_token.errors import KubeconfigError
 from eks_token.kubeconfig.files import kubeconfig_paths, read_document, read_text
 from eks_token.kubeconfig.lock import DEFAULT_LOCK_TIMEOUT, kubeconfig_lock
 
-__all__ = ["dump_document", "target_path", "update_file", "write_document"]
+__all__ = [
+    "dump_document",
+    "rewrite_document",
+    "target_path",
+    "update_file",
+    "write_document",
+]
 
 NEW_FILE_MODE = 0o600
 NEW_DIR_MODE = 0o700
@@ -86,9 +92,36 @@ def update_file(
 
 
 def write_document(path: Path, document: Mapping[str, Any]) -> Path:
-    """Write ``document`` as the whole of ``path``, locked and atomically; returns the file."""
-    text = dump_document(document)
-    return update_file(path, lambda _old: text)
+    """Make ``path`` hold ``document``, locked and atomically; returns the file written.
+
+    Only the parts of the file that differ from ``document`` are rewritten where
+    the layout allows (see ``splice_document``); comments elsewhere stay.
+    """
+    wanted = dict(document)
+    return rewrite_document(path, lambda _current: wanted)
+
+
+def rewrite_document(
+    path: Path,
+    change: Callable[[dict[str, Any]], Mapping[str, Any]],
+    *,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    on_wait: Callable[[Path], None] | None = None,
+) -> Path:
+    """Under kubectl's lock, read ``path`` again, apply ``change`` to it, and write the result.
+
+    ``change`` gets the file's current document (empty when there is no file),
+    so changes others made meanwhile are kept.
+    """
+    from eks_token.kubeconfig.files import parse_document
+    from eks_token.kubeconfig.splice import splice_document
+
+    def transform(text: str | None) -> str:
+        current = None if text is None else parse_document(text, path)
+        wanted = dict(change(dict(current or {})))
+        return splice_document(text, current, wanted).text
+
+    return update_file(path, transform, lock_timeout=lock_timeout, on_wait=on_wait)
 
 
 def _replace(target: Path, text: str) -> None:
