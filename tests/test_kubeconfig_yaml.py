@@ -276,12 +276,16 @@ def block_files(draw: st.DrawFn) -> str:
                 document[key] = items
     dumper = draw(st.sampled_from([yaml.SafeDumper, _IndentedDumper]))
     text: str = yaml.dump(document, Dumper=dumper, sort_keys=False, default_flow_style=False)
-    lines = [line + draw(COMMENT) if line.strip() else line for line in text.splitlines()]
+    lines = []
+    for line in text.splitlines():
+        lines.append(line + draw(COMMENT) if line.strip() else line)
+        if draw(st.integers(0, 5)) == 0:
+            lines.append(" " * draw(st.integers(0, 6)) + f"# note {len(lines)}")
     newline = draw(st.sampled_from(["\n", "\r\n"]))
     return newline.join(lines) + newline if text.strip() != "{}" else "# empty\n"
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=block_files())
 def test_block_files_are_edited_in_place(text: str) -> None:
     from eks_token.kubeconfig.files import parse_document
@@ -291,20 +295,41 @@ def test_block_files_are_edited_in_place(text: str) -> None:
     result = splice_entries(text, document, build_entries(CLUSTER), "kc")
     assert not result.rewritten, text
     assert load_yaml(result.text) == result.document
-    replaced = set()
-    for section in ("clusters", "users", "contexts"):
-        for item in document.get(section) or []:
-            if item["name"] == ARN:
-                replaced.update(yaml.safe_dump(item).splitlines())
-    kept = [
-        line.rstrip("\r")
-        for line in text.split("\n")
-        if line
-        and not any(part and part in line for part in replaced)
+    spans = replaced_spans(text)
+    kept, offset = [], 0
+    for line in text.split("\n"):
+        inside = any(offset < end and offset + len(line) > start for start, end in spans)
+        offset += len(line) + 1
         # an empty list's line (`users: null`, `users: []`) becomes the list
-        and not line.startswith(("clusters:", "users:", "contexts:"))
-    ]
+        if line and not inside and not line.startswith(("clusters:", "users:", "contexts:")):
+            kept.append(line.rstrip("\r"))
     assert_subsequence(kept, result.text.replace("\r\n", "\n").split("\n"))
+
+
+def replaced_spans(text: str) -> list[tuple[int, int]]:
+    """Where the entries named ARN lie: from the item's first character to its last."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    spans: list[tuple[int, int]] = []
+    if not isinstance(root, yaml.MappingNode):
+        return spans
+    for key, value in root.value:
+        if key.value not in ("clusters", "users", "contexts"):
+            continue
+        if not isinstance(value, yaml.SequenceNode):
+            continue
+        for item in value.value:
+            names = [v.value for k, v in item.value if k.value == "name"]
+            if names == [ARN]:
+                spans.append((item.start_mark.index, last_scalar_end(item)))
+    return spans
+
+
+def last_scalar_end(node: yaml.Node) -> int:
+    if isinstance(node, yaml.ScalarNode):
+        return int(node.end_mark.index)
+    if isinstance(node, yaml.MappingNode):
+        return max(last_scalar_end(part) for pair in node.value for part in pair)
+    return max(last_scalar_end(part) for part in node.value)
 
 
 def test_libyaml_and_pure_python_loaders_read_alike() -> None:
