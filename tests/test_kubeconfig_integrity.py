@@ -98,6 +98,43 @@ def test_thirty_concurrent_writers_keep_every_entry(
     assert sorted(p.name for p in tmp_path.iterdir() if "kc" in p.name) == ["kc"]
 
 
+def test_eks_token_never_loses_what_kubectl_wrote_meanwhile(
+    moto_eks: str, tmp_path: Path, kubectl: Kubectl
+) -> None:
+    # One kubectl writes clusters one after another while ten eks-token runs write theirs.
+    # (kubectl itself computes its change from a read made before it takes the lock, so
+    # kubectl runs can drop each other's or eks-token's entries: that is kubectl's
+    # behaviour and not tested here.)
+    names = [f"k{i:02d}" for i in range(10)]
+    for name in names:
+        create_cluster(name, endpoint_url=moto_eks)
+    target = tmp_path / "kc"
+    target.write_text("apiVersion: v1\nkind: Config\n")
+
+    def ours(name: str) -> int:
+        process = start_writer(moto_eks, "--name", name, "--kubeconfig", str(target))
+        process.communicate(timeout=300)
+        return process.returncode
+
+    def theirs() -> list[str]:
+        written = []
+        for index in range(10):
+            cluster = f"kubectl-{index}"
+            result = kubectl.run(target, "config", "set-cluster", cluster, "--server=https://k")
+            if result.returncode == 0:  # it fails at once when eks-token holds the lock
+                written.append(cluster)
+        return written
+
+    with ThreadPoolExecutor(max_workers=11) as pool:
+        kubectl_run = pool.submit(theirs)
+        codes = list(pool.map(ours, names))
+        kubectl_written = kubectl_run.result()
+    assert codes == [0] * 10
+    assert kubectl_written
+    clusters = {item["name"] for item in view(kubectl, target)["clusters"]}
+    assert set(kubectl_written) <= clusters
+
+
 def test_writer_waits_for_kubectls_lock_and_writes_once_it_is_released(
     moto_eks: str, tmp_path: Path, kubectl: Kubectl
 ) -> None:
