@@ -89,11 +89,13 @@ def test_first_file_defining_a_name_wins_and_current_context_from_first_setter(
 def test_context_may_use_cluster_from_another_file(tmp_path: Path) -> None:
     clusters = write(tmp_path / "clusters", {"clusters": config("c")["clusters"]})
     rest = config("c", current="ctx")
-    rest["contexts"] = [{"name": "ctx", "context": {"cluster": "c", "user": "c", "namespace": "n"}}]
+    rest["contexts"] = [
+        {"name": "ctx", "context": {"cluster": "c", "user": "c", "namespace": "team"}}
+    ]
     del rest["clusters"]
     other = write(tmp_path / "rest", rest)
     view = load_kubeconfig([clusters, other]).context()
-    assert view.namespace == "n"
+    assert view.namespace == "team"
     assert view.cluster.source == clusters
     assert view.user.source == other
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from eks_token.cli._common import exit_status_help, guarded, new_parser, parse, warn
 from eks_token.errors import KubeconfigError
@@ -20,8 +23,10 @@ appended, everything else in the file is kept, and current-context is set.
 
 The file: --kubeconfig; else with --split ~/.kube/config.d/<cluster>; else
 the first file in KUBECONFIG that already has the cluster, else its first
-file, else ~/.kube/config. Files are written atomically; new ones get mode
-0600 and new directories 0700.
+file, else ~/.kube/config. Each write holds kubectl's <file>.lock, changes
+only the bytes of these entries and current-context, and replaces the file
+atomically, keeping its mode and owner; new files get mode 0600 and new
+directories 0700.
 
 `eks-token kubeconfig migrate` moves users that run heptio-authenticator-aws,
 aws-iam-authenticator or `aws eks get-token` onto eks-token.
@@ -82,6 +87,13 @@ def run_update(argv: Sequence[str]) -> int:
         help="one user for all clusters: the cluster id and region go in the cluster's "
         "client.authentication.k8s.io/exec extension (provideClusterInfo)",
     )
+    parser.add_argument(
+        "--proxy-url", help="proxy for kubectl to reach the cluster (the cluster's proxy-url)"
+    )
+    parser.add_argument(
+        "--assume-role-arn",
+        help="IAM role assumed only to call DescribeCluster (not written into the kubeconfig)",
+    )
     parser.add_argument("--dry-run", action="store_true", help="print the file, write nothing")
     _add_command_path(parser)
     parser.add_argument("-v", "--verbose", action="store_true", help="explain on stderr")
@@ -104,7 +116,12 @@ def run_update(argv: Sequence[str]) -> int:
             split=args.split,
             dry_run=args.dry_run,
             command=command,
+            proxy_url=args.proxy_url,
+            assume_role_arn=args.assume_role_arn,
+            on_wait=lambda lock: _note(f"waiting for {lock} (another kubectl or eks-token)"),
         )
+        for message in result.warnings:
+            warn(message)
         _warn_if_not_on_path(command)
         if args.verbose:
             cluster = result.cluster
@@ -160,7 +177,7 @@ def _migrate(args: argparse.Namespace) -> int:
     from eks_token.kubeconfig.entries import exec_command
     from eks_token.kubeconfig.files import kubeconfig_paths, read_document
     from eks_token.kubeconfig.migrate import migrate_document
-    from eks_token.kubeconfig.writer import write_document
+    from eks_token.kubeconfig.writer import rewrite_document
 
     command = exec_command(args.command_path)
     paths = kubeconfig_paths(args.kubeconfig)
@@ -181,7 +198,8 @@ def _migrate(args: argparse.Namespace) -> int:
             print(f"{path}: {change.describe()}")
         total += len(result.changes)
         if result.changes and not args.dry_run:
-            write_document(path, result.document)
+            # Migrated again under kubectl's lock: changes made meanwhile are kept.
+            rewrite_document(path, functools.partial(_migrated, path=path, command=command))
     if total:
         _warn_if_not_on_path(command)
     if total == 0:
@@ -191,6 +209,12 @@ def _migrate(args: argparse.Namespace) -> int:
     else:
         print(f"migrated {total} user(s)")
     return 0
+
+
+def _migrated(document: dict[str, Any], *, path: Path, command: str) -> dict[str, Any]:
+    from eks_token.kubeconfig.migrate import migrate_document
+
+    return migrate_document(document, path, command=command).document
 
 
 def _note(message: str) -> None:

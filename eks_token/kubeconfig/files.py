@@ -10,7 +10,16 @@ from typing import Any
 from eks_token.errors import KubeconfigError
 from eks_token.kubeconfig.model import ContextView, KubeConfig
 
-__all__ = ["kubeconfig_paths", "load_context", "load_kubeconfig", "read_document"]
+__all__ = [
+    "kubeconfig_paths",
+    "load_context",
+    "load_kubeconfig",
+    "parse_document",
+    "read_document",
+    "read_text",
+]
+
+_SECTIONS = ("clusters", "users", "contexts")
 
 
 def kubeconfig_paths(
@@ -23,7 +32,8 @@ def kubeconfig_paths(
     listed = env.get("KUBECONFIG", "")
     paths: list[Path] = []
     for part in listed.split(os.pathsep):
-        if part and Path(part).expanduser() not in paths:
+        # Parts that are empty or only blanks are dropped, as the AWS CLI drops them.
+        if part.strip() and Path(part).expanduser() not in paths:
             paths.append(Path(part).expanduser())
     if paths:
         return paths
@@ -34,19 +44,36 @@ def kubeconfig_paths(
 
 def read_document(path: Path) -> dict[str, Any] | None:
     """The parsed file; None when it does not exist; an empty file is an empty document."""
-    import yaml
+    text = read_text(path)
+    return None if text is None else parse_document(text, path)
 
+
+def read_text(path: Path) -> str | None:
+    """The file's text; None when it does not exist."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8", newline="") as handle:
+            return handle.read()
     except (FileNotFoundError, NotADirectoryError):
         return None
     except IsADirectoryError as exc:
         raise KubeconfigError(f"{path} is a directory, not a kubeconfig", path=str(path)) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise KubeconfigError(f"cannot read {path}: {_reason(exc)}", path=str(path)) from exc
+
+
+def parse_document(text: str, path: Path) -> dict[str, Any]:
+    """``text`` parsed as kubectl parses it (go-yaml v2 scalars), checked for kubeconfig shape.
+
+    ``clusters``, ``users`` and ``contexts`` must be lists of mappings (or absent);
+    anything else is refused, as the AWS CLI refuses it.
+    """
+    import yaml
+
+    from eks_token.kubeconfig.yaml_compat import load_yaml
+
     try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        document = load_yaml(text)
+    except (yaml.YAMLError, ValueError) as exc:
         where = ""
         mark = getattr(exc, "problem_mark", None)
         if mark is not None:
@@ -61,6 +88,21 @@ def read_document(path: Path) -> dict[str, Any] | None:
             f"{path} is not a kubeconfig (expected a mapping with clusters, users, contexts)",
             path=str(path),
         )
+    for section in _SECTIONS:
+        items = document.get(section)
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            raise KubeconfigError(
+                f"{path} is not a valid kubeconfig: {section} must be a list", path=str(path)
+            )
+        for item in items:
+            if not isinstance(item, dict):
+                raise KubeconfigError(
+                    f"{path} is not a valid kubeconfig: {section} holds {_kind(item)} "
+                    "where a mapping belongs; fix or remove it",
+                    path=str(path),
+                )
     return document
 
 
@@ -84,6 +126,15 @@ def load_context(
     if kubeconfig and not paths[0].exists():
         raise KubeconfigError(f"kubeconfig {paths[0]} does not exist", path=str(paths[0]))
     return load_kubeconfig(paths).context(context)
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:40] + "..."
+        return f"the string {shown!r}"
+    if isinstance(value, list):
+        return "a list"
+    return f"the value {value!r}"
 
 
 def _reason(exc: BaseException) -> str:

@@ -1,27 +1,43 @@
-"""Writing kubeconfig files atomically, and choosing which file to write."""
+"""Writing kubeconfig files safely, and choosing which file to write.
+
+Each write holds kubectl's ``<file>.lock``, reads the file again under it,
+and replaces the file atomically: a temporary file in the same directory is
+written, fsynced, given the old file's mode, owner and group, and renamed over
+the target, then the directory is fsynced. Readers see the old or the new
+file, never half of one; concurrent writers (eks-token or kubectl) never lose
+each other's entries.
+"""
 
 from __future__ import annotations
 
 import os
 import stat
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from eks_token.errors import KubeconfigError
-from eks_token.kubeconfig.files import kubeconfig_paths, read_document
+from eks_token.kubeconfig.files import kubeconfig_paths, read_document, read_text
+from eks_token.kubeconfig.lock import DEFAULT_LOCK_TIMEOUT, kubeconfig_lock
 
-__all__ = ["dump_document", "target_path", "write_document"]
+__all__ = [
+    "dump_document",
+    "rewrite_document",
+    "target_path",
+    "update_file",
+    "write_document",
+]
 
 NEW_FILE_MODE = 0o600
 NEW_DIR_MODE = 0o700
 
 
 def dump_document(document: Mapping[str, Any]) -> str:
-    import yaml
+    """A whole document as YAML that kubectl reads back with the same values."""
+    from eks_token.kubeconfig.yaml_compat import dump_yaml
 
-    return yaml.safe_dump(dict(document), sort_keys=False, default_flow_style=False)
+    return dump_yaml(dict(document))
 
 
 def target_path(
@@ -29,12 +45,19 @@ def target_path(
     explicit: str | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Path:
-    """``explicit``, else the first ``KUBECONFIG`` file that has the cluster, else the first."""
+    """``explicit``, else the first ``KUBECONFIG`` file that has the cluster, else the first.
+
+    While looking, files that cannot be read or parsed are passed over, as the
+    AWS CLI passes them; the file finally written is checked when it is written.
+    """
     paths = kubeconfig_paths(explicit, environ)
     if explicit or len(paths) == 1:
         return paths[0]
     for path in paths:
-        document = read_document(path)
+        try:
+            document = read_document(path)
+        except KubeconfigError:
+            continue
         clusters = (document or {}).get("clusters")
         if isinstance(clusters, list) and any(
             isinstance(item, Mapping) and item.get("name") == cluster_name for item in clusters
@@ -43,23 +66,77 @@ def target_path(
     return paths[0]
 
 
-def write_document(path: Path, document: Mapping[str, Any]) -> Path:
-    """Write ``document`` to ``path`` atomically; returns the file really written.
+def update_file(
+    path: Path,
+    transform: Callable[[str | None], str],
+    *,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    on_wait: Callable[[Path], None] | None = None,
+) -> Path:
+    """Under kubectl's lock, read ``path`` (None: no file), transform its text, write the result.
 
-    A temporary file in the same directory is fsynced and renamed over the
-    target, so readers see the old or the new file, never half of one. An
-    existing file keeps its mode; a new one gets 0600 and missing directories 0700.
-    A symlink is followed, so the file it points to is updated.
+    Returns the file really written (a symlink is followed). The text is written
+    only when it changed. Refused: a file this process may not write (as kubectl
+    refuses it), and a file whose owner or group the new file could not keep.
     """
     target = path.resolve() if path.is_symlink() else path
-    text = dump_document(document)
-    _make_directories(target.parent)
+    _make_directories(path.parent)
+    if target.parent != path.parent:
+        _make_directories(target.parent)
+    with kubeconfig_lock(path, timeout=lock_timeout, on_wait=on_wait):
+        old_text = read_text(target)
+        new_text = transform(old_text)
+        if new_text != old_text:
+            _replace(target, new_text)
+    return target
+
+
+def write_document(path: Path, document: Mapping[str, Any]) -> Path:
+    """Make ``path`` hold ``document``, locked and atomically; returns the file written.
+
+    Only the parts of the file that differ from ``document`` are rewritten where
+    the layout allows (see ``splice_document``); comments elsewhere stay.
+    """
+    wanted = dict(document)
+    return rewrite_document(path, lambda _current: wanted)
+
+
+def rewrite_document(
+    path: Path,
+    change: Callable[[dict[str, Any]], Mapping[str, Any]],
+    *,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    on_wait: Callable[[Path], None] | None = None,
+) -> Path:
+    """Under kubectl's lock, read ``path`` again, apply ``change`` to it, and write the result.
+
+    ``change`` gets the file's current document (empty when there is no file),
+    so changes others made meanwhile are kept.
+    """
+    from eks_token.kubeconfig.files import parse_document
+    from eks_token.kubeconfig.splice import splice_document
+
+    def transform(text: str | None) -> str:
+        current = None if text is None else parse_document(text, path)
+        wanted = dict(change(dict(current or {})))
+        return splice_document(text, current, wanted).text
+
+    return update_file(path, transform, lock_timeout=lock_timeout, on_wait=on_wait)
+
+
+def _replace(target: Path, text: str) -> None:
     try:
-        mode = stat.S_IMODE(target.stat().st_mode)
+        old = os.stat(target)
     except FileNotFoundError:
-        mode = NEW_FILE_MODE
+        old = None
     except OSError as exc:
         raise _write_error(target, exc) from exc
+    if old is not None and not _may_write(target):
+        # kubectl opens the file for writing and fails the same way.
+        raise KubeconfigError(
+            f"cannot write {target}: permission denied (the file is read-only for this user)",
+            path=str(target),
+        )
     try:
         fd, temporary = tempfile.mkstemp(
             dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
@@ -67,17 +144,42 @@ def write_document(path: Path, document: Mapping[str, Any]) -> Path:
     except OSError as exc:
         raise _write_error(target, exc) from exc
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
             handle.flush()
+            if old is not None and hasattr(os, "fchown"):
+                _keep_owner(handle.fileno(), target, old)
             os.fsync(handle.fileno())
-        os.chmod(temporary, mode)
+        os.chmod(temporary, stat.S_IMODE(old.st_mode) if old else NEW_FILE_MODE)
         os.replace(temporary, target)
-    except OSError as exc:
+    except BaseException as exc:
         Path(temporary).unlink(missing_ok=True)
-        raise _write_error(target, exc) from exc
+        if isinstance(exc, OSError):
+            raise _write_error(target, exc) from exc
+        raise
     _sync_directory(target.parent)
-    return target
+
+
+def _may_write(target: Path) -> bool:
+    if os.access in os.supports_effective_ids:
+        return os.access(target, os.W_OK, effective_ids=True)
+    return os.access(target, os.W_OK)
+
+
+def _keep_owner(fd: int, target: Path, old: os.stat_result) -> None:
+    """Give the new file the old one's owner and group, or refuse the write."""
+    new = os.fstat(fd)
+    if (new.st_uid, new.st_gid) == (old.st_uid, old.st_gid):
+        return
+    try:
+        os.fchown(fd, old.st_uid, old.st_gid)
+    except OSError as exc:
+        raise KubeconfigError(
+            f"cannot write {target}: it belongs to uid {old.st_uid} gid {old.st_gid}, and a "
+            f"new file could not keep that owner ({exc.strerror or 'not permitted'}); "
+            "run as its owner",
+            path=str(target),
+        ) from exc
 
 
 def _make_directories(directory: Path) -> None:

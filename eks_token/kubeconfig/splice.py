@@ -1,0 +1,316 @@
+"""Merging entries into a kubeconfig's text: only our entries' bytes change.
+
+The file is parsed into events, which carry their positions. A named entry is
+replaced where it stands; a new one is appended after the last item of its
+``clusters``/``users``/``contexts`` sequence (the key is added if absent);
+``current-context`` is set in place. Every other byte, comments and layout
+included, stays as it was. The result is parsed again and must equal the
+merged document; when it does not, or the file's layout is one this does not
+handle (flow style, anchors on the edited parts...), the whole file is
+rewritten with a dumper that quotes every ambiguous string.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from eks_token.errors import KubeconfigError
+from eks_token.kubeconfig.entries import KubeconfigEntries
+from eks_token.kubeconfig.merge import merge_entries
+
+__all__ = ["SplicedText", "splice_document", "splice_entries"]
+
+_SECTIONS = ("clusters", "users", "contexts")
+_NULLS = ("", "~", "null", "Null", "NULL")
+
+
+@dataclass(frozen=True)
+class SplicedText:
+    """The new text, the document it holds, what changed, and whether it was rewritten whole."""
+
+    text: str
+    document: dict[str, Any]
+    changes: list[str]
+    rewritten: bool = False
+    comments_lost: bool = False
+
+
+@dataclass
+class _Node:
+    kind: str  # "map", "seq", "scalar" or "alias"
+    start: int
+    end: int  # just after the node's last character
+    flow: bool = False
+    plain: bool = False
+    value: str = ""
+    props: bool = False
+    children: list[_Node] = field(default_factory=list)
+
+
+def splice_entries(
+    text: str | None, document: Mapping[str, Any] | None, entries: KubeconfigEntries, source: str
+) -> SplicedText:
+    """Merge ``entries`` into ``text`` (whose parsed form is ``document``; None: no file)."""
+    merged, changes = merge_entries(document or {}, entries, source=source)
+    return splice_document(text, document, merged, changes)
+
+
+def splice_document(
+    text: str | None,
+    document: Mapping[str, Any] | None,
+    changed: dict[str, Any],
+    changes: list[str] | None = None,
+) -> SplicedText:
+    """``text`` (parsed: ``document``) edited to hold ``changed`` instead, where it differs.
+
+    Changed or added items of ``clusters``, ``users`` and ``contexts``, a changed
+    ``current-context`` and added top-level scalars are edited in place; any
+    other difference, or a layout this cannot edit, rewrites the whole file.
+    """
+    from eks_token.kubeconfig.yaml_compat import dump_yaml
+
+    changes = list(changes or [])
+    if text is None:
+        return SplicedText(dump_yaml(changed), changed, changes)
+    if not document:
+        # A file of only comments or blank lines: keep them, add the document after them.
+        spliced = _after(text, dump_yaml(changed), changed)
+    else:
+        spliced = _try_splice(text, document, changed)
+    if spliced is not None:
+        return SplicedText(spliced, changed, changes)
+    return SplicedText(
+        dump_yaml(changed), changed, changes, rewritten=True, comments_lost=_has_comments(text)
+    )
+
+
+def _after(text: str, addition: str, merged: dict[str, Any]) -> str | None:
+    import yaml
+
+    from eks_token.kubeconfig.yaml_compat import load_yaml
+
+    candidate = text + ("" if not text or text.endswith("\n") else "\n") + addition
+    try:
+        return candidate if load_yaml(candidate) == merged else None
+    except yaml.YAMLError:
+        return None
+
+
+def _try_splice(text: str, document: Mapping[str, Any], merged: dict[str, Any]) -> str | None:
+    import yaml
+
+    from eks_token.kubeconfig.yaml_compat import load_yaml
+
+    try:
+        root = _parse(text)
+        if root is None or root.kind != "map" or root.flow or root.props:
+            return None
+        edits = _edits(text, root, document, merged)
+        if edits is None:
+            return None
+        result = text
+        for _, _, start, end, replacement in sorted(edits, reverse=True):
+            result = result[:start] + replacement + result[end:]
+        if load_yaml(result) != merged:
+            return None
+    except (KubeconfigError, ValueError, LookupError, yaml.YAMLError):
+        # Not a layout edited in place, or the edit would not read back: rewrite instead.
+        return None
+    return result
+
+
+def _edits(
+    text: str, root: _Node, document: Mapping[str, Any], merged: dict[str, Any]
+) -> list[tuple[int, int, int, int, str]] | None:
+    """(position, order, start, end, replacement) for each change; None if not spliceable."""
+    nl = "\r\n" if "\r\n" in text else "\n"
+    pairs = _pairs(root)
+    if pairs is None:
+        return None
+    root_col = _column(text, root.start)
+    root_end = _line_end(text, root.end)
+    edits: list[tuple[int, int, int, int, str]] = []
+    order = 0
+
+    def add(start: int, end: int, replacement: str, *, root: bool = False) -> None:
+        # At one position, items appended to a sequence go before keys appended to the root.
+        nonlocal order
+        order += 1
+        edits.append((start, order + (1 << 20 if root else 0), start, end, replacement))
+
+    def items_text(items: list[Any], column: int) -> str:
+        return "".join(f"{nl}{' ' * column}- {_render(item, column + 2, nl)}" for item in items)
+
+    for key in document:
+        if key not in merged:
+            return None
+    for key, new in merged.items():
+        old = document.get(key)
+        if key in document and old == new:
+            continue
+        if key in _SECTIONS:
+            old_items = [] if old is None else old
+            if not isinstance(new, list) or not isinstance(old_items, list):
+                return None
+            if len(new) < len(old_items):
+                return None
+            found = pairs.get(key)
+            if found is None:
+                block = f"{key}:{items_text(new, 0)}"
+                add(root_end, root_end, nl + _indent(block, root_col, nl), root=True)
+                continue
+            name, value = found
+            if _is_empty(value):
+                add(name.start, value.end, f"{key}:{items_text(new, _column(text, name.start))}")
+                continue
+            if value.kind != "seq" or value.flow or value.props:
+                return None
+            if len(value.children) != len(old_items):
+                return None
+            for index, (was, now) in enumerate(zip(old_items, new, strict=False)):
+                if was != now:
+                    child = value.children[index]
+                    add(child.start, child.end, _render(now, _column(text, child.start), nl))
+            if len(new) > len(old_items):
+                at = _line_end(text, value.children[-1].end)
+                add(at, at, items_text(new[len(old_items) :], _column(text, value.start)))
+        elif key == "current-context" and key in pairs:
+            name, value = pairs[key]
+            if value.kind != "scalar" or value.props:
+                return None
+            if value.plain and value.value == "":
+                # An empty value sits just after the colon.
+                add(value.start, value.start, f" {_scalar_text(new)}")
+            else:
+                add(value.start, value.end, _scalar_text(new))
+        elif key not in document and (key == "current-context" or isinstance(new, str)):
+            line = f"{key}: {_scalar_text(new)}"
+            add(root_end, root_end, nl + " " * root_col + line, root=True)
+        else:
+            return None
+    return edits
+
+
+def _pairs(root: _Node) -> dict[str, tuple[_Node, _Node]] | None:
+    """The root's keys we may edit, with their values; None when one appears twice."""
+    pairs: dict[str, tuple[_Node, _Node]] = {}
+    children = root.children
+    for key, value in zip(children[::2], children[1::2], strict=True):
+        if key.kind == "scalar" and key.value in (*_SECTIONS, "current-context"):
+            if key.props or key.value in pairs:
+                return None
+            pairs[key.value] = (key, value)
+    return pairs
+
+
+def _is_empty(node: _Node) -> bool:
+    if node.kind == "scalar" and node.plain and not node.props:
+        return node.value in _NULLS
+    return node.kind == "seq" and node.flow and not node.children and not node.props
+
+
+def _render(item: Any, column: int, nl: str) -> str:
+    """``item`` as block YAML whose lines after the first are indented to ``column``."""
+    from eks_token.kubeconfig.yaml_compat import dump_yaml
+
+    lines = dump_yaml(item).rstrip("\n").split("\n")
+    return (nl + " " * column).join(lines)
+
+
+def _indent(block: str, column: int, nl: str) -> str:
+    return nl.join(" " * column + line for line in block.split(nl))
+
+
+def _scalar_text(value: Any) -> str:
+    from eks_token.kubeconfig.yaml_compat import dump_yaml
+
+    if not isinstance(value, str):
+        raise ValueError("not a string")
+    rendered = dump_yaml({"k": value}).rstrip("\n")
+    if "\n" in rendered:
+        raise ValueError("a multi-line scalar")
+    return rendered[len("k: ") :]
+
+
+def _column(text: str, index: int) -> int:
+    return index - (text.rfind("\n", 0, index) + 1)
+
+
+def _line_end(text: str, index: int) -> int:
+    """The end of the line holding ``index`` (before its line break), after any comment."""
+    end = text.find("\n", index)
+    if end == -1:
+        return len(text)
+    return end - 1 if end > 0 and text[end - 1] == "\r" else end
+
+
+def _parse(text: str) -> _Node | None:
+    """The single document's root node with positions; None for several documents."""
+    import yaml
+
+    from eks_token.kubeconfig.yaml_compat import FastLoader
+
+    events: Iterator[Any] = iter(yaml.parse(text, Loader=FastLoader))
+    root: _Node | None = None
+    documents = 0
+    for event in events:
+        if isinstance(event, yaml.DocumentStartEvent):
+            documents += 1
+            if documents > 1:
+                return None
+            root = _build(text, next(events), events)
+    return root
+
+
+def _start(event: Any) -> int:
+    return int(event.start_mark.index)
+
+
+def _end(event: Any) -> int:
+    return int(event.end_mark.index)
+
+
+def _build(text: str, event: Any, events: Iterator[Any]) -> _Node:
+    import yaml
+
+    start = _start(event)
+    if isinstance(event, yaml.AliasEvent):
+        return _Node("alias", start, _end(event), props=True)
+    if isinstance(event, yaml.ScalarEvent):
+        end = _end(event)
+        if event.style in ("|", ">"):
+            end = start + len(text[start:end].rstrip())
+        props = bool(event.anchor or event.tag)
+        plain = not event.style  # None from PyYAML's parser, "" from libyaml's
+        return _Node("scalar", start, end, plain=plain, value=event.value, props=props)
+    kind = "map" if isinstance(event, yaml.MappingStartEvent) else "seq"
+    node = _Node(kind, start, start, flow=bool(event.flow_style))
+    node.props = bool(event.anchor or event.tag)
+    for child in events:
+        if isinstance(child, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            if node.flow:
+                node.end = _end(child)
+            elif node.children:
+                node.end = node.children[-1].end
+            return node
+        node.children.append(_build(text, child, events))
+    raise ValueError("unterminated collection")
+
+
+def _has_comments(text: str) -> bool:
+    """Whether ``text`` holds a comment anywhere between its tokens."""
+    import yaml
+
+    from eks_token.kubeconfig.yaml_compat import KubectlLoader
+
+    position = 0
+    try:
+        for token in yaml.scan(text, Loader=KubectlLoader):
+            if "#" in text[position : _start(token)]:
+                return True
+            position = max(position, _end(token))
+    except yaml.YAMLError:
+        return "#" in text
+    return "#" in text[position:]
