@@ -11,6 +11,7 @@ raises for storage problems: a cache that cannot be used is a miss.
 from __future__ import annotations
 
 import os
+import stat
 
 from eks_token.cache.entry import CacheEntry, encode_entry, key_text, servable
 from eks_token.cache.files import (
@@ -18,9 +19,11 @@ from eks_token.cache.files import (
     LOCK_PREFIX,
     O_CLOEXEC,
     O_NOFOLLOW,
+    O_NONBLOCK,
     TEMP_PREFIX,
     default_cache_dir,
     entry_name,
+    lock_name,
     open_cache_dir,
     read_entry,
     read_entry_checked,
@@ -169,8 +172,9 @@ class FileTokenCache:
             os.close(dir_fd)
 
     def single_flight(self, key: Mapping[str, str]) -> _KeyLock:
-        """A lock for ``key``: one process signs while the others wait (up to lock_timeout)."""
-        return _KeyLock(self, entry_name(key_text(key))[0])
+        """A lock for ``key`` alone: one process signs while the others wait for it (up to
+        lock_timeout); requests for other keys never wait on it."""
+        return _KeyLock(self, lock_name(entry_name(key_text(key))))
 
 
 def fetch_or_sign(
@@ -199,9 +203,9 @@ def fetch_or_sign(
 
 
 class _KeyLock:
-    def __init__(self, cache: FileTokenCache, shard: str) -> None:
+    def __init__(self, cache: FileTokenCache, name: str) -> None:
         self._cache = cache
-        self._name = LOCK_PREFIX + shard
+        self._name = name
         self._fd: int | None = None
 
     def __enter__(self) -> bool:
@@ -214,8 +218,13 @@ class _KeyLock:
         if dir_fd is None:
             return False
         try:
-            flags = os.O_RDWR | os.O_CREAT | O_NOFOLLOW | O_CLOEXEC
+            flags = os.O_RDWR | os.O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC
             self._fd = os.open(self._name, flags, 0o600, dir_fd=dir_fd)
+            if not stat.S_ISREG(os.fstat(self._fd).st_mode):
+                os.close(self._fd)
+                self._fd = None
+                self._cache._problem("the cache lock is not a regular file")
+                return False
         except OSError as exc:
             self._cache._problem(f"cannot open the cache lock: {exc.strerror}")
             return False
