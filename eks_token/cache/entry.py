@@ -144,7 +144,7 @@ def token_signed_at(token: str) -> int | None:
         if begin < 0:
             at = data.find(_DATE_MARKER, max(0, len(data) - size - len(_DATE_MARKER)))
             if at > 0:
-                if data[at - 1 : at] not in (b"?", b"&") or b"?" not in data[:at]:
+                if data[at - 1] not in b"?&" or b"?" not in data[:at]:
                     return None
                 begin = at + len(_DATE_MARKER)
         if begin >= 0 and len(data) >= begin + 16:

@@ -47,7 +47,9 @@ LEGACY_GLOBAL_REGIONS = frozenset(
     }
 )
 
-_REGION_NAME = re.compile(r"^[a-z]{2,5}(-[a-z]+)+-\d{1,2}$")
+#: ASCII only, matched whole: ``us-west-2\n`` and ``us-west-\u0662`` are not regions.
+_REGION_NAME = re.compile(r"[a-z]{2,5}(?:-[a-z]+)+-[0-9]{1,2}", re.ASCII)
+_ZONE_NAME = re.compile(r"[a-z]{2,5}(?:-[a-z]+)+-[0-9]{1,2}[a-z]", re.ASCII)
 
 
 class Partition:
@@ -55,7 +57,7 @@ class Partition:
 
     def __init__(self, name: str, region_regex: str, dns_suffix: str, dualstack: str) -> None:
         self.name = name
-        self.region_pattern = re.compile(region_regex)
+        self.region_pattern = re.compile(region_regex, re.ASCII)
         self.dns_suffix = dns_suffix
         self.dualstack_dns_suffix = dualstack
 
@@ -108,12 +110,12 @@ class StsEndpoint:
 
 def validate_region(region: str) -> str:
     """Return ``region`` if it is a region name, else raise naming the problem."""
-    if region == "aws-global" or _REGION_NAME.match(region):
+    if region == "aws-global" or _REGION_NAME.fullmatch(region):
         return region
     hint = ""
     if region.lower() != region:
         hint = " (region names are lower case)"
-    elif re.match(r"^[a-z]{2,5}(-[a-z]+)+-\d{1,2}[a-z]$", region):
+    elif _ZONE_NAME.fullmatch(region):
         hint = " (that looks like an availability zone; drop the last letter)"
     raise InvalidInputError(
         f"{region!r} is not an AWS region name such as us-west-2{hint}", option="region"
@@ -125,7 +127,7 @@ def partition_for_region(region: str) -> Partition:
     if region == "aws-global":
         return _BY_NAME["aws"]
     for partition in PARTITIONS:
-        if partition.name != "aws" and partition.region_pattern.match(region):
+        if partition.name != "aws" and partition.region_pattern.fullmatch(region):
             return partition
     return _BY_NAME["aws"]
 

@@ -63,7 +63,7 @@ def run_eks_token(
         timeout=timeout,
         check=False,
         cwd=cwd,
-        preexec_fn=preexec_fn,  # noqa: PLW1509 - only os.umask, before exec
+        preexec_fn=preexec_fn,
     )
 
 

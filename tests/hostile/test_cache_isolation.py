@@ -215,9 +215,7 @@ _ENVIRONMENTS = st.dictionaries(
 
 
 @given(path=_PATH_TEXT, environment=_ENVIRONMENTS)
-def test_paths_expand_as_the_standard_library_does(
-    path: str, environment: dict[str, str]
-) -> None:
+def test_paths_expand_as_the_standard_library_does(path: str, environment: dict[str, str]) -> None:
     environment.setdefault("HOME", "/home/me")
     with patch.dict(os.environ, environment, clear=True):
         assert expand_vars(path, environment) == os.path.expandvars(path)
