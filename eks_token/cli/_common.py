@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from eks_token.errors import EksTokenError
+from eks_token.errors import EksTokenError, redact
 
 __all__ = ["EXIT_ERROR", "EXIT_USAGE", "Parser", "error", "guarded", "warn"]
 
@@ -33,12 +33,12 @@ def new_parser(prog: str, description: str, epilog: str) -> Parser:
 
 
 def error(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
+    print(f"error: {redact(message)}", file=sys.stderr)
     return EXIT_ERROR
 
 
 def warn(message: str) -> None:
-    print(f"warning: {message}", file=sys.stderr)
+    print(f"warning: {redact(message)}", file=sys.stderr)
 
 
 def guarded(action: Callable[[], int], *, verbose: bool = False) -> int:

@@ -23,6 +23,7 @@ from eks_token.errors import (
     ApiUnauthorizedError,
     ApiUnreachableError,
     InvalidInputError,
+    redact,
 )
 from eks_token.net.failure import request_failure_reason
 
@@ -220,7 +221,8 @@ class KubeApi:
                 cluster=self.server,
             )
         message = payload.get("message") if isinstance(payload, dict) else None
-        detail = f": {' '.join(str(message).split())[:300]}" if message else ""
+        # Redacted before it is cut short, so no part of a secret survives the cut.
+        detail = f": {' '.join(redact(str(message)).split())[:300]}" if message else ""
         raise ApiRequestError(
             f"{what} failed with HTTP {status}{detail}", cluster=self.server, status=status
         )

@@ -29,6 +29,7 @@ from eks_token.errors import (
     StsRejectedError,
     StsThrottledError,
     StsUnreachableError,
+    redact,
 )
 from eks_token.net.failure import request_failure_reason
 
@@ -238,7 +239,8 @@ def _error_fields(body: bytes) -> tuple[str | None, str | None]:
 def _sts_failure(status: int, body: bytes, server_date: datetime | None) -> StsError:
     code, message = _error_fields(body)
     detail = f"{code}: {message}" if code and message else code or message or "no details"
-    detail = " ".join(detail.split())[:_MESSAGE_LIMIT]
+    # Redacted before it is cut short, so no part of a secret survives the cut.
+    detail = " ".join(redact(detail).split())[:_MESSAGE_LIMIT]
     if b"Throttling" in body:
         return StsThrottledError(
             f"STS throttled GetCallerIdentity (HTTP {status}): {detail}",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from eks_token.errors import CredentialsError
+from eks_token.errors import CredentialsError, remember_secret
 
 __all__ = ["AwsCredentials", "FrozenCredentialSource"]
 
@@ -36,6 +36,9 @@ class AwsCredentials:
         self.access_key_id = access_key_id
         self.secret_access_key = secret_access_key
         self.session_token = session_token or None
+        # Whatever echoes them back (an endpoint's error, a log) is redacted.
+        remember_secret(secret_access_key)
+        remember_secret(self.session_token)
 
     @classmethod
     def from_botocore(cls, source: FrozenCredentialSource) -> AwsCredentials:
