@@ -7,7 +7,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from eks_token.errors import EksTokenError, redact
+from eks_token.errors import EksTokenError
+from eks_token.redact import redact
 
 __all__ = ["EXIT_ERROR", "EXIT_USAGE", "Parser", "error", "guarded", "warn"]
 

@@ -23,9 +23,9 @@ from eks_token.errors import (
     ApiUnauthorizedError,
     ApiUnreachableError,
     InvalidInputError,
-    redact,
 )
 from eks_token.net.failure import request_failure_reason
+from eks_token.redact import redact
 
 if TYPE_CHECKING:
     import requests

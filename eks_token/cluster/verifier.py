@@ -29,9 +29,9 @@ from eks_token.errors import (
     StsRejectedError,
     StsThrottledError,
     StsUnreachableError,
-    redact,
 )
 from eks_token.net.failure import request_failure_reason
+from eks_token.redact import redact
 
 if TYPE_CHECKING:
     import requests

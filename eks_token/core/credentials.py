@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from eks_token.errors import CredentialsError, remember_secret
+from eks_token.errors import CredentialsError
+from eks_token.redact import remember_secret
 
 __all__ = ["AwsCredentials", "FrozenCredentialSource"]
 

@@ -17,7 +17,8 @@ from eks_token.cluster.verifier import verify_token
 from eks_token.core.credentials import AwsCredentials
 from eks_token.core.endpoints import resolve_sts_endpoint
 from eks_token.core.signing import sign_token
-from eks_token.errors import EksTokenError, redact
+from eks_token.errors import EksTokenError
+from eks_token.redact import redact
 from tests.hostile.helpers import run_eks_token
 from tests.support.aws_env import AwsEnv
 from tests.support.local_server import LocalServer, RecordedRequest, Response
