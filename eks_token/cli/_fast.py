@@ -146,8 +146,8 @@ def parse_request(
             region = region or info.cluster.region()
         except ExecInfoError:
             return None
-    if not cluster_id:
-        return None
+    if not cluster_id or not all("!" <= c <= "~" for c in cluster_id):
+        return None  # the full command refuses it (validate_cluster_id)
     fields = {
         "cluster_id": cluster_id,
         "region": region or None,

@@ -34,6 +34,22 @@ class AwsCredentials:
             raise CredentialsError(
                 "partial credentials: both an access key id and a secret access key are needed"
             )
+        if not (access_key_id.isascii() and access_key_id.isalnum() and len(access_key_id) <= 128):
+            raise CredentialsError(
+                f"the access key id {access_key_id!r} is not letters and digits "
+                "(such as AKIAIOSFODNN7EXAMPLE); check AWS_ACCESS_KEY_ID or the credentials file"
+            )
+        # Never shown: only which value is wrong.
+        if not _printable_ascii(secret_access_key):
+            raise CredentialsError(
+                "the secret access key has spaces, control characters or characters that are "
+                "not ASCII; check AWS_SECRET_ACCESS_KEY or the credentials file"
+            )
+        if session_token and not _printable_ascii(session_token):
+            raise CredentialsError(
+                "the session token has spaces, control characters or characters that are not "
+                "ASCII; check AWS_SESSION_TOKEN or the credentials file"
+            )
         self.access_key_id = access_key_id
         self.secret_access_key = secret_access_key
         self.session_token = session_token or None
@@ -62,3 +78,8 @@ class AwsCredentials:
 
     def __hash__(self) -> int:
         return hash(self.access_key_id)
+
+
+def _printable_ascii(text: str) -> bool:
+    """True when every character is printable ASCII other than a space."""
+    return all("!" <= character <= "~" for character in text)

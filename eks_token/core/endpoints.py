@@ -176,8 +176,13 @@ def resolve_sts_endpoint(
 
 
 def _normalise_endpoint_url(endpoint_url: str) -> str:
-    parts = urlsplit(endpoint_url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
+    try:
+        parts = urlsplit(endpoint_url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not 0-65535
+        well_formed = endpoint_url.isascii() and endpoint_url.isprintable()
+    except ValueError:  # an unclosed IPv6 bracket, a bad port
+        well_formed = False
+    if not well_formed or parts.scheme not in ("https", "http") or not parts.hostname:
         raise InvalidInputError(
             f"STS endpoint URL must be http(s)://HOST[:PORT][/PATH], not {endpoint_url!r}",
             option="endpoint_url",

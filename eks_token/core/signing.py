@@ -14,6 +14,8 @@ __all__ = ["MAX_TOKEN_LENGTH", "sign_token", "validate_cluster_id"]
 
 #: The cluster's authenticator rejects longer tokens.
 MAX_TOKEN_LENGTH = 4096
+#: The last moment whose token expiry a datetime can hold.
+_LATEST_SIGNING_TIME = datetime.max.replace(tzinfo=timezone.utc) - TOKEN_LIFETIME
 
 
 def validate_cluster_id(cluster_id: str | None) -> str:
@@ -23,9 +25,11 @@ def validate_cluster_id(cluster_id: str | None) -> str:
             "Outposts, its id)",
             option="cluster_id",
         )
-    if cluster_id != cluster_id.strip() or any(ord(c) < 0x20 or ord(c) == 0x7F for c in cluster_id):
+    if not all("!" <= character <= "~" for character in cluster_id):
         raise InvalidInputError(
-            f"the cluster id {cluster_id!r} has spaces or control characters", option="cluster_id"
+            f"the cluster id {cluster_id!r} has spaces, control characters or characters that "
+            "are not ASCII",
+            option="cluster_id",
         )
     return cluster_id
 
@@ -36,6 +40,12 @@ def sign_token(
     """Presign GetCallerIdentity for ``cluster_id`` at ``now``; no I/O, no botocore."""
     validate_cluster_id(cluster_id)
     signed_at = now.astimezone(timezone.utc).replace(microsecond=0)
+    if signed_at > _LATEST_SIGNING_TIME:
+        raise InvalidInputError(
+            f"cannot sign as of {signed_at:%Y-%m-%dT%H:%M:%SZ}: the token's expiry would be "
+            "past the year 9999",
+            option="now",
+        )
     url = presign_get_caller_identity(
         endpoint_url=endpoint.url,
         signing_region=endpoint.signing_region,
