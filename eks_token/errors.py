@@ -83,7 +83,7 @@ class RoleAssumptionError(EksTokenError):
     def __init__(self, message: str, *, role_arn: str | None = None, code: str | None = None):
         super().__init__(message)
         self.role_arn = role_arn
-        self.code = code
+        self.code = redact(code) if code else code
 
 
 class TokenValidationError(EksTokenError):
@@ -110,7 +110,7 @@ class StsError(EksTokenError):
     ) -> None:
         super().__init__(message)
         self.status = status
-        self.code = code
+        self.code = redact(code) if code else code
         self.server_date = server_date
 
 

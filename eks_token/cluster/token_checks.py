@@ -165,6 +165,13 @@ def run_rules(
         return found
     lowered = _check_names(params, fail)
     _read_fields(lowered, found)
+    if "x-amz-credential" in lowered and not _credential_scope_ok(lowered["x-amz-credential"]):
+        # Stricter than the cluster, which leaves this to STS: a region such as
+        # "us-west-2\n" or one written with other digits never makes a valid token.
+        fail(
+            "parameter",
+            "X-Amz-Credential is not ACCESS_KEY_ID/yyyymmdd/REGION/sts/aws4_request in ASCII",
+        )
     if lowered.get("action") != "GetCallerIdentity":
         fail("action", "the presigned action is not GetCallerIdentity")
     if CLUSTER_ID_HEADER not in (h.lower() for h in found.signed_headers):
@@ -245,6 +252,22 @@ def _read_fields(lowered: dict[str, str], found: TokenFields) -> None:
     headers = lowered.get("x-amz-signedheaders", "")
     found.signed_headers = tuple(h for h in headers.split(";") if h)
     found.session_token_present = bool(lowered.get("x-amz-security-token"))
+
+
+def _credential_scope_ok(credential: str) -> bool:
+    parts = credential.split("/")
+    if len(parts) != 5 or parts[3:] != ["sts", "aws4_request"]:
+        return False
+    access_key_id, day, region = parts[:3]
+    if not (access_key_id.isascii() and access_key_id.isalnum()):
+        return False
+    if not (len(day) == 8 and day.isascii() and day.isdigit()):
+        return False
+    try:
+        validate_region(region)
+    except InvalidInputError:
+        return False
+    return True
 
 
 def _check_date(

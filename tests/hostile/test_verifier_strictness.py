@@ -187,3 +187,18 @@ def test_a_region_can_be_added_explicitly() -> None:
 def test_decode_of_a_huge_expiry_reports_instead_of_crashing() -> None:
     report = inspect_token(token_for_host("sts.amazonaws.com", expires="9" * 5000), now=LATER)
     assert "expires" in {f.rule for f in report.failures}
+
+
+@pytest.mark.parametrize("region", ["us-west-2\n", "us-west-\u0662", "US-WEST-2", "us-west-2 "])
+def test_a_token_signed_for_an_odd_region_is_not_valid(region: str) -> None:
+    from eks_token.core.credentials import AwsCredentials
+    from eks_token.core.endpoints import StsEndpoint
+    from eks_token.core.signing import sign_token
+
+    # Signed past the signer's own checks, as another tool might.
+    endpoint = StsEndpoint("https://sts.amazonaws.com/", region, "aws")
+    credentials = AwsCredentials("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+    token = sign_token("my-cluster", credentials, endpoint, NOW).value
+    assert not inspect_token(token, now=LATER).valid
+    with pytest.raises(TokenValidationError):
+        check_token(token, now=LATER)
