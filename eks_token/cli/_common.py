@@ -55,7 +55,7 @@ def guarded(action: Callable[[], int], *, verbose: bool = False) -> int:
         if verbose:
             import traceback
 
-            traceback.print_exc(file=sys.stderr)
+            print(redact(traceback.format_exc()), file=sys.stderr, end="")
         return error(
             f"unexpected {type(exc).__name__}; run with --verbose for details and report it"
         )

@@ -202,3 +202,20 @@ def test_a_token_signed_for_an_odd_region_is_not_valid(region: str) -> None:
     assert not inspect_token(token, now=LATER).valid
     with pytest.raises(TokenValidationError):
         check_token(token, now=LATER)
+
+
+def test_the_command_line_names_extra_regions_too() -> None:
+    from tests.hostile.helpers import run_eks_token
+
+    token = token_for_host("sts.xx-newregion-1.amazonaws.com")
+
+    def rules(*extra: str) -> set[str]:
+        result = run_eks_token("decode", token, *extra)
+        assert "Traceback" not in result.stderr
+        return {rule["rule"] for rule in json.loads(result.stdout)["failed_rules"]}
+
+    assert "host" in rules()
+    assert "host" not in rules("--extra-region", "xx-newregion-1")
+    refused = run_eks_token("decode", token, "--extra-region", "XX-NEWREGION-1")
+    assert refused.returncode in (1, 2)
+    assert refused.stderr.startswith("error: ")
