@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from eks_token.core.paths import expand_user, expand_vars_and_user
+from eks_token.core.paths import expand_user, expand_vars
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -79,6 +79,15 @@ DIRECTORIES: tuple[tuple[str, str | None, str], ...] = (
     ("cli_cache", None, "~/.aws/cli/cache"),
 )
 
+#: Every variable the key reads (HOME for ``~``).
+_LOOKED_UP = (
+    "HOME",
+    *PLAIN_VARIABLES,
+    *SECRET_VARIABLES,
+    *(variable for _, variable, _, _ in FILES),
+    *(variable for _, variable, _ in DIRECTORIES if variable),
+)
+
 
 def token_cache_key(
     cluster_id: str,
@@ -103,7 +112,10 @@ def token_cache_key(
     and ``~/.aws/cli/cache`` (names, sizes, times) are all the same. What a
     ``credential_process`` prints is not seen (see docs/cli.md).
     """
-    env = os.environ if environ is None else environ
+    source = os.environ if environ is None else environ
+    # Each variable looked up once (os.environ lookups are most of the key's cost);
+    # ``source`` itself only for ``$NAME`` in a path, which may name any variable.
+    env = {name: value for name in _LOOKED_UP if (value := source.get(name)) is not None}
     key = {
         "version": CACHE_KEY_VERSION,
         "cluster_id": cluster_id,
@@ -133,26 +145,27 @@ def token_cache_key(
     for name, variable, defaults, expansion in FILES:
         configured = env.get(variable)
         if configured is not None:
-            key["file." + name] = "set " + _fingerprint(_resolve(configured, expansion, env))
+            resolved = _resolve(configured, expansion, env, source)
+            key["file." + name] = "set " + _fingerprint(resolved)
         elif defaults:
-            paths = [_resolve(path, expansion, env) for path in defaults]
+            paths = [_resolve(path, expansion, env, source) for path in defaults]
             key["file." + name] = " | ".join(_fingerprint(path) for path in paths)
     for name, moved_by, default in DIRECTORIES:
         configured = env.get(moved_by) if moved_by else None
         path = default if configured is None else configured
-        key["dir." + name] = _directory_fingerprint(_resolve(path, "vars+user", env))
+        key["dir." + name] = _directory_fingerprint(_resolve(path, "vars+user", env, source))
     return key
 
 
-def _resolve(path: str, expansion: str, env: Mapping[str, str]) -> str:
+def _resolve(path: str, expansion: str, env: Mapping[str, str], source: Mapping[str, str]) -> str:
     """The file botocore opens for ``path`` (expanded as it expands it), made absolute."""
     if expansion == "vars+user":
-        path = expand_vars_and_user(path, env)
+        path = expand_user(expand_vars(path, source), env)
     elif expansion == "user":
         path = expand_user(path, env)
     if not path:
         return ""  # botocore finds no file at "" (not the working directory)
-    return os.path.abspath(path)
+    return path if path.startswith("/") else os.path.join(os.getcwd(), path)
 
 
 def _directory_fingerprint(path: str) -> str:
