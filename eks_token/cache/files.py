@@ -52,7 +52,7 @@ ENTRY_SUFFIX = ".entry"
 TEMP_PREFIX = ".tmp-"
 #: One lock file per key (``.lock-`` and the entry's hash), so that a signer stuck on
 #: an MFA prompt or an unreachable STS holds up only the requests for its own key.
-#: Empty; never removed while in use (``cache clear`` removes them).
+#: Empty; removed with the key's entry (by pruning, only while nobody holds it).
 LOCK_PREFIX = ".lock-"
 O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)

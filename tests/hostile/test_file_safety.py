@@ -3,6 +3,7 @@ and the directories the cache creates are never open to other users."""
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 from datetime import timedelta
@@ -126,3 +127,45 @@ def test_directories_created_under_umask_000_are_not_open_to_others(aws_env: Aws
     assert modes[kube / "cache" / "eks-token"] == 0o700
     (entry,) = (kube / "cache" / "eks-token").glob("*.entry")
     assert stat.S_IMODE(entry.stat().st_mode) == 0o600
+
+
+def test_lock_files_go_with_their_entries(tmp_path: Path) -> None:
+    from eks_token.cache.file_cache import fetch_or_sign
+    from tests.support.cache_entries import token
+
+    directory = tmp_path / "cache"
+    cache = FileTokenCache(directory)
+    for i in range(5):
+        fetch_or_sign(cache, {"key": str(i)}, NOW, functools.partial(token, str(i)))
+    later = NOW + timedelta(hours=1)
+    fetch_or_sign(cache, {"key": "new"}, later, lambda: token("new", later))
+    assert len(list(directory.glob("*.entry"))) == 1
+    assert len(list(directory.glob(".lock-*"))) == 1
+
+
+def test_a_held_lock_is_never_pruned(tmp_path: Path) -> None:
+    import threading
+
+    from eks_token.cache.file_cache import fetch_or_sign
+    from tests.support.cache_entries import token
+
+    directory = tmp_path / "cache"
+    cache = FileTokenCache(directory, lock_timeout=60)
+    signing, release = threading.Event(), threading.Event()
+
+    def stuck() -> object:
+        signing.set()
+        release.wait(30)
+        return token("a")
+
+    holder = threading.Thread(target=fetch_or_sign, args=(cache, {"key": "a"}, NOW, stuck))
+    holder.start()
+    try:
+        assert signing.wait(30)
+        (lock,) = directory.glob(".lock-*")
+        fetch_or_sign(cache, {"key": "b"}, NOW, lambda: token("b"))  # prunes afterwards
+        assert lock.exists()
+    finally:
+        release.set()
+        holder.join(30)
+    assert cache.get({"key": "a"}, NOW) == token("a")
