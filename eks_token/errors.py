@@ -2,10 +2,14 @@
 
 Every failure the public API reports is an :class:`EksTokenError`; exceptions
 from botocore and requests are wrapped at the boundary where they occur.
-Messages never carry secrets (keys, session tokens, bearer tokens).
+Messages never carry secrets (keys, session tokens, bearer tokens): every message
+goes through :func:`eks_token.redact.redact`, which also serves the places that print text from
+outside (HTTP bodies, botocore errors, subprocess output) without raising.
 """
 
 from __future__ import annotations
+
+from eks_token.redact import redact
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -43,9 +47,10 @@ __all__ = [
 
 
 class EksTokenError(Exception):
-    """Root of every error eks-token raises."""
+    """Root of every error eks-token raises; its message is always :func:`redact`-ed."""
 
     def __init__(self, message: str) -> None:
+        message = redact(message)
         super().__init__(message)
         self.message = message
 
@@ -100,7 +105,7 @@ class RoleAssumptionError(EksTokenError):
     def __init__(self, message: str, *, role_arn: str | None = None, code: str | None = None):
         super().__init__(message)
         self.role_arn = role_arn
-        self.code = code
+        self.code = redact(code) if code else code
 
 
 class TokenValidationError(EksTokenError):
@@ -127,7 +132,7 @@ class StsError(EksTokenError):
     ) -> None:
         super().__init__(message)
         self.status = status
-        self.code = code
+        self.code = redact(code) if code else code
         self.server_date = server_date
 
 

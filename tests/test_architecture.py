@@ -18,6 +18,7 @@ PACKAGE = Path(eks_token.__file__).parent
 
 #: Bottom to top. A module may import from its own layer and the layers below it.
 LAYERS = (
+    "redact",
     "errors",
     "clock",
     "core",

@@ -14,7 +14,7 @@ import pytest
 
 from eks_token.cache.entry import key_text
 from eks_token.cache.file_cache import FileTokenCache, fetch_or_sign
-from eks_token.cache.files import FRESHNESS_MARGIN_SECONDS, entry_name
+from eks_token.cache.files import FRESHNESS_MARGIN_SECONDS, entry_name, lock_name
 from eks_token.cache.interface import FRESHNESS_MARGIN, MemoryTokenCache
 from eks_token.core.token import Token
 from tests.support.cache_entries import NOW, token
@@ -63,7 +63,7 @@ def test_an_entry_under_another_keys_name_is_not_served(
 ) -> None:
     """What a hash collision would look like: the stored key material decides."""
     other = {**KEY, "profile": "someone-else"}
-    cache.put(other, token("k8s-aws-v1.b3RoZXI"))
+    cache.put(other, token("other"))
     entry_path(cache_dir, other).rename(entry_path(cache_dir, KEY))
     assert cache.get(KEY, NOW) is None
 
@@ -111,7 +111,7 @@ def test_a_damaged_entry_is_a_miss_and_is_replaced(
     path.write_bytes(damage(path.read_bytes()))
     assert cache.get(KEY, NOW) is None
     assert any("corrupt" in p for p in problems)
-    fresh = token("k8s-aws-v1.bmV3")
+    fresh = token("new")
     assert fetch_or_sign(cache, KEY, NOW, lambda: fresh) == fresh
     assert cache.get(KEY, NOW) == fresh
 
@@ -136,14 +136,13 @@ def test_a_dead_writers_temporary_file_is_never_served_and_is_pruned(
 
 @pytest.fixture
 def lock_holder(cache: FileTokenCache, cache_dir: Path) -> Iterator[subprocess.Popen[str]]:
-    """A process holding every lock of the cache, as a signer in the middle of its work."""
+    """A process holding KEY's lock, as a signer in the middle of its work."""
     cache_dir.mkdir(parents=True, mode=0o700)
+    lock = cache_dir / lock_name(entry_name(key_text(KEY)))
     script = (
         "import fcntl, os, sys\n"
-        f"d = {str(cache_dir)!r}\n"
-        "fds = [os.open(os.path.join(d, f'.lock-{c}'), os.O_RDWR | os.O_CREAT, 0o600)"
-        " for c in '0123456789abcdef']\n"
-        "for fd in fds: fcntl.flock(fd, fcntl.LOCK_EX)\n"
+        f"fd = os.open({str(lock)!r}, os.O_RDWR | os.O_CREAT, 0o600)\n"
+        "fcntl.flock(fd, fcntl.LOCK_EX)\n"
         "print('locked', flush=True)\n"
         "sys.stdin.read()\n"
     )
@@ -175,7 +174,7 @@ def test_a_stuck_lock_holder_delays_but_never_fails(
 
 
 def test_waiters_use_what_the_lock_holder_wrote(cache: FileTokenCache) -> None:
-    first = token("k8s-aws-v1.Zmlyc3Q")
+    first = token("first")
     with cache.single_flight(KEY):
         cache.put(KEY, first)
 

@@ -16,16 +16,16 @@ import pytest
 from eks_token.aws.signer import TokenSigner
 from eks_token.cache.entry import key_text
 from eks_token.cache.file_cache import FileTokenCache
-from eks_token.cache.files import entry_name
-from eks_token.core.token import Token
+from eks_token.cache.files import entry_name, lock_name
+from eks_token.core.token import TOKEN_LIFETIME, Token
 from tests.support.api_server import ApiServer
 from tests.support.aws_env import AwsEnv
+from tests.support.cache_entries import fake_token_value
 from tests.support.cli import EKS_TOKEN, run_cli
 from tests.support.kube import Kubectl, WriteKubeconfig
 
 SIGNED = "eks-token: signed for cluster"
 FROM_CACHE = "from the cache"
-FAKE = "k8s-aws-v1.ZmFrZS10b2tlbg"
 
 
 def cache_dir(aws_env: AwsEnv) -> Path:
@@ -146,7 +146,7 @@ def test_a_changed_role_signs_again(moto_sts: str) -> None:
 def _plant(aws_env: AwsEnv, left: timedelta) -> Token:
     """An entry for ``token -i my-cluster`` in this environment with ``left`` to live."""
     expiration = datetime.now(timezone.utc).replace(microsecond=0) + left
-    planted = Token(FAKE, expiration, "my-cluster")
+    planted = Token(fake_token_value(expiration - TOKEN_LIFETIME), expiration, "my-cluster")
     key = TokenSigner().cache_key("my-cluster")
     FileTokenCache(cache_dir(aws_env)).put(key, planted)
     return planted
@@ -155,10 +155,10 @@ def _plant(aws_env: AwsEnv, left: timedelta) -> Token:
 def test_an_entry_is_served_only_with_more_than_six_minutes_left(aws_env: AwsEnv) -> None:
     planted = _plant(aws_env, timedelta(minutes=7))
     served = credential(run_cli("token", "-i", "my-cluster"))
-    assert served == {"expirationTimestamp": planted.expiration_timestamp, "token": FAKE}
-    _plant(aws_env, timedelta(minutes=5, seconds=50))
+    assert served == {"expirationTimestamp": planted.expiration_timestamp, "token": planted.value}
+    replanted = _plant(aws_env, timedelta(minutes=5, seconds=50))
     renewed = credential(run_cli("token", "-i", "my-cluster"))
-    assert renewed["token"] != FAKE
+    assert renewed["token"] != replanted.value
     assert renewed["expirationTimestamp"] > planted.expiration_timestamp
 
 
@@ -166,19 +166,21 @@ def test_what_a_killed_writer_leaves_is_never_served(aws_env: AwsEnv) -> None:
     directory = cache_dir(aws_env)
     directory.mkdir(parents=True, mode=0o700)
     name = entry_name(key_text(TokenSigner().cache_key("my-cluster")))
-    _plant(aws_env, timedelta(minutes=10))
+    planted = _plant(aws_env, timedelta(minutes=10))
     entry = directory / name
     entry.write_bytes(entry.read_bytes()[:-30])  # torn write
     holder = subprocess.Popen(
         [sys.executable, "-c", "import os, time; time.sleep(60)"],
     )
     leftover = directory / f".tmp-{holder.pid}-0123456789ab"
-    leftover.write_bytes(b"eks-token cache entry 1\nexpires 9999999999\ntoken " + FAKE.encode())
+    leftover.write_bytes(
+        b"eks-token cache entry 1\nexpires 9999999999\ntoken " + planted.value.encode()
+    )
     locker = subprocess.Popen(
         [
             sys.executable,
             "-c",
-            f"import fcntl, os, sys; fd = os.open({str(directory / ('.lock-' + name[0]))!r}, "
+            f"import fcntl, os, sys; fd = os.open({str(directory / lock_name(name))!r}, "
             "os.O_RDWR | os.O_CREAT, 0o600); fcntl.flock(fd, fcntl.LOCK_EX); print('locked', "
             "flush=True); sys.stdin.read()",
         ],
@@ -193,7 +195,7 @@ def test_what_a_killed_writer_leaves_is_never_served(aws_env: AwsEnv) -> None:
     holder.kill()
     holder.wait()
     result = run_cli("token", "-i", "my-cluster", "-v")
-    assert credential(result)["token"] != FAKE
+    assert credential(result)["token"] != planted.value
     assert SIGNED in result.stderr
     assert "corrupt" in result.stderr
     assert not leftover.exists()

@@ -275,11 +275,11 @@ def test_the_reader_gives_jsons_values(raw: str) -> None:
             json.dumps(
                 {
                     "apiVersion": API_V1,
-                    "spec": {"cluster": {"config": {"cluster-id": "c\U0001f600"}}},
+                    "spec": {"cluster": {"config": {"cluster-id": "c1", "x": "c\U0001f600"}}},
                 }
             ),
             API_V1,
-            "refused",
+            ("c1", None),
         ),
     ],
 )

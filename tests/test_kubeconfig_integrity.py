@@ -27,6 +27,9 @@ from tests.support.aws_env import AwsEnv
 from tests.support.cli import EKS_TOKEN
 from tests.support.kube import Kubectl
 
+# kubectl runs the entries written here: eks-token is on PATH, as after activating the venv.
+pytestmark = pytest.mark.usefixtures("eks_token_on_path")
+
 
 def arn(name: str, region: str = "us-west-2") -> str:
     return f"arn:aws:eks:{region}:{MOTO_ACCOUNT}:cluster/{name}"

@@ -23,6 +23,9 @@ from tests.support.aws_env import AwsEnv
 from tests.support.kube import Kubectl
 from tests.support.local_server import LocalServer, RecordedRequest, Response
 
+# kubectl runs the entries written here: eks-token is on PATH, as after activating the venv.
+pytestmark = pytest.mark.usefixtures("eks_token_on_path")
+
 AWS = Path(sys.executable).parent / "aws"
 ARN = f"arn:aws:eks:us-west-2:{MOTO_ACCOUNT}:cluster/prod"
 

@@ -22,6 +22,9 @@ from eks_token.kubeconfig.yaml_compat import dump_yaml, load_yaml
 from tests.kubeconfig_helpers import MOTO_ACCOUNT
 from tests.support.kube import Kubectl
 
+# kubectl runs the entries written here: eks-token is on PATH, as after activating the venv.
+pytestmark = pytest.mark.usefixtures("eks_token_on_path")
+
 ARN = f"arn:aws:eks:us-west-2:{MOTO_ACCOUNT}:cluster/prod"
 CLUSTER = EksCluster.from_description(
     {

@@ -139,7 +139,7 @@ CASES = {
     "comments-and-odd-formatting": Case(
         credentials=f"# keys\n; more\n[dev]\naws_access_key_id={KEY}\n"
         f"aws_secret_access_key:{SECRET}\n  # indented comment\n"
-        "aws_session_token = tok # not a comment\n\n[other]\nx=1\n"
+        "aws_session_token = tok#not-a-comment\n\n[other]\nx=1\n"
     ),
     "both-token-names": Case(
         credentials="[dev]\n" + STATIC + "aws_session_token = second\naws_security_token = first\n"

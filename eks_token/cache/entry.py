@@ -14,6 +14,11 @@
 Names and values are escaped (backslash, space, CR, LF) so that each fits on
 one line. The key lines are compared as a whole with the request's, so an
 entry is served only for exactly the key it was written for.
+
+An entry is never trusted further than its token: ``expires`` must not be later
+than the token's own ``X-Amz-Date`` plus its lifetime (a tampered far-future
+expiry is corrupt, not forever fresh), and a number too large for a time is
+corrupt too, never an error.
 """
 
 from __future__ import annotations
@@ -22,7 +27,14 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["CacheEntry", "decode_entry", "encode_entry", "key_text", "servable"]
+__all__ = [
+    "CacheEntry",
+    "decode_entry",
+    "encode_entry",
+    "key_text",
+    "servable",
+    "token_signed_at",
+]
 
 HEADER = "eks-token cache entry 1"
 FOOTER = "end"
@@ -30,6 +42,13 @@ TOKEN_PREFIX = "k8s-aws-v1."
 _TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 #: Entries are a few kilobytes; anything larger is not ours.
 MAX_ENTRY_BYTES = 64 * 1024
+#: ``eks_token.core.token.TOKEN_LIFETIME`` in seconds (no datetime on the start-up path).
+TOKEN_LIFETIME_SECONDS = 14 * 60
+#: 9999-12-31T23:59:59Z: later expiries cannot be printed as RFC 3339 times.
+MAX_EXPIRES = 253402300799
+_DATE_MARKER = b"X-Amz-Date="
+#: Each base64url character as the two octal digits of its six bits.
+_OCTAL = {ord(c): f"{i:02o}" for i, c in enumerate(_TOKEN_ALPHABET)}
 
 
 class CacheEntry:
@@ -88,7 +107,10 @@ def decode_entry(data: bytes) -> CacheEntry | None:
     if not expires.startswith("expires ") or not token.startswith("token "):
         return None
     seconds, token = expires[8:], token[6:]
-    if not (seconds.isascii() and seconds.isdigit()) or not servable(token):
+    if not (seconds.isascii() and seconds.isdigit() and len(seconds) <= 12) or not servable(token):
+        return None
+    signed = token_signed_at(token)
+    if signed is None or int(seconds) > min(signed + TOKEN_LIFETIME_SECONDS, MAX_EXPIRES):
         return None
     cluster_id = None
     first_key = 3
@@ -99,6 +121,55 @@ def decode_entry(data: bytes) -> CacheEntry | None:
     if not all(line.startswith("key ") and line.count(" ") == 2 for line in key_lines):
         return None
     return CacheEntry(token, int(seconds), cluster_id, "\n".join(key_lines))
+
+
+def token_signed_at(token: str) -> int | None:
+    """The token's ``X-Amz-Date`` in epoch seconds; None when it has none that reads.
+
+    Imports nothing (the start-up path calls it on every cache hit): the base64 is
+    decoded by writing each character's six bits as two octal digits and reading
+    them as one number, so the work is done by ``str.translate`` and ``int``.
+    """
+    body = token[len(TOKEN_PREFIX) :]
+    if not token.startswith(TOKEN_PREFIX) or body.strip(_TOKEN_ALPHABET):
+        return None
+    # Most of the time the date is within the first few hundred characters.
+    window = min(len(body), 384)
+    for length in (window, len(body)) if window < len(body) else (window,):
+        bits = 6 * length
+        size = bits // 8
+        if not size:
+            return None
+        number = int(body[:length].translate(_OCTAL), 8) >> (bits - 8 * size)
+        data = number.to_bytes(size, "big")
+        at = data.find(_DATE_MARKER)
+        begin = at + len(_DATE_MARKER)
+        if at > 0 and len(data) >= begin + 16:
+            if data[at - 1] not in b"?&" or b"?" not in data[:at]:
+                return None
+            return _amz_date_seconds(data[begin : begin + 16])
+    return None
+
+
+def _amz_date_seconds(text: bytes) -> int | None:
+    """``yyyymmddThhmmssZ`` in epoch seconds, or None."""
+    if len(text) != 16 or text[8:9] != b"T" or text[15:16] != b"Z":
+        return None
+    digits = text[:8] + text[9:15]
+    if not digits.isdigit():  # bytes.isdigit is ASCII only
+        return None
+    year, month, day = int(digits[:4]), int(digits[4:6]), int(digits[6:8])
+    hour, minute, second = int(digits[8:10]), int(digits[10:12]), int(digits[12:14])
+    if not (1 <= month <= 12 and 1 <= day <= 31 and hour < 24 and minute < 60 and second < 60):
+        return None
+    # Days since 1970-01-01 of a proleptic Gregorian date (no calendar module needed).
+    shifted = year - (month <= 2)
+    era = shifted // 400
+    of_era = shifted - era * 400
+    of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    of_era_days = of_era * 365 + of_era // 4 - of_era // 100 + of_year
+    days = era * 146097 + of_era_days - 719468
+    return days * 86400 + hour * 3600 + minute * 60 + second
 
 
 def _escape(text: str) -> str:

@@ -11,6 +11,7 @@ raises for storage problems: a cache that cannot be used is a miss.
 from __future__ import annotations
 
 import os
+import stat
 
 from eks_token.cache.entry import CacheEntry, encode_entry, key_text, servable
 from eks_token.cache.files import (
@@ -18,9 +19,11 @@ from eks_token.cache.files import (
     LOCK_PREFIX,
     O_CLOEXEC,
     O_NOFOLLOW,
+    O_NONBLOCK,
     TEMP_PREFIX,
     default_cache_dir,
     entry_name,
+    lock_name,
     open_cache_dir,
     read_entry,
     read_entry_checked,
@@ -153,24 +156,32 @@ class FileTokenCache:
         return removed
 
     def prune(self, now: datetime) -> None:
-        """Remove expired entries and temporary files of writers that died."""
+        """Remove expired entries, the idle locks of keys without an entry, and
+        temporary files of writers that died."""
         dir_fd = self._open(create=False)
         if dir_fd is None:
             return
         try:
-            for name in os.listdir(dir_fd):
+            names = os.listdir(dir_fd)
+            for name in names:
                 if name.endswith(ENTRY_SUFFIX):
                     entry = read_entry(dir_fd, name)
                     if entry is not None and entry.expires <= now.timestamp():
                         unlink(dir_fd, name)
                 elif name.startswith(TEMP_PREFIX) and not writer_alive(name):
                     unlink(dir_fd, name)
+            for name in names:
+                if name.startswith(LOCK_PREFIX) and not _exists(
+                    dir_fd, name[len(LOCK_PREFIX) :] + ENTRY_SUFFIX
+                ):
+                    _remove_idle_lock(dir_fd, name)
         finally:
             os.close(dir_fd)
 
     def single_flight(self, key: Mapping[str, str]) -> _KeyLock:
-        """A lock for ``key``: one process signs while the others wait (up to lock_timeout)."""
-        return _KeyLock(self, entry_name(key_text(key))[0])
+        """A lock for ``key`` alone: one process signs while the others wait for it (up to
+        lock_timeout); requests for other keys never wait on it."""
+        return _KeyLock(self, lock_name(entry_name(key_text(key))))
 
 
 def fetch_or_sign(
@@ -199,45 +210,106 @@ def fetch_or_sign(
 
 
 class _KeyLock:
-    def __init__(self, cache: FileTokenCache, shard: str) -> None:
+    def __init__(self, cache: FileTokenCache, name: str) -> None:
         self._cache = cache
-        self._name = LOCK_PREFIX + shard
+        self._name = name
         self._fd: int | None = None
 
     def __enter__(self) -> bool:
         """True when the lock is held; False when the cache or lock is unusable or the
         wait timed out (the caller then signs without it)."""
-        import fcntl
         import time
 
         dir_fd = self._cache._open(create=True)
         if dir_fd is None:
             return False
         try:
-            flags = os.O_RDWR | os.O_CREAT | O_NOFOLLOW | O_CLOEXEC
-            self._fd = os.open(self._name, flags, 0o600, dir_fd=dir_fd)
-        except OSError as exc:
-            self._cache._problem(f"cannot open the cache lock: {exc.strerror}")
-            return False
+            return self._acquire(dir_fd, time.monotonic() + self._cache.lock_timeout)
         finally:
             os.close(dir_fd)
-        deadline = time.monotonic() + self._cache.lock_timeout
+
+    def _acquire(self, dir_fd: int, deadline: float) -> bool:
+        import fcntl
+        import time
+
         pause = 0.005
         while True:
+            fd = self._open_lock(dir_fd)
+            if fd is None:
+                return False
             try:
-                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return True
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
+                os.close(fd)
                 if time.monotonic() >= deadline:
                     self._cache._problem("timed out waiting for another eks-token to sign")
                     return False
                 time.sleep(pause)
                 pause = min(pause * 2, 0.05)
+                continue
             except OSError as exc:
+                os.close(fd)
                 self._cache._problem(f"cannot lock the token cache: {exc.strerror}")
                 return False
+            if _still_linked(dir_fd, self._name, fd):
+                self._fd = fd
+                return True
+            # prune removed this lock file between our open and our flock: lock the
+            # file now at that name instead, or two processes could both "hold" it.
+            os.close(fd)
+
+    def _open_lock(self, dir_fd: int) -> int | None:
+        try:
+            flags = os.O_RDWR | os.O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC
+            fd = os.open(self._name, flags, 0o600, dir_fd=dir_fd)
+        except OSError as exc:
+            self._cache._problem(f"cannot open the cache lock: {exc.strerror}")
+            return None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            self._cache._problem("the cache lock is not a regular file")
+            return None
+        return fd
 
     def __exit__(self, *exc_info: object) -> None:
         if self._fd is not None:
             os.close(self._fd)  # closing the descriptor releases the lock
             self._fd = None
+
+
+def _still_linked(dir_fd: int, name: str, fd: int) -> bool:
+    """True when ``fd`` is still the file called ``name`` in the directory."""
+    held = os.fstat(fd)
+    try:
+        current = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except OSError:
+        return False
+    return held.st_nlink > 0 and (held.st_dev, held.st_ino) == (current.st_dev, current.st_ino)
+
+
+def _remove_idle_lock(dir_fd: int, name: str) -> None:
+    """Remove the lock file ``name`` unless someone holds it (we hold it while removing,
+    and a waiter that opened it before checks :func:`_still_linked` after locking)."""
+    import fcntl
+
+    try:
+        fd = os.open(name, os.O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, dir_fd=dir_fd)
+    except OSError:
+        return
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        unlink(dir_fd, name)
+    except OSError:
+        return  # held: in use
+    finally:
+        os.close(fd)
+
+
+def _exists(dir_fd: int, name: str) -> bool:
+    try:
+        os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except OSError:
+        return False
+    return True

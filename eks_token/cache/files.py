@@ -1,7 +1,10 @@
 """The cache directory and its files: safety checks, atomic writes, clean-up.
 
 Everything works on a descriptor of the checked directory (``dir_fd``) and opens
-entries with ``O_NOFOLLOW``, so a symbolic link swapped in later is never followed.
+entries with ``O_NOFOLLOW``, so a symbolic link swapped in later is never followed,
+and with ``O_NONBLOCK``, so a FIFO or device put in an entry's place is refused
+instead of waited on. Missing parent directories are created 0755 and the cache's
+own 0700, whatever the umask.
 """
 
 from __future__ import annotations
@@ -25,10 +28,13 @@ __all__ = [
     "NO_CACHE_VARIABLE",
     "O_CLOEXEC",
     "O_NOFOLLOW",
+    "O_NONBLOCK",
     "TEMP_PREFIX",
     "cache_disabled",
     "default_cache_dir",
     "entry_name",
+    "lock_name",
+    "make_directories",
     "open_cache_dir",
     "read_entry",
     "read_entry_checked",
@@ -44,10 +50,13 @@ NO_CACHE_VARIABLE = "EKS_TOKEN_NO_CACHE"
 DEFAULT_CACHE_DIR = "~/.kube/cache/eks-token"
 ENTRY_SUFFIX = ".entry"
 TEMP_PREFIX = ".tmp-"
-#: Keys share 16 lock files: bounded in number, and never removed while in use.
+#: One lock file per key (``.lock-`` and the entry's hash), so that a signer stuck on
+#: an MFA prompt or an unreachable STS holds up only the requests for its own key.
+#: Empty; removed with the key's entry (by pruning, only while nobody holds it).
 LOCK_PREFIX = ".lock-"
 O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 
 
 def default_cache_dir(environ: Mapping[str, str] | None = None) -> str:
@@ -71,6 +80,33 @@ def entry_name(key_lines: str) -> str:
     return sha256_hex(key_lines) + ENTRY_SUFFIX
 
 
+def lock_name(entry: str) -> str:
+    """The lock file of the entry called ``entry``."""
+    return LOCK_PREFIX + entry[: -len(ENTRY_SUFFIX)]
+
+
+def make_directories(path: str) -> None:
+    """Create ``path`` (mode 0700) and its missing parents (mode 0755).
+
+    ``os.makedirs`` would give the parents the umask's mode (0777 under umask 000,
+    letting anyone replace ``~/.kube/config``); the umask can only narrow these.
+    """
+    missing: list[str] = []
+    current = os.path.abspath(path)
+    while not os.path.lexists(current):
+        missing.append(current)
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    for index, directory in enumerate(reversed(missing)):
+        mode = 0o700 if index == len(missing) - 1 else 0o755
+        try:
+            os.mkdir(directory, mode)
+        except FileExistsError:
+            continue  # made by another process meanwhile
+
+
 def open_cache_dir(path: str, *, create: bool = False) -> int:
     """A descriptor of the cache directory after checking that it is safe to use.
 
@@ -86,7 +122,7 @@ def open_cache_dir(path: str, *, create: bool = False) -> int:
         if not create:
             raise
         try:
-            os.makedirs(path, mode=0o700, exist_ok=True)
+            make_directories(path)
             fd = os.open(path, flags)
         except OSError as exc:
             raise CacheError(f"cannot create the cache directory {path}: {exc.strerror}") from exc
@@ -109,7 +145,7 @@ def read_entry(dir_fd: int, name: str) -> CacheEntry | None:
 
 def read_entry_checked(dir_fd: int, name: str) -> tuple[CacheEntry | None, str | None]:
     try:
-        fd = os.open(name, os.O_RDONLY | O_NOFOLLOW | O_CLOEXEC, dir_fd=dir_fd)
+        fd = os.open(name, os.O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, dir_fd=dir_fd)
     except FileNotFoundError:
         return None, None
     except OSError as exc:

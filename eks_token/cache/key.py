@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 
+from eks_token.core.paths import expand_user, expand_vars
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["CACHE_KEY_VERSION", "OWN_ROLE_PREFIX", "sha256_hex", "token_cache_key"]
 
 #: Bumped when the key material changes meaning, so older entries are misses.
-CACHE_KEY_VERSION = "2"
+CACHE_KEY_VERSION = "3"
 
 #: Variables that choose the profile, the region, the STS endpoint or the credential
 #: provider; kept as they are (they hold no secrets).
@@ -56,19 +58,35 @@ SECRET_VARIABLES = (
     "AWS_CONTAINER_AUTHORIZATION_TOKEN",
 )
 
-#: Files botocore reads credentials or settings from: (key name, variable, default path).
-FILES = (
-    ("config", "AWS_CONFIG_FILE", "~/.aws/config"),
-    ("credentials", "AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"),
-    ("web_identity_token", "AWS_WEB_IDENTITY_TOKEN_FILE", None),
-    ("container_authorization_token", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", None),
+#: Files botocore reads credentials or settings from: (key name, variable, default paths,
+#: expansion). botocore's config loader expands ``$VARIABLES`` and then ``~``
+#: ("vars+user"); the EC2 credential file gets ``~`` only ("user"); the token files are
+#: opened as given ("none"). A relative path is relative to the working directory.
+FILES: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
+    ("config", "AWS_CONFIG_FILE", ("~/.aws/config",), "vars+user"),
+    ("credentials", "AWS_SHARED_CREDENTIALS_FILE", ("~/.aws/credentials",), "vars+user"),
+    ("web_identity_token", "AWS_WEB_IDENTITY_TOKEN_FILE", (), "none"),
+    ("container_authorization_token", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", (), "none"),
+    ("ec2_credentials", "AWS_CREDENTIAL_FILE", (), "user"),
+    ("boto_config", "BOTO_CONFIG", ("/etc/boto.cfg", "~/.boto"), "vars+user"),
 )
 
-#: Directories of cached SSO tokens and assumed-role credentials (``aws sso login``,
-#: the AWS CLI's role cache): (key name, path under HOME).
-DIRECTORIES = (
-    ("sso_cache", "~/.aws/sso/cache"),
-    ("cli_cache", "~/.aws/cli/cache"),
+#: Directories of cached SSO tokens, login sessions and assumed-role credentials
+#: (``aws sso login``, ``aws login``, the AWS CLI's role cache): (key name, the variable
+#: that moves it, the path under HOME).
+DIRECTORIES: tuple[tuple[str, str | None, str], ...] = (
+    ("sso_cache", None, "~/.aws/sso/cache"),
+    ("login_cache", "AWS_LOGIN_CACHE_DIRECTORY", "~/.aws/login/cache"),
+    ("cli_cache", None, "~/.aws/cli/cache"),
+)
+
+#: Every variable the key reads (HOME for ``~``).
+_LOOKED_UP = (
+    "HOME",
+    *PLAIN_VARIABLES,
+    *SECRET_VARIABLES,
+    *(variable for _, variable, _, _ in FILES),
+    *(variable for _, variable, _ in DIRECTORIES if variable),
 )
 
 
@@ -82,12 +100,17 @@ def token_cache_key(
     """The key material for a token request, as the arguments and the environment show it.
 
     Two requests get the same key only when their arguments, the AWS variables
-    that pick a profile, region, endpoint or credentials, and the AWS config,
-    credentials and token files (path, size, times) and the ``*.json`` files of
-    ``~/.aws/sso/cache`` and ``~/.aws/cli/cache`` (names, sizes, times) are all
-    the same.
+    that pick a profile, region, endpoint or credentials (a variable set to "" is
+    not an unset one), and the AWS config, credentials and token files (resolved
+    as botocore resolves them: ``$VARIABLES`` and ``~`` expanded; path, size,
+    times) and the ``*.json`` files of ``~/.aws/sso/cache``, ``~/.aws/login/cache``
+    and ``~/.aws/cli/cache`` (names, sizes, times) are all the same. What a
+    ``credential_process`` prints is not seen (see docs/cli.md).
     """
-    env = os.environ if environ is None else environ
+    source = os.environ if environ is None else environ
+    # Each variable looked up once (os.environ lookups are most of the key's cost);
+    # ``source`` itself only for ``$NAME`` in a path, which may name any variable.
+    env = {name: value for name in _LOOKED_UP if (value := source.get(name)) is not None}
     if options is None:
         from eks_token.core.options import SignerOptions
 
@@ -103,11 +126,14 @@ def token_cache_key(
         "forward_session_name": "yes" if options.forward_session_name else "no",
         "sts_endpoint_url": options.sts_endpoint_url or "",
     }
+    # A variable that is set but empty overrides the profile as botocore reads it
+    # (AWS_USE_FIPS_ENDPOINT= is false, AWS_CONFIG_FILE= is no config file): set and
+    # unset must never share a key, so presence is recorded even for "".
     for name in PLAIN_VARIABLES:
         value = env.get(name)
-        if value:
+        if value is not None:
             key["env." + name] = value
-    secrets = [f"{name}={env[name]}" for name in SECRET_VARIABLES if env.get(name)]
+    secrets = [f"{name}={env[name]}" for name in SECRET_VARIABLES if name in env]
     if secrets:
         key["env.credentials_sha256"] = sha256_hex("\0".join(secrets))
     if credentials is not None:
@@ -115,22 +141,30 @@ def token_cache_key(
         key["explicit_credentials_sha256"] = sha256_hex(
             "\0".join((*parts, credentials.session_token or ""))
         )
-    for name, variable, default in FILES:
-        path = env.get(variable) or default
-        if path:
-            key["file." + name] = _fingerprint(path, env)
-    for name, path in DIRECTORIES:
-        key["dir." + name] = _directory_fingerprint(_expand(path, env))
+    for name, variable, defaults, expansion in FILES:
+        configured = env.get(variable)
+        if configured is not None:
+            resolved = _resolve(configured, expansion, env, source)
+            key["file." + name] = "set " + _fingerprint(resolved)
+        elif defaults:
+            paths = [_resolve(path, expansion, env, source) for path in defaults]
+            key["file." + name] = " | ".join(_fingerprint(path) for path in paths)
+    for name, moved_by, default in DIRECTORIES:
+        configured = env.get(moved_by) if moved_by else None
+        path = default if configured is None else configured
+        key["dir." + name] = _directory_fingerprint(_resolve(path, "vars+user", env, source))
     return key
 
 
-def _expand(path: str, env: Mapping[str, str]) -> str:
-    home = env.get("HOME")
-    if home and (path == "~" or path.startswith("~/")):
-        return home + path[1:]
-    if path.startswith("~"):
-        return os.path.expanduser(path)
-    return path
+def _resolve(path: str, expansion: str, env: Mapping[str, str], source: Mapping[str, str]) -> str:
+    """The file botocore opens for ``path`` (expanded as it expands it), made absolute."""
+    if expansion == "vars+user":
+        path = expand_user(expand_vars(path, source), env)
+    elif expansion == "user":
+        path = expand_user(path, env)
+    if not path:
+        return ""  # botocore finds no file at "" (not the working directory)
+    return path if path.startswith("/") else os.path.join(os.getcwd(), path)
 
 
 #: The name prefix of the role credentials eks-token caches for roles it assumes itself.
@@ -151,7 +185,9 @@ def _directory_fingerprint(path: str) -> str:
                         st = entry.stat(follow_symlinks=False)
                     except FileNotFoundError:
                         continue  # removed while we looked
-                    files.append(f"{entry.name} {st.st_size} {st.st_mtime_ns} {st.st_ino}")
+                    files.append(
+                        f"{entry.name} {st.st_size} {st.st_mtime_ns} {st.st_dev} {st.st_ino}"
+                    )
     except (FileNotFoundError, NotADirectoryError):
         return ""
     except OSError as exc:
@@ -162,15 +198,16 @@ def _directory_fingerprint(path: str) -> str:
     return sha256_hex("\n".join(files))
 
 
-def _fingerprint(path: str, env: Mapping[str, str]) -> str:
-    path = _expand(path, env)
+def _fingerprint(path: str) -> str:
+    if not path:
+        return "'' absent"
     try:
         st = os.stat(path)
     except FileNotFoundError:
         return f"{path} absent"
     except OSError as exc:
         return f"{path} unreadable {exc.errno}"
-    return f"{path} {st.st_size} {st.st_mtime_ns} {st.st_ctime_ns} {st.st_ino}"
+    return f"{path} {st.st_size} {st.st_mtime_ns} {st.st_ctime_ns} {st.st_dev} {st.st_ino}"
 
 
 def sha256_hex(text: str) -> str:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from eks_token.errors import EksTokenError, UsageError
+from eks_token.redact import redact
 
 __all__ = [
     "EXIT_ERROR",
@@ -65,12 +66,12 @@ def new_parser(prog: str, description: str, epilog: str) -> Parser:
 
 
 def error(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
+    print(f"error: {redact(message)}", file=sys.stderr)
     return EXIT_ERROR
 
 
 def warn(message: str) -> None:
-    print(f"warning: {message}", file=sys.stderr)
+    print(f"warning: {redact(message)}", file=sys.stderr)
 
 
 def guarded(action: Callable[[], int], *, verbose: bool = False) -> int:
@@ -89,7 +90,7 @@ def guarded(action: Callable[[], int], *, verbose: bool = False) -> int:
         if verbose:
             import traceback
 
-            traceback.print_exc(file=sys.stderr)
+            print(redact(traceback.format_exc()), file=sys.stderr, end="")
         return error(
             f"unexpected {type(exc).__name__}; run with --verbose for details and report it"
         )

@@ -114,10 +114,18 @@ def _row(entry: CacheEntry, now: datetime) -> tuple[str, str, str, str, str, str
     if signed is not None and expiration < signed + TOKEN_LIFETIME:
         status += ", cut short: its credentials expire sooner"
     return (
-        entry.cluster_id or key.get("cluster_id") or "-",
-        report.region or "?",
-        key.get("role_arn") or "-",
-        key.get("profile") or key.get("env.AWS_PROFILE") or "-",
+        _shown(entry.cluster_id or key.get("cluster_id") or "-"),
+        _shown(report.region or "?"),
+        _shown(key.get("role_arn") or "-"),
+        _shown(key.get("profile") or key.get("env.AWS_PROFILE") or "-"),
         format_rfc3339(expiration),
         status,
     )
+
+
+def _shown(text: str) -> str:
+    """``text`` with every character that is not printable (terminal escapes, other control
+    characters, bidirectional overrides, lone surrogates) written as a Python escape."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

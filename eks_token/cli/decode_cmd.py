@@ -40,12 +40,25 @@ def run(argv: Sequence[str]) -> int:
         "--partition", default="aws", help="the cluster's AWS partition (default: aws)"
     )
     add_verbose(parser)
+    parser.add_argument(
+        "--extra-region",
+        action="append",
+        default=[],
+        metavar="REGION",
+        help="also accept the STS hosts of this region (one newer than the installed "
+        "endpoint data); repeatable",
+    )
     args = parse(parser, argv)
 
     def action() -> int:
         from eks_token.cluster.token_rules import inspect_token
 
-        report = inspect_token(read_token(args.token), now=utc_now(), partition=args.partition)
+        report = inspect_token(
+            read_token(args.token),
+            now=utc_now(),
+            partition=args.partition,
+            extra_regions=args.extra_region,
+        )
         print_json(report.to_dict())
         if report.valid:
             return 0

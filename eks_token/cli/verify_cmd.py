@@ -38,6 +38,14 @@ def run(argv: Sequence[str]) -> int:
         "--partition", default="aws", help="the cluster's AWS partition (default: aws)"
     )
     parser.add_argument(
+        "--extra-region",
+        action="append",
+        default=[],
+        metavar="REGION",
+        help="also accept the STS hosts of this region (one newer than the installed "
+        "endpoint data); repeatable",
+    )
+    parser.add_argument(
         "--sts-endpoint-url",
         help="send the STS request (same path and query) to this base URL instead",
     )
@@ -58,6 +66,7 @@ def run(argv: Sequence[str]) -> int:
             partition=args.partition,
             sts_endpoint_url=args.sts_endpoint_url,
             timeout=args.timeout,
+            extra_regions=args.extra_region,
         )
         identity = verifier.verify(read_token(token_text), now=utc_now())
         print_json(identity.to_dict())

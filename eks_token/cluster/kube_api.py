@@ -25,6 +25,7 @@ from eks_token.errors import (
     InvalidInputError,
 )
 from eks_token.net.failure import request_failure_reason
+from eks_token.redact import redact
 
 if TYPE_CHECKING:
     import requests
@@ -220,7 +221,8 @@ class KubeApi:
                 cluster=self.server,
             )
         message = payload.get("message") if isinstance(payload, dict) else None
-        detail = f": {' '.join(str(message).split())[:300]}" if message else ""
+        # Redacted before it is cut short, so no part of a secret survives the cut.
+        detail = f": {' '.join(redact(str(message)).split())[:300]}" if message else ""
         raise ApiRequestError(
             f"{what} failed with HTTP {status}{detail}", cluster=self.server, status=status
         )

@@ -7,13 +7,14 @@ collects them all (decode) through the ``fail`` callback given to
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from urllib.parse import SplitResult, unquote_plus, urlsplit
 
-from eks_token.core.endpoints import PARTITIONS
+from eks_token.core.endpoints import PARTITIONS, validate_region
 from eks_token.core.signing import MAX_TOKEN_LENGTH
 from eks_token.core.sigv4 import CLUSTER_ID_HEADER
 from eks_token.core.token import TOKEN_PREFIX, decode_token
@@ -64,25 +65,39 @@ ALLOWED_PARAMETERS = frozenset(
 #: STS accepts a presigned GetCallerIdentity URL this long after X-Amz-Date.
 PRESIGN_VALIDITY = timedelta(minutes=15)
 MAX_EXPIRES = 900
-_REGION_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
-_AMZ_DATE = re.compile(r"^\d{8}T\d{6}Z$")
-_URL_CHARS = re.compile(r"^[\x21-\x7e]+$")
+_AMZ_DATE = re.compile(r"[0-9]{8}T[0-9]{6}Z", re.ASCII)
+_URL_CHARS = re.compile(r"[\x21-\x7e]+", re.ASCII)
 
 
-def sts_host_pattern(partition: str) -> re.Pattern[str]:
-    """The hosts a server in ``partition`` accepts tokens for."""
+def sts_host_pattern(partition: str, extra_regions: Iterable[str] = ()) -> re.Pattern[str]:
+    """The hosts a server in ``partition`` accepts tokens for (use ``fullmatch``).
+
+    ``sts.amazonaws.com`` (in ``aws`` only) and ``sts[-fips].<region>.<suffix>``, with
+    the partition's DNS or dual-stack suffix, for the regions the partition has in
+    botocore's endpoint data (:mod:`eks_token.cluster.sts_regions`) and those in
+    ``extra_regions``: lower case only, as AWS spells its hosts.
+    """
+    extras = frozenset(validate_region(region) for region in extra_regions)
+    return _host_pattern(partition, extras)
+
+
+@functools.lru_cache(maxsize=32)
+def _host_pattern(partition: str, extra_regions: frozenset[str]) -> re.Pattern[str]:
+    from eks_token.cluster.sts_regions import REGIONS
+
     chosen = next((p for p in PARTITIONS if p.name == partition), None)
-    if chosen is None:
-        known = ", ".join(p.name for p in PARTITIONS)
+    if chosen is None or partition not in REGIONS:
+        known = ", ".join(p.name for p in PARTITIONS if p.name in REGIONS)
         raise InvalidInputError(
             f"unknown partition {partition!r}; use one of {known}", option="partition"
         )
+    regions = "|".join(re.escape(r) for r in sorted(REGIONS[partition] | extra_regions))
     suffixes = "|".join(re.escape(s) for s in (chosen.dns_suffix, chosen.dualstack_dns_suffix))
-    regional = rf"sts(?:-fips)?\.(?P<region>{_REGION_LABEL})\.(?:{suffixes})"
+    regional = rf"sts(?:-fips)?\.(?P<region>{regions})\.(?:{suffixes})"
     if partition == "aws":
-        return re.compile(rf"^(?:sts\.amazonaws\.com|{regional})$")
-    return re.compile(rf"^{regional}$")
+        return re.compile(rf"sts\.amazonaws\.com|{regional}")
+    return re.compile(regional)
 
 
 @dataclass(frozen=True)
@@ -105,7 +120,11 @@ class TokenFields:
 
 
 def run_rules(
-    token: str, now: datetime, partition: str, fail: Callable[[str, str], None]
+    token: str,
+    now: datetime,
+    partition: str,
+    fail: Callable[[str, str], None],
+    extra_regions: Iterable[str] = (),
 ) -> TokenFields:
     """Check in the cluster's order; ``fail`` raises (verify) or records (decode).
 
@@ -113,7 +132,7 @@ def run_rules(
     """
     if now.tzinfo is None:
         raise InvalidInputError("now must be timezone-aware", option="now")
-    host_pattern = sts_host_pattern(partition)
+    host_pattern = sts_host_pattern(partition, extra_regions)
     found = TokenFields()
     length = token_length(token)
     if length > MAX_TOKEN_LENGTH:
@@ -133,7 +152,7 @@ def run_rules(
     found.url = url
     if parts.scheme != "https":
         fail("scheme", f"the URL's scheme is {parts.scheme!r}, not https")
-    host_match = host_pattern.match(parts.netloc)
+    host_match = host_pattern.fullmatch(parts.netloc)
     if host_match is None:
         fail("host", f"{_shown(parts.netloc)} is not an STS host of partition {partition}")
     else:
@@ -146,19 +165,33 @@ def run_rules(
         return found
     lowered = _check_names(params, fail)
     _read_fields(lowered, found)
+    if "x-amz-credential" in lowered and not _credential_scope_ok(lowered["x-amz-credential"]):
+        # Stricter than the cluster, which leaves this to STS: a region such as
+        # "us-west-2\n" or one written with other digits never makes a valid token.
+        fail(
+            "parameter",
+            "X-Amz-Credential is not ACCESS_KEY_ID/yyyymmdd/REGION/sts/aws4_request in ASCII",
+        )
     if lowered.get("action") != "GetCallerIdentity":
         fail("action", "the presigned action is not GetCallerIdentity")
     if CLUSTER_ID_HEADER not in (h.lower() for h in found.signed_headers):
         fail("signed-headers", f"the {CLUSTER_ID_HEADER} header (the cluster id) is not signed")
     expires = lowered.get("x-amz-expires", "")
-    if not (expires.isdigit() and expires.isascii() and int(expires) <= MAX_EXPIRES):
+    # Leading zeros are read as the cluster reads them; a huge number is never converted.
+    significant = expires.lstrip("0")
+    if not (
+        expires.isascii()
+        and expires.isdigit()
+        and len(significant) <= 3
+        and int(significant or "0") <= MAX_EXPIRES
+    ):
         fail("expires", "X-Amz-Expires must be a whole number from 0 to 900")
     _check_date(lowered.get("x-amz-date"), now, found, fail)
     return found
 
 
 def _split_url(url: str, fail: Callable[[str, str], None]) -> SplitResult | None:
-    if not _URL_CHARS.match(url):
+    if not _URL_CHARS.fullmatch(url):
         fail("url", "the decoded token is not a URL (spaces, control or non-ASCII characters)")
         return None
     try:
@@ -221,6 +254,22 @@ def _read_fields(lowered: dict[str, str], found: TokenFields) -> None:
     found.session_token_present = bool(lowered.get("x-amz-security-token"))
 
 
+def _credential_scope_ok(credential: str) -> bool:
+    parts = credential.split("/")
+    if len(parts) != 5 or parts[3:] != ["sts", "aws4_request"]:
+        return False
+    access_key_id, day, region = parts[:3]
+    if not (access_key_id.isascii() and access_key_id.isalnum()):
+        return False
+    if not (len(day) == 8 and day.isascii() and day.isdigit()):
+        return False
+    try:
+        validate_region(region)
+    except InvalidInputError:
+        return False
+    return True
+
+
 def _check_date(
     raw: str | None, now: datetime, found: TokenFields, fail: Callable[[str, str], None]
 ) -> None:
@@ -228,7 +277,7 @@ def _check_date(
         fail("date", "X-Amz-Date is missing")
         return
     signed: datetime | None = None
-    if _AMZ_DATE.match(raw):
+    if _AMZ_DATE.fullmatch(raw):
         try:
             signed = datetime.strptime(raw, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
         except ValueError:

@@ -9,6 +9,7 @@ are in :mod:`eks_token.cluster.token_checks`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -92,22 +93,32 @@ class TokenReport:
         }
 
 
-def check_token(token: str, *, now: datetime, partition: str = "aws") -> CheckedToken:
-    """Apply rules 1-15 in order; the first broken one raises its TokenValidationError."""
+def check_token(
+    token: str, *, now: datetime, partition: str = "aws", extra_regions: Iterable[str] = ()
+) -> CheckedToken:
+    """Apply rules 1-15 in order; the first broken one raises its TokenValidationError.
+
+    ``extra_regions`` are regions whose STS hosts are accepted although botocore's
+    endpoint data does not list them for ``partition`` (a region newer than it).
+    """
 
     def fail(rule: str, message: str) -> None:
         raise TokenValidationError(message, rule=rule)
 
-    fields = run_rules(token, now, partition, fail)
+    fields = run_rules(token, now, partition, fail, extra_regions)
     if fields.url is None or fields.host is None or fields.signing_time is None:
         raise TokenValidationError("the token could not be read", rule="url")  # unreachable
     return CheckedToken(fields.url, fields.host, fields.access_key_id or "", fields.signing_time)
 
 
-def inspect_token(token: str, *, now: datetime, partition: str = "aws") -> TokenReport:
+def inspect_token(
+    token: str, *, now: datetime, partition: str = "aws", extra_regions: Iterable[str] = ()
+) -> TokenReport:
     """Run every rule that can run and describe the token; never raises for a bad token."""
     failures: list[RuleFailure] = []
-    fields = run_rules(token, now, partition, lambda r, m: failures.append(RuleFailure(r, m)))
+    fields = run_rules(
+        token, now, partition, lambda r, m: failures.append(RuleFailure(r, m)), extra_regions
+    )
     region = fields.region
     age = now - fields.signing_time if fields.signing_time else None
     return TokenReport(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -30,12 +31,14 @@ from eks_token.errors import (
     StsUnreachableError,
 )
 from eks_token.net.failure import request_failure_reason
+from eks_token.redact import redact
 
 if TYPE_CHECKING:
     import requests
 
 __all__ = [
     "DEFAULT_STS_TIMEOUT",
+    "MAX_STS_TIMEOUT",
     "StsAnswer",
     "StsRejectedError",
     "StsThrottledError",
@@ -46,6 +49,8 @@ __all__ = [
 ]
 
 DEFAULT_STS_TIMEOUT = 10.0
+#: Longer waits are mistakes (and ``inf`` or ``1e308`` do not fit a socket timeout).
+MAX_STS_TIMEOUT = 3600.0
 _MESSAGE_LIMIT = 300
 
 
@@ -101,7 +106,12 @@ def call_sts(
 
 
 class TokenVerifier:
-    """Verify bearer tokens for one cluster, as its authenticator does."""
+    """Verify bearer tokens for one cluster, as its authenticator does.
+
+    Tokens are sent only to STS hosts of ``partition``'s regions (as botocore's
+    endpoint data lists them) and of ``extra_regions``, for a region newer than
+    the installed data.
+    """
 
     def __init__(
         self,
@@ -111,15 +121,21 @@ class TokenVerifier:
         sts_endpoint_url: str | None = None,
         timeout: float = DEFAULT_STS_TIMEOUT,
         session: requests.Session | None = None,
+        extra_regions: Iterable[str] = (),
     ) -> None:
         from eks_token.cluster.token_rules import sts_host_pattern
 
         self.cluster_id = validate_cluster_id(cluster_id)
-        sts_host_pattern(partition)  # rejects an unknown partition now, not per token
+        self.extra_regions = tuple(extra_regions)
+        # Rejects an unknown partition or a malformed extra region now, not per token.
+        sts_host_pattern(partition, self.extra_regions)
         if sts_endpoint_url is not None:
             _check_base_url(sts_endpoint_url)
-        if timeout <= 0:
-            raise InvalidInputError("the STS timeout must be positive", option="timeout")
+        if not 0 < timeout <= MAX_STS_TIMEOUT:  # also refuses nan
+            raise InvalidInputError(
+                f"the STS timeout must be more than 0 and at most {MAX_STS_TIMEOUT:g} seconds",
+                option="timeout",
+            )
         self.partition = partition
         self.sts_endpoint_url = sts_endpoint_url
         self.timeout = timeout
@@ -127,7 +143,9 @@ class TokenVerifier:
 
     def check(self, token: str, *, now: datetime | None = None) -> CheckedToken:
         """Only the static rules (no network)."""
-        return check_token(token, now=_now(now), partition=self.partition)
+        return check_token(
+            token, now=_now(now), partition=self.partition, extra_regions=self.extra_regions
+        )
 
     def verify_details(self, token: str, *, now: datetime | None = None) -> StsAnswer:
         """The static rules, then STS; the first failure raises."""
@@ -153,10 +171,15 @@ def verify_token(
     sts_endpoint_url: str | None = None,
     timeout: float = DEFAULT_STS_TIMEOUT,
     now: datetime | None = None,
+    extra_regions: Iterable[str] = (),
 ) -> Identity:
     """Verify ``token`` for ``cluster_id`` as the cluster would; see :class:`TokenVerifier`."""
     verifier = TokenVerifier(
-        cluster_id, partition=partition, sts_endpoint_url=sts_endpoint_url, timeout=timeout
+        cluster_id,
+        partition=partition,
+        sts_endpoint_url=sts_endpoint_url,
+        timeout=timeout,
+        extra_regions=extra_regions,
     )
     return verifier.verify(token, now=now)
 
@@ -216,7 +239,8 @@ def _error_fields(body: bytes) -> tuple[str | None, str | None]:
 def _sts_failure(status: int, body: bytes, server_date: datetime | None) -> StsError:
     code, message = _error_fields(body)
     detail = f"{code}: {message}" if code and message else code or message or "no details"
-    detail = " ".join(detail.split())[:_MESSAGE_LIMIT]
+    # Redacted before it is cut short, so no part of a secret survives the cut.
+    detail = " ".join(redact(detail).split())[:_MESSAGE_LIMIT]
     if b"Throttling" in body:
         return StsThrottledError(
             f"STS throttled GetCallerIdentity (HTTP {status}): {detail}",

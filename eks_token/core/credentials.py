@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from typing import Protocol
 
 from eks_token.errors import CredentialsError, InvalidInputError
+from eks_token.redact import remember_secret
 
 __all__ = ["AwsCredentials", "FrozenCredentialSource", "expiry_of"]
 
@@ -44,12 +45,31 @@ class AwsCredentials:
             raise CredentialsError(
                 "partial credentials: both an access key id and a secret access key are needed"
             )
+        if not (access_key_id.isascii() and access_key_id.isalnum() and len(access_key_id) <= 128):
+            raise CredentialsError(
+                f"the access key id {access_key_id!r} is not letters and digits "
+                "(such as AKIAIOSFODNN7EXAMPLE); check AWS_ACCESS_KEY_ID or the credentials file"
+            )
+        # Never shown: only which value is wrong.
+        if not _printable_ascii(secret_access_key):
+            raise CredentialsError(
+                "the secret access key has spaces, control characters or characters that are "
+                "not ASCII; check AWS_SECRET_ACCESS_KEY or the credentials file"
+            )
+        if session_token and not _printable_ascii(session_token):
+            raise CredentialsError(
+                "the session token has spaces, control characters or characters that are not "
+                "ASCII; check AWS_SESSION_TOKEN or the credentials file"
+            )
         self.access_key_id = access_key_id
         self.secret_access_key = secret_access_key
         self.session_token = session_token or None
         if expiry is not None and expiry.tzinfo is None:
             raise InvalidInputError("a credentials expiry must be timezone-aware", option="expiry")
         self.expiry = expiry.astimezone(timezone.utc) if expiry is not None else None
+        # Whatever echoes them back (an endpoint's error, a log) is redacted.
+        remember_secret(secret_access_key)
+        remember_secret(self.session_token)
 
     @classmethod
     def from_botocore(cls, source: FrozenCredentialSource) -> AwsCredentials:
@@ -92,3 +112,8 @@ def expiry_of(source: object) -> datetime | None:
     if not isinstance(expiry, datetime) or expiry.tzinfo is None:
         return None
     return expiry.astimezone(timezone.utc)
+
+
+def _printable_ascii(text: str) -> bool:
+    """True when every character is printable ASCII other than a space."""
+    return all("!" <= character <= "~" for character in text)

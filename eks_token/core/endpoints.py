@@ -55,7 +55,7 @@ class Partition:
 
     def __init__(self, name: str, region_regex: str, dns_suffix: str, dualstack: str) -> None:
         self.name = name
-        self.region_pattern = re.compile(region_regex)
+        self.region_pattern = re.compile(region_regex, re.ASCII)
         self.dns_suffix = dns_suffix
         self.dualstack_dns_suffix = dualstack
 
@@ -129,7 +129,7 @@ def partition_for_region(region: str) -> Partition:
     if region == "aws-global":
         return _BY_NAME["aws"]
     for partition in PARTITIONS:
-        if partition.name != "aws" and partition.region_pattern.match(region):
+        if partition.name != "aws" and partition.region_pattern.fullmatch(region):
             return partition
     return _BY_NAME["aws"]
 
@@ -178,8 +178,13 @@ def resolve_sts_endpoint(
 
 
 def _normalise_endpoint_url(endpoint_url: str) -> str:
-    parts = urlsplit(endpoint_url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
+    try:
+        parts = urlsplit(endpoint_url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not 0-65535
+        well_formed = endpoint_url.isascii() and endpoint_url.isprintable()
+    except ValueError:  # an unclosed IPv6 bracket, a bad port
+        well_formed = False
+    if not well_formed or parts.scheme not in ("https", "http") or not parts.hostname:
         raise InvalidInputError(
             f"STS endpoint URL must be http(s)://HOST[:PORT][/PATH], not {endpoint_url!r}",
             option="endpoint_url",

@@ -9,12 +9,14 @@ from eks_token.core.endpoints import StsEndpoint
 from eks_token.core.inputs import validate_cluster_id
 from eks_token.core.sigv4 import presign_get_caller_identity
 from eks_token.core.token import TOKEN_LIFETIME, Token, encode_token
-from eks_token.errors import CredentialsError
+from eks_token.errors import CredentialsError, InvalidInputError
 
 __all__ = ["CREDENTIALS_MARGIN", "MAX_TOKEN_LENGTH", "sign_token", "token_expiration"]
 
 #: The cluster's authenticator rejects longer tokens.
 MAX_TOKEN_LENGTH = 4096
+#: The last moment whose token expiry a datetime can hold.
+_LATEST_SIGNING_TIME = datetime.max.replace(tzinfo=timezone.utc) - TOKEN_LIFETIME
 
 #: A token ends this long before the credentials it is signed with: STS refuses a
 #: presigned request once its session has expired, and kubectl asks for a new token
@@ -34,6 +36,12 @@ def sign_token(
     """
     validate_cluster_id(cluster_id)
     signed_at = now.astimezone(timezone.utc).replace(microsecond=0)
+    if signed_at > _LATEST_SIGNING_TIME:
+        raise InvalidInputError(
+            f"cannot sign as of {signed_at:%Y-%m-%dT%H:%M:%SZ}: the token's expiry would be "
+            "past the year 9999",
+            option="now",
+        )
     expiration = token_expiration(signed_at, credentials.expiry)
     if expiration <= signed_at:
         assert credentials.expiry is not None

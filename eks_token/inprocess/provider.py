@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from eks_token.aws.signer import TokenSigner
+from eks_token.cache.entry import token_signed_at
 from eks_token.cache.interface import FRESHNESS_MARGIN, TokenCache
 from eks_token.clock import Clock, utc_now
 from eks_token.core.inputs import validate_cluster_id
@@ -130,7 +131,13 @@ class TokenProvider:
 
         When ``rejected`` (the token or its value) is given and the provider has
         already replaced it (another thread got there first), the current token is
-        returned without signing again.
+        returned without signing again: any number of threads refreshing the same
+        rejected token sign once.
+
+        The new token always differs from the current one. Signing again within the
+        second the current token was signed would give the very same bytes (the
+        signature covers only the second), so such a refresh signs as of the next
+        second instead (STS accepts that small a skew).
         """
         rejected_value = rejected.value if isinstance(rejected, Token) else rejected
         with self._lock:
@@ -141,7 +148,15 @@ class TokenProvider:
                 and current.value != rejected_value
             ):
                 return current
-            return self._refresh_locked(self.clock(), use_cache=False)
+            return self._refresh_locked(self._new_signing_time(current), use_cache=False)
+
+    def _new_signing_time(self, current: Token | None) -> datetime:
+        """Now, or the second after ``current``'s X-Amz-Date if now is not later."""
+        now = self.clock()
+        signed = token_signed_at(current.value) if current is not None else None
+        if signed is None or now.timestamp() >= signed + 1:
+            return now
+        return datetime.fromtimestamp(signed + 1, timezone.utc)
 
     def invalidate(self) -> None:
         """Forget the current token; the next :meth:`token` fetches a new one."""

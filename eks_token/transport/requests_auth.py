@@ -6,11 +6,13 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
+from requests.adapters import BaseAdapter
 from requests.auth import AuthBase
 from requests.exceptions import UnrewindableBodyError
 from requests.models import PreparedRequest, Response
 from requests.utils import rewind_body
 
+from eks_token.errors import InvalidInputError
 from eks_token.inprocess.provider import TokenProvider
 from eks_token.net.tls import ca_context, context_adapter
 
@@ -39,6 +41,13 @@ class EksTokenAuth(AuthBase):
         self.provider = TokenProvider(provider) if isinstance(provider, str) else provider
         self.server = server
         self._origin = _origin(server) if server is not None else None
+        if server is not None and self._origin is None:
+            raise InvalidInputError(
+                f"the API server URL {server!r} is not http(s)://HOST[:PORT]", option="server"
+            )
+        #: Set by cluster_session: the session and the adapter that trusts the cluster's CA.
+        #: The token then goes only into requests that adapter carries.
+        self._pinned: tuple[requests.Session, BaseAdapter] | None = None
 
     def __repr__(self) -> str:
         return f"EksTokenAuth({self.provider!r}, server={self.server!r})"
@@ -54,6 +63,12 @@ class EksTokenAuth(AuthBase):
     def __call__(self, request: PreparedRequest) -> PreparedRequest:
         if not self._to_server(request.url):
             return request
+        if self._pinned is not None:
+            # The server's origin however spelled (HTTPS://HOST:0443/ is https://host/):
+            # written as the pinned adapter is mounted, so requests picks that adapter.
+            request.url = _canonical_url(request.url or "")
+            if not self._through_pinned(request.url):
+                return request
         value = self.provider.token().value
         request.headers["Authorization"] = _bearer(value)
         # requests copies hooks onto redirected requests; the hook checks what it sees.
@@ -62,6 +77,16 @@ class EksTokenAuth(AuthBase):
 
     def _to_server(self, url: str | None) -> bool:
         return self._origin is None or _origin(url or "") == self._origin
+
+    def _through_pinned(self, url: str) -> bool:
+        """True when ``url`` would be sent by the pinned adapter (or nothing is pinned)."""
+        if self._pinned is None:
+            return True
+        session, adapter = self._pinned
+        try:
+            return session.get_adapter(url) is adapter
+        except requests.exceptions.InvalidSchema:
+            return False
 
     def _on_response(self, response: Response, sent: str, **send_options: Any) -> Response:
         request = response.request
@@ -103,7 +128,9 @@ class EksTokenAuth(AuthBase):
         if self._origin is None:
             return
         target = urljoin(response.url or "", response.headers.get("location", ""))
-        if _origin(target) != self._origin:
+        # requests follows the Location as written (no re-spelling), so a same-origin
+        # redirect spelled otherwise would leave the pinned adapter: no token then.
+        if _origin(target) != self._origin or not self._through_pinned(target):
             followed.headers.pop("Authorization", None)
 
 
@@ -127,10 +154,36 @@ def _is_hook_of(hook: object, auth: EksTokenAuth) -> bool:
     return isinstance(hook, _ResponseHook) and hook.auth is auth
 
 
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
+def _origin(url: str) -> tuple[str, str, int | None] | None:
+    """(scheme, host, effective port), all normalised; None for a URL that has none."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # a port out of range, an unclosed bracket
+        return None
     scheme = parts.scheme.lower()
-    return scheme, (parts.hostname or "").lower(), parts.port or _DEFAULT_PORTS.get(scheme)
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return None
+    return scheme, parts.hostname.lower(), port or _DEFAULT_PORTS[scheme]
+
+
+def _canonical_origin(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``: lower case, without a default port."""
+    origin = _origin(url)
+    if origin is None:
+        raise InvalidInputError(f"{url!r} is not an http(s) URL", option="server")
+    scheme, host, port = origin
+    shown = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{shown}" + ("" if port == _DEFAULT_PORTS[scheme] else f":{port}")
+
+
+def _canonical_url(url: str) -> str:
+    """``url`` with its origin written as :func:`_canonical_origin` writes it."""
+    parts = urlsplit(url)
+    rest = parts.path or "/"
+    if parts.query:
+        rest += "?" + parts.query
+    return _canonical_origin(url) + rest
 
 
 def _bearer(value: str) -> str:
@@ -167,12 +220,19 @@ def cluster_session(
 
     The token is sent to ``server`` only. ``certificate_authority_data`` is the
     cluster's CA in PEM (for instance from DescribeCluster or a kubeconfig);
-    requests to ``server`` then trust that CA and no other. Without it, the
-    session's usual verification applies.
+    requests to ``server``'s origin (scheme, host and port, however spelled) then
+    trust that CA and no other, and the token goes only into requests that adapter
+    sends: never through requests' default adapter, which trusts the system store
+    or ``REQUESTS_CA_BUNDLE`` (a redirect to another spelling of the origin is
+    followed without it). Without it, the session's usual verification applies.
     """
+    auth = EksTokenAuth(provider, server=server)
     session = session if session is not None else requests.Session()
-    session.auth = EksTokenAuth(provider, server=server)
+    session.auth = auth
     if certificate_authority_data is not None:
         adapter = context_adapter(ca_context(certificate_authority_data))
-        session.mount(server.rstrip("/") + "/", adapter)
+        # The whole origin, written as requests writes prepared URLs (lower case, no
+        # default port); the auth re-spells other spellings of it to match.
+        session.mount(_canonical_origin(server) + "/", adapter)
+        auth._pinned = (session, adapter)
     return session

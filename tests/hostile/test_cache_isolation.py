@@ -1,0 +1,224 @@
+"""Cache isolation: the token cache never serves one request a token made for another.
+
+Each case runs the real command twice (or the file cache from threads) with
+environments that botocore reads differently, and checks that what the cache
+serves is what signing afresh would give: the same access key, region and host.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from unittest.mock import patch
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from eks_token.cache.file_cache import FileTokenCache, fetch_or_sign
+from eks_token.core.paths import expand_user, expand_vars, expand_vars_and_user
+from eks_token.core.token import Token
+from tests.hostile.helpers import run_eks_token, served_token, token_facts
+from tests.support.aws_env import AwsEnv
+from tests.support.cache_entries import NOW, token
+
+KEY_A = ("AKIAAAAAAAAAAAAAAAAA", "secretAsecretAsecretAsecretAsecretAsecre")
+KEY_B = ("AKIABBBBBBBBBBBBBBBB", "secretBsecretBsecretBsecretBsecretBsecre")
+#: Guards against a hung test only; a passing test never waits this long.
+WAIT = 30
+
+
+def _file_env(aws_env: AwsEnv) -> dict[str, str]:
+    """The test's environment without credential or region variables: files decide."""
+    env = dict(os.environ)
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"):
+        env.pop(name, None)
+    return env
+
+
+def _credentials_dir(base: Path, name: str, key: tuple[str, str], region: str) -> Path:
+    folder = base / name
+    folder.mkdir()
+    # Same sizes in both directories: only the path tells them apart.
+    (folder / "creds").write_text(
+        f"[default]\naws_access_key_id = {key[0]}\naws_secret_access_key = {key[1]}\n"
+    )
+    (folder / "config").write_text(f"[default]\nregion = {region}\n")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("AWS_SHARED_CREDENTIALS_FILE", "$CREDDIR/creds"),
+        ("AWS_SHARED_CREDENTIALS_FILE", "${CREDDIR}/creds"),
+        ("AWS_CONFIG_FILE", "$CREDDIR/config"),
+    ],
+)
+def test_a_variable_in_a_file_path_is_expanded_before_keying(
+    aws_env: AwsEnv, tmp_path: Path, variable: str, value: str
+) -> None:
+    env = _file_env(aws_env)
+    a = _credentials_dir(tmp_path, "a", KEY_A, "eu-west-1")
+    b = _credentials_dir(tmp_path, "b", KEY_B, "eu-central-1")
+    env["AWS_SHARED_CREDENTIALS_FILE"] = "$CREDDIR/creds"
+    env["AWS_CONFIG_FILE"] = str(a / "config")
+    env[variable] = value
+    if variable == "AWS_CONFIG_FILE":
+        # Credentials stay A's; only the region comes from the switched file.
+        env["AWS_SHARED_CREDENTIALS_FILE"] = str(a / "creds")
+    first = token_facts(
+        served_token(run_eks_token("token", "-i", "c", env={**env, "CREDDIR": str(a)}))
+    )
+    second = token_facts(
+        served_token(run_eks_token("token", "-i", "c", env={**env, "CREDDIR": str(b)}))
+    )
+    assert first.access_key_id == KEY_A[0]
+    assert first.region == "eu-west-1"
+    if variable == "AWS_CONFIG_FILE":
+        assert second.region == "eu-central-1"
+    else:
+        assert second.access_key_id == KEY_B[0]
+
+
+def test_a_tilde_in_a_file_path_follows_home(aws_env: AwsEnv, tmp_path: Path) -> None:
+    env = _file_env(aws_env)
+    a = _credentials_dir(tmp_path, "a", KEY_A, "eu-west-1")
+    b = _credentials_dir(tmp_path, "b", KEY_B, "eu-west-1")
+    env["AWS_SHARED_CREDENTIALS_FILE"] = "~/creds"
+    env["AWS_CONFIG_FILE"] = "~/config"
+    first = served_token(run_eks_token("token", "-i", "c", env={**env, "HOME": str(a)}))
+    second = served_token(run_eks_token("token", "-i", "c", env={**env, "HOME": str(b)}))
+    assert token_facts(first).access_key_id == KEY_A[0]
+    assert token_facts(second).access_key_id == KEY_B[0]
+
+
+#: variable -> the profile setting that an empty value overrides when signing.
+EMPTY_OVERRIDES = {
+    "AWS_USE_FIPS_ENDPOINT": "use_fips_endpoint = true",
+    "AWS_USE_DUALSTACK_ENDPOINT": "use_dualstack_endpoint = true",
+    "AWS_STS_REGIONAL_ENDPOINTS": "sts_regional_endpoints = legacy",
+    "AWS_DEFAULT_REGION": "region = eu-west-1",
+    "AWS_REGION": "region = eu-west-1",
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "endpoint_url = https://sts.eu-west-3.amazonaws.com",
+    "AWS_ENDPOINT_URL_STS": "endpoint_url = https://sts.eu-west-3.amazonaws.com",
+    "AWS_CONFIG_FILE": "region = eu-west-1",
+}
+
+
+@pytest.mark.parametrize("variable", sorted(EMPTY_OVERRIDES))
+def test_a_set_but_empty_variable_is_not_an_unset_one(aws_env: AwsEnv, variable: str) -> None:
+    aws_env.config_file.parent.mkdir(parents=True, exist_ok=True)
+    setting = EMPTY_OVERRIDES[variable]
+    region = "" if setting.startswith("region") else "region = us-west-2\n"
+    aws_env.config_file.write_text(f"[default]\n{region}{setting}\n")
+    env = dict(os.environ)
+    env.pop("AWS_REGION", None)
+    env.pop(variable, None)
+    if variable == "AWS_CONFIG_FILE":
+        # Unset means the default ~/.aws/config: put the profile there.
+        default = aws_env.home / ".aws" / "config"
+        default.parent.mkdir(parents=True, exist_ok=True)
+        default.write_text(aws_env.config_file.read_text())
+    unset = run_eks_token("token", "-i", "c", env=env)
+    assert unset.returncode == 0, unset.stderr
+    empty_env = {**env, variable: ""}
+    cached = run_eks_token("token", "-i", "c", env=empty_env)
+    fresh = run_eks_token("token", "-i", "c", env={**empty_env, "EKS_TOKEN_NO_CACHE": "1"})
+    assert cached.returncode == fresh.returncode, (cached.stderr, fresh.stderr)
+    if fresh.returncode == 0:
+        assert token_facts(served_token(cached)).where() == token_facts(served_token(fresh)).where()
+
+
+# --- one key's signer never holds up another key ---------------------------------------
+
+
+def _same_lock_shard_keys(cache: FileTokenCache) -> tuple[dict[str, str], dict[str, str]]:
+    """Two different keys; with the 16 shared lock shards of old, they would share one."""
+    from eks_token.cache.entry import key_text
+    from eks_token.cache.files import entry_name
+
+    first = {"cluster_id": "a"}
+    shard = entry_name(key_text(first))[0]
+    for i in range(1000):
+        second = {"cluster_id": f"b{i}"}
+        if entry_name(key_text(second))[0] == shard:
+            return first, second
+    raise AssertionError("no second key found")  # pragma: no cover
+
+
+def test_a_stuck_signer_does_not_hold_up_another_key(tmp_path: Path) -> None:
+    cache = FileTokenCache(tmp_path / "cache", lock_timeout=WAIT * 2)
+    key_a, key_b = _same_lock_shard_keys(cache)
+    a_signing, release_a = threading.Event(), threading.Event()
+    results: dict[str, Token] = {}
+
+    def stuck_sign() -> Token:
+        a_signing.set()
+        release_a.wait(WAIT)  # an MFA prompt nobody answers, an STS that does not answer
+        return token("a")
+
+    def run(name: str, key: dict[str, str], sign: object) -> None:
+        results[name] = fetch_or_sign(cache, key, NOW, sign)  # type: ignore[arg-type]
+
+    a = threading.Thread(target=run, args=("a", key_a, stuck_sign))
+    a.start()
+    try:
+        assert a_signing.wait(WAIT)
+        b = threading.Thread(target=run, args=("b", key_b, lambda: token("b")))
+        b.start()
+        b.join(WAIT)
+        # B is answered while A's signer is still stuck.
+        assert "b" in results
+        assert a.is_alive()
+        assert results["b"] == token("b")
+    finally:
+        release_a.set()
+        a.join(WAIT)
+    assert results["a"] == token("a")
+
+
+def test_waiters_on_the_same_key_get_the_signers_token(tmp_path: Path) -> None:
+    cache = FileTokenCache(tmp_path / "cache", lock_timeout=WAIT * 2)
+    signing, release = threading.Event(), threading.Event()
+    signed: list[int] = []
+
+    def sign() -> Token:
+        signed.append(1)
+        signing.set()
+        release.wait(WAIT)
+        return token("c")
+
+    results: list[Token] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(fetch_or_sign(cache, {"k": "v"}, NOW, sign)))
+        for _ in range(4)
+    ]
+    threads[0].start()
+    assert signing.wait(WAIT)
+    for thread in threads[1:]:
+        thread.start()
+    release.set()
+    for thread in threads:
+        thread.join(WAIT)
+    assert results == [token("c")] * 4
+    assert len(signed) == 1
+
+
+# --- the paths the key fingerprints are the files botocore opens ------------------------
+
+_PATH_TEXT = st.text(alphabet="${}/_~.aZ9-", max_size=24)
+_ENVIRONMENTS = st.dictionaries(
+    st.sampled_from(["a", "Z9", "_", "HOME", "a_b"]), st.text("/$ab{}~", max_size=6)
+)
+
+
+@given(path=_PATH_TEXT, environment=_ENVIRONMENTS)
+def test_paths_expand_as_the_standard_library_does(path: str, environment: dict[str, str]) -> None:
+    environment.setdefault("HOME", "/home/me")
+    with patch.dict(os.environ, environment, clear=True):
+        assert expand_vars(path, environment) == os.path.expandvars(path)
+        assert expand_user(path, environment) == os.path.expanduser(path)
+        expected = os.path.expanduser(os.path.expandvars(path))
+        assert expand_vars_and_user(path, environment) == expected

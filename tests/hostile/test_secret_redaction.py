@@ -1,0 +1,189 @@
+"""Secret redaction: an endpoint that echoes the request back in its error never gets a
+secret, session token, signature or bearer token printed or into a raised exception."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import pytest
+
+from eks_token.aws.signer import get_token
+from eks_token.cluster.verifier import verify_token
+from eks_token.core.credentials import AwsCredentials
+from eks_token.core.endpoints import resolve_sts_endpoint
+from eks_token.core.signing import sign_token
+from eks_token.errors import EksTokenError
+from eks_token.redact import redact
+from tests.hostile.helpers import run_eks_token
+from tests.support.aws_env import AwsEnv
+from tests.support.local_server import LocalServer, RecordedRequest, Response
+
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+SESSION_TOKEN = "IQoJb3JpZ2luX2VjEXAMPLE/session+token=="
+ROLE = "arn:aws:iam::111122223333:role/echo"
+#: A signature, or any long run of hex digits that could be one.
+HEX_RUN = re.compile(r"[0-9a-f]{32,}")
+
+
+class EchoServer(LocalServer):
+    """Answers every request with an error that repeats its headers, query and body."""
+
+    def respond(self, request: RecordedRequest) -> Response:
+        echo = (
+            f"{request.method} {request.path}?{request.query} "
+            f"headers={json.dumps(request.headers)} body={request.body.decode(errors='replace')}"
+        )
+        if request.path.startswith("/clusters/"):
+            return Response.json(
+                403,
+                {"message": echo},
+                ("x-amzn-ErrorType", "AccessDeniedException"),
+            )
+        body = (
+            "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
+            f"<Message>{escape(echo)}</Message></Error>"
+            "<RequestId>echo</RequestId></ErrorResponse>"
+        )
+        return Response(403, body.encode(), [("Content-Type", "text/xml")])
+
+
+@pytest.fixture
+def echo() -> Iterator[EchoServer]:
+    with EchoServer() as server:
+        yield server
+
+
+@pytest.fixture
+def session_env(aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch) -> AwsEnv:
+    monkeypatch.setenv("AWS_SESSION_TOKEN", SESSION_TOKEN)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+    monkeypatch.setenv("EKS_TOKEN_NO_CACHE", "1")
+    return aws_env
+
+
+def assert_no_secret(text: str, *extra: str) -> None:
+    for secret in (SECRET, SESSION_TOKEN, *extra):
+        assert secret not in text
+    assert not HEX_RUN.search(text), text
+    assert not re.search(r"k8s-aws-v1\.(?!REDACTED)[A-Za-z0-9_-]{8,}", text), text
+
+
+def assert_clean_exception(exc: BaseException, *extra: str) -> None:
+    for text in (str(exc), repr(exc), repr(exc.args)):
+        assert_no_secret(text, *extra)
+
+
+def assert_clean_run(*args: str, extra_env: dict[str, str]) -> str:
+    result = run_eks_token(*args, env={**os.environ, **extra_env})
+    assert result.returncode != 0
+    assert result.stderr.startswith("error: "), result.stderr
+    assert_no_secret(result.stdout + result.stderr)
+    return result.stderr
+
+
+def test_the_echo_really_carries_the_secrets(echo: EchoServer, session_env: AwsEnv) -> None:
+    stderr = assert_clean_run(
+        "token", "-i", "c", "-r", ROLE, extra_env={"AWS_ENDPOINT_URL_STS": echo.url}
+    )
+    (request,) = echo.recorded
+    assert SESSION_TOKEN in json.dumps(request.headers)
+    assert "Signature=" in request.headers["authorization"]
+    assert "AssumeRole" in stderr or "role" in stderr.lower()
+
+
+def test_assume_role(echo: EchoServer, session_env: AwsEnv) -> None:
+    assert_clean_run("token", "-i", "c", "-r", ROLE, extra_env={"AWS_ENDPOINT_URL_STS": echo.url})
+
+
+def test_forward_session_name(echo: EchoServer, session_env: AwsEnv) -> None:
+    assert_clean_run(
+        "token",
+        "-i",
+        "c",
+        "-r",
+        ROLE,
+        "--forward-session-name",
+        extra_env={"AWS_ENDPOINT_URL_STS": echo.url},
+    )
+
+
+def test_kubeconfig_describe_cluster(echo: EchoServer, session_env: AwsEnv, tmp_path: Path) -> None:
+    assert_clean_run(
+        "kubeconfig",
+        "--name",
+        "c",
+        "--kubeconfig",
+        str(tmp_path / "kubeconfig"),
+        extra_env={"AWS_ENDPOINT_URL_EKS": echo.url},
+    )
+
+
+def _signed_token() -> str:
+    from datetime import datetime, timezone
+
+    credentials = AwsCredentials("ASIAIOSFODNN7EXAMPLE", SECRET, SESSION_TOKEN)
+    now = datetime.now(timezone.utc)
+    return sign_token("my-cluster", credentials, resolve_sts_endpoint("us-west-2"), now).value
+
+
+def test_verify(echo: EchoServer, session_env: AwsEnv) -> None:
+    token = _signed_token()
+    assert_clean_run(
+        "verify", "-i", "my-cluster", token, "--sts-endpoint-url", echo.url, extra_env={}
+    )
+
+
+def test_library_errors_carry_no_secret(echo: EchoServer, session_env: AwsEnv) -> None:
+    os.environ["AWS_ENDPOINT_URL_STS"] = echo.url
+    try:
+        with pytest.raises(EksTokenError) as raised:
+            get_token("c", role_arn=ROLE)
+        assert_clean_exception(raised.value)
+    finally:
+        del os.environ["AWS_ENDPOINT_URL_STS"]
+    token = _signed_token()
+    with pytest.raises(EksTokenError) as verified:
+        verify_token(token, "my-cluster", sts_endpoint_url=echo.url)
+    assert_clean_exception(verified.value, token)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"X-Amz-Security-Token={SESSION_TOKEN}&X-Amz-Signature={'a1' * 32}",
+        f"x-amz-security-token: {SESSION_TOKEN}",
+        f'"X-Amz-Security-Token": "{SESSION_TOKEN}"',
+        f"'x-amz-security-token': '{SESSION_TOKEN}'",
+        "X-Amz-Security-Token=IQoJb3JpZ2luX2VjEXAMPLE%2Fsession%2Btoken%3D%3D&X-Amz-Date=1",
+        "Authorization: AWS4-HMAC-SHA256 Credential=AKIA/x, SignedHeaders=host, "
+        f"Signature={'b2' * 32}",
+        f'"authorization": "Bearer k8s-aws-v1.{"QUJD" * 20}"',
+        f"token k8s-aws-v1.{'QUJD' * 20} in the middle",
+        f'{{"SecretAccessKey": "{SECRET}", "SessionToken": "{SESSION_TOKEN}"}}',
+        f"aws_secret_access_key = {SECRET}",
+    ],
+)
+def test_the_redaction_function(text: str) -> None:
+    assert_no_secret(redact(text))
+    exc = EksTokenError(f"failed: {text}")
+    assert_clean_exception(exc)
+
+
+def test_known_secrets_are_redacted_in_any_context() -> None:
+    AwsCredentials("AKIAIOSFODNN7EXAMPLE", SECRET, SESSION_TOKEN)
+    assert_no_secret(redact(f"weird echo ({SECRET}) [{SESSION_TOKEN}]"))
+    encoded = "IQoJb3JpZ2luX2VjEXAMPLE%2Fsession%2Btoken%3D%3D"
+    assert encoded not in redact(f"echo {encoded}")
+
+
+def test_redaction_keeps_what_helps(session_env: AwsEnv) -> None:
+    text = (
+        "AssumeRole of arn:aws:iam::111122223333:role/echo failed: "
+        "AccessDenied (AKIAIOSFODNN7EXAMPLE)"
+    )
+    assert redact(text) == text
