@@ -17,7 +17,7 @@ from eks_token.aws import session as aws
 from eks_token.aws.cli_cache import assume_role_cache_key, cli_cache_dir
 from eks_token.aws.lean_profile import _assume_role_arguments, resolve_from_profile
 from eks_token.aws.profile_files import load_profile_files
-from eks_token.core.config_paths import expand_aws_path
+from eks_token.core.paths import expand_vars_and_user
 from tests.support.aws_env import AwsEnv
 
 KEY, SECRET = "AKIAPROFILEKEY000001", "profile/secret/0001"
@@ -226,8 +226,8 @@ def test_paths_expand_as_botocore_expands_them(path: str, monkeypatch: pytest.Mo
     monkeypatch.setenv("HOME", "/home/someone")
     monkeypatch.delenv("NOPE", raising=False)
     expected = os.path.expanduser(os.path.expandvars(path))
-    assert expand_aws_path(path, dict(os.environ)) == expected
-    assert expand_aws_path(path) == expected
+    assert expand_vars_and_user(path, dict(os.environ)) == expected
+    assert expand_vars_and_user(path) == expected
 
 
 # --- Cached role credentials: the AWS CLI's key, computed as botocore computes it -----------

@@ -20,6 +20,7 @@ from typing import Any
 
 from eks_token.core.credentials import AwsCredentials
 from eks_token.core.endpoints import EndpointSettings
+from eks_token.core.paths import CONFIG_FILE, CREDENTIALS_FILE, aws_file_path
 
 __all__ = ["EnvironmentResolution", "parse_credential_expiration", "resolve_from_environment"]
 
@@ -100,7 +101,7 @@ def _scoped_config(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[str
     name = next((environ[v] for v in ("AWS_DEFAULT_PROFILE", "AWS_PROFILE") if v in environ), None)
     if name == "":
         return None
-    config_file = _expand(environ.get("AWS_CONFIG_FILE", "~/.aws/config"))
+    config_file = aws_file_path(CONFIG_FILE, environ)
     full: dict[str, Any] = {"profiles": {}}
     if os.path.isfile(config_file):
         loaded = _parse(config_file, subsections=True)
@@ -113,7 +114,7 @@ def _scoped_config(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[str
     if name in profiles:
         return profiles[name], full
     # botocore also accepts a profile that exists only in the credentials file.
-    credentials_file = _expand(environ.get("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"))
+    credentials_file = aws_file_path(CREDENTIALS_FILE, environ)
     if os.path.isfile(credentials_file):
         loaded = _parse(credentials_file, subsections=False)
         if loaded is not None and name in loaded:
@@ -179,7 +180,3 @@ def _boolean(value: Any) -> bool:
     if isinstance(value, bool):
         return value
     return isinstance(value, str) and value.lower() == "true"
-
-
-def _expand(path: str) -> str:
-    return os.path.expanduser(os.path.expandvars(path))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from eks_token.core.config_paths import CONFIG_FILE, CREDENTIALS_FILE, aws_file_path
+from eks_token.core.paths import CONFIG_FILE, CREDENTIALS_FILE, aws_file_path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -16,7 +16,18 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["expand_user", "expand_vars", "expand_vars_and_user"]
+__all__ = [
+    "CONFIG_FILE",
+    "CREDENTIALS_FILE",
+    "aws_file_path",
+    "expand_user",
+    "expand_vars",
+    "expand_vars_and_user",
+]
+
+#: (variable, default) of the shared config and credentials files.
+CONFIG_FILE = ("AWS_CONFIG_FILE", "~/.aws/config")
+CREDENTIALS_FILE = ("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials")
 
 _NAME_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 
@@ -78,3 +89,11 @@ def expand_user(path: str, environ: Mapping[str, str] | None = None) -> str:
 def expand_vars_and_user(path: str, environ: Mapping[str, str] | None = None) -> str:
     """What botocore's config loader opens for ``path``: variables first, then ``~``."""
     return expand_user(expand_vars(path, environ), environ)
+
+
+def aws_file_path(which: tuple[str, str], environ: Mapping[str, str] | None = None) -> str:
+    """The file botocore reads for :data:`CONFIG_FILE` or :data:`CREDENTIALS_FILE`: the
+    variable whenever it is set (an empty one names no file), else the default, expanded."""
+    env = os.environ if environ is None else environ
+    variable, default = which
+    return expand_vars_and_user(env.get(variable, default), env)
