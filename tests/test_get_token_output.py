@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import socket
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -124,6 +127,10 @@ def test_aws_cli_global_options_are_accepted(
     assert json.loads(result.stdout)["kind"] == "ExecCredential"
     if options == ["--debug"]:
         assert "eks-token: " in result.stderr  # --debug explains, as --verbose does
+    elif options[0].endswith("-timeout"):
+        assert result.stderr == ""  # applied (to AWS calls; this one needs none): no note
+        verbose = run_cli(*args, "-v")
+        assert "not applied" not in verbose.stderr
     else:
         assert result.stderr == ""  # the note about an unapplied option is for --verbose only
         verbose = run_cli(*args, "-v")
@@ -169,3 +176,62 @@ def test_run_by_kubectl_the_answer_is_json_whatever_output_says(
     reply = json.loads(result.stdout)
     assert reply["apiVersion"] == "client.authentication.k8s.io/v1"
     assert TOKEN.fullmatch(reply["status"]["token"])
+
+
+class SilentServer:
+    """Accepts connections on 127.0.0.1 and never answers; closes them all on exit."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.accepted: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted.append(conn)
+
+    def __enter__(self) -> SilentServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.sock.close()
+        for conn in self.accepted:
+            conn.close()
+        self.thread.join(timeout=5)
+
+
+def test_the_read_timeout_reaches_the_assume_role_call(aws_env: AwsEnv) -> None:
+    """An STS that accepts the connection and never answers: with --cli-read-timeout the
+    call gives up and says so (botocore's default waits 60 s, past this test's limit)."""
+    args = ["get-token", "--cluster-name", "c", "--no-cache", "--cli-read-timeout", "1"]
+    args += ["--role-arn", "arn:aws:iam::111122223333:role/r"]
+    with SilentServer() as sts:
+        env = {**os.environ, "AWS_ENDPOINT_URL_STS": sts.url, "AWS_MAX_ATTEMPTS": "1"}
+        result = subprocess.run(
+            [str(BIN_DIR / "eks-token"), *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=40,
+            check=False,
+        )
+        assert sts.accepted  # the call reached the server, which never answered
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "timed out" in lines[0]
+
+
+@pytest.mark.parametrize("value", ["-1", "nan", "inf", "1e308", "soon"])
+def test_a_timeout_that_is_not_seconds_is_refused(aws_env: AwsEnv, value: str) -> None:
+    result = run_cli("get-token", "--cluster-name", "c", "--cli-connect-timeout", value)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("error: --cli-connect-timeout takes seconds")

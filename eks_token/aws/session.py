@@ -78,6 +78,13 @@ def make_session(
         from eks_token.aws.mfa import install_mfa_prompter
 
         install_mfa_prompter(session, session.profile, env)
+        from eks_token.aws.timeouts import configured_timeouts
+
+        timeouts = configured_timeouts(env)
+        if timeouts:
+            from botocore.config import Config
+
+            session.set_default_client_config(Config(**timeouts))
         if cli_cache is None:
             from eks_token.cache.files import cache_disabled
 

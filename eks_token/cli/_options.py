@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from eks_token.aws.timeouts import CONNECT_TIMEOUT_VARIABLE, READ_TIMEOUT_VARIABLE, parse_timeout
 from eks_token.errors import InvalidInputError
 
 __all__ = [
@@ -32,11 +33,16 @@ OUTPUT_FORMATS = ("json", "text", "table", "yaml")
 #: AWS CLI global options that change nothing here, with why.
 _NOT_APPLIED = {
     "no_verify_ssl": "--no-verify-ssl (TLS is always verified; use --ca-bundle)",
-    "cli_connect_timeout": "--cli-connect-timeout",
-    "cli_read_timeout": "--cli-read-timeout",
     "no_cli_pager": "--no-cli-pager (there is no pager)",
     "color": "--color (the output has no colour)",
 }
+
+
+#: AWS CLI option -> the variable our botocore sessions read it from.
+_TIMEOUTS = (
+    ("cli_connect_timeout", CONNECT_TIMEOUT_VARIABLE),
+    ("cli_read_timeout", READ_TIMEOUT_VARIABLE),
+)
 
 
 def add_aws_cli_options(parser: argparse.ArgumentParser) -> None:
@@ -67,8 +73,16 @@ def add_aws_cli_options(parser: argparse.ArgumentParser) -> None:
         help="CA certificates for the AssumeRole call (as AWS_CA_BUNDLE)",
     )
     group.add_argument("--no-verify-ssl", action="store_true", help="accepted; not applied")
-    group.add_argument("--cli-connect-timeout", metavar="SECONDS", help="accepted; not applied")
-    group.add_argument("--cli-read-timeout", metavar="SECONDS", help="accepted; not applied")
+    group.add_argument(
+        "--cli-connect-timeout",
+        metavar="SECONDS",
+        help="connect timeout of the AssumeRole call (0: wait as long as it takes)",
+    )
+    group.add_argument(
+        "--cli-read-timeout",
+        metavar="SECONDS",
+        help="read timeout of the AssumeRole call (0: wait as long as it takes)",
+    )
     group.add_argument("--no-cli-pager", action="store_true", help="accepted; no pager is used")
     group.add_argument("--color", metavar="{on,off,auto}", help="accepted; no colour is used")
 
@@ -81,6 +95,11 @@ def apply_aws_cli_options(args: argparse.Namespace) -> bool:
             raise InvalidInputError(f"--ca-bundle {args.ca_bundle}: no such file")
         # botocore reads it for every client it makes: here, the AssumeRole call.
         os.environ["AWS_CA_BUNDLE"] = args.ca_bundle
+    # botocore takes these from the session's default client config (aws/session.py).
+    for option, variable in _TIMEOUTS:
+        value = getattr(args, option)
+        if value is not None:
+            os.environ[variable] = str(parse_timeout(value, "--" + option.replace("_", "-")))
     unused = [text for name, text in _NOT_APPLIED.items() if getattr(args, name)]
     if verbose and unused:
         print(f"eks-token: accepted and not applied: {', '.join(unused)}", file=sys.stderr)
