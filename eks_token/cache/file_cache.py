@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from datetime import datetime, timedelta
 
     from eks_token.cache.interface import TokenCache
+    from eks_token.cache.listing import CachedToken
     from eks_token.core.token import Token
 
 __all__ = ["FileTokenCache", "fetch_or_sign"]
@@ -139,6 +140,12 @@ class FileTokenCache:
                         yield entry
         finally:
             os.close(dir_fd)
+
+    def summaries(self, now: datetime) -> list[CachedToken]:
+        """Every readable entry as it stands at ``now`` (for listing; never the token)."""
+        from eks_token.cache.listing import summarize
+
+        return [summarize(entry, now, self.margin) for entry in self.entries()]
 
     def clear(self) -> int:
         """Remove every entry, lock and temporary file; return how many entries went."""
