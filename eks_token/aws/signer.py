@@ -37,7 +37,8 @@ class TokenSigner:
     Credentials come from, in this order: ``credentials`` (explicit), ``session``
     (a botocore session), ``profile``, or botocore's default chain. With
     ``role_arn`` they are exchanged for the role's through AssumeRole (and
-    assumed again before they expire).
+    assumed again before they expire). ``credential_cache=False`` keeps role
+    credentials out of ``~/.aws/cli/cache`` (default: ``EKS_TOKEN_NO_CACHE`` decides).
     """
 
     def __init__(
@@ -47,6 +48,7 @@ class TokenSigner:
         session: Session | None = None,
         credentials: AwsCredentials | FrozenCredentialSource | None = None,
         environ: Mapping[str, str] | None = None,
+        credential_cache: bool | None = None,
         **fields: Unpack[SignerOptionArgs],
     ) -> None:
         if options is not None and fields:
@@ -62,11 +64,18 @@ class TokenSigner:
         self._endpoint: StsEndpoint | None = None
         self._region: str | None = None
         self._resolve_lock = threading.Lock()
-        from eks_token.cache.files import cache_disabled
+        if credential_cache is None:
+            from eks_token.cache.files import cache_disabled
 
-        #: Read and write role credentials in ``~/.aws/cli/cache`` (shared with the AWS
-        #: CLI) and roles assumed with ``role_arn``; False: neither (``--no-cache``).
-        self.use_credential_cache = not cache_disabled(self._environ)
+            credential_cache = not cache_disabled(self._environ)
+        self._credential_cache = credential_cache
+
+    @property
+    def credential_cache(self) -> bool:
+        """True: role credentials are read from and written to ``~/.aws/cli/cache``
+        (shared with the AWS CLI), for profiles' roles and ``role_arn`` alike. Set with
+        the constructor's ``credential_cache`` (default: on unless ``EKS_TOKEN_NO_CACHE``)."""
+        return self._credential_cache
 
     @property
     def profile(self) -> str | None:
@@ -81,7 +90,7 @@ class TokenSigner:
             from eks_token.aws.session import make_session
 
             self._session = make_session(
-                self.profile, self._environ, cli_cache=self.use_credential_cache
+                self.profile, self._environ, cli_cache=self._credential_cache
             )
         return self._session
 
@@ -135,7 +144,7 @@ class TokenSigner:
             self._environ,
             self.profile,
             self.options.region,
-            cli_cache=self.use_credential_cache,
+            cli_cache=self._credential_cache,
         )
 
     def _botocore_base_source(self) -> FrozenCredentialSource:
@@ -147,7 +156,7 @@ class TokenSigner:
         self, base: AwsCredentials, region: str | None, settings: EndpointSettings
     ) -> FrozenCredentialSource | None:
         """The role's cached credentials, without botocore, while botocore would use them."""
-        if self.options.forward_session_name or not self.use_credential_cache:
+        if self.options.forward_session_name or not self._credential_cache:
             return None  # (a forwarded session name is known only after asking STS)
         from eks_token.aws.own_role import cached_own_role, own_role_cache
         from eks_token.aws.session import DEFAULT_ROLE_SESSION_NAME
@@ -187,7 +196,7 @@ class TokenSigner:
             name = aws.forwarded_session_name(session, source, region)
         name = name or aws.DEFAULT_ROLE_SESSION_NAME
         cache = None
-        if self.use_credential_cache:
+        if self._credential_cache:
             from eks_token.aws.own_role import own_role_cache
 
             cache = own_role_cache(
@@ -306,6 +315,7 @@ def get_token(
     credentials: AwsCredentials | FrozenCredentialSource | None = None,
     now: datetime | None = None,
     cache: TokenCache | None = None,
+    credential_cache: bool | None = None,
     **options: Unpack[SignerOptionArgs],
 ) -> Token:
     """Return a token for ``cluster_id`` (the EKS cluster name, or an Outposts cluster id).
@@ -313,9 +323,10 @@ def get_token(
     Every argument but ``cluster_id`` is optional; see :class:`TokenSigner`.
     ``now`` fixes the signing time (tests, reproducible tokens). With ``cache``
     (for example :class:`~eks_token.cache.file_cache.FileTokenCache`), a token cached for the
-    same request and environment is returned while it is fresh at ``now``; the
-    key is :func:`~eks_token.cache.key.token_cache_key`, so credentials must come
-    from the environment, a profile or ``credentials`` as AwsCredentials.
+    same request and environment is returned while it is fresh at ``now``
+    (:func:`~eks_token.aws.obtain.obtain_token`); the key is
+    :func:`~eks_token.cache.key.token_cache_key`, so credentials must come from the
+    environment, a profile or ``credentials`` as AwsCredentials.
     """
     if cache is not None and (
         session is not None or not isinstance(credentials, (AwsCredentials, type(None)))
@@ -325,12 +336,11 @@ def get_token(
             "source apart; pass a profile or AwsCredentials, or no cache",
             option="cache",
         )
-    signer = TokenSigner(session=session, credentials=credentials, **options)
+    signer = TokenSigner(
+        session=session, credentials=credentials, credential_cache=credential_cache, **options
+    )
     if cache is None:
         return signer.get_token(cluster_id, now=now)
-    from eks_token.cache.file_cache import fetch_or_sign
+    from eks_token.aws.obtain import obtain_token
 
-    validate_cluster_id(cluster_id)
-    moment = now if now is not None else utc_now()
-    key = signer.cache_key(cluster_id)
-    return fetch_or_sign(cache, key, moment, lambda: signer.get_token(cluster_id, now=moment))
+    return obtain_token(signer, cluster_id, cache=cache, now=now).token
