@@ -67,3 +67,35 @@ def test_anything_else_is_an_arn_error(arn: str) -> None:
     with pytest.raises(ArnError) as caught:
         canonicalize_arn(arn)
     assert caught.value.arn == arn
+
+
+def test_identity_from_a_session_arn_takes_its_session_and_canonical_role() -> None:
+    from eks_token.cluster.identity import identity_from_arn
+
+    who = identity_from_arn(
+        "arn:aws:sts::111122223333:assumed-role/Dev/alice", access_key_id="ASIAEXAMPLE"
+    )
+    assert who.canonical_arn == "arn:aws:iam::111122223333:role/Dev"
+    assert (who.account_id, who.session_name, who.access_key_id) == (
+        "111122223333",
+        "alice",
+        "ASIAEXAMPLE",
+    )
+    assert (who.user_id, who.sts_host) == ("", "")
+
+
+def test_identity_from_a_role_arn_takes_the_session_name_given() -> None:
+    from eks_token.cluster.identity import identity_from_arn
+
+    role = "arn:aws:iam::111122223333:role/team/Dev"
+    assert identity_from_arn(role).session_name is None
+    who = identity_from_arn(role, session_name="bob")
+    assert (who.arn, who.canonical_arn, who.session_name) == (role, role, "bob")
+
+
+@pytest.mark.parametrize("arn", ["", "arn:aws:s3:::bucket", "arn:aws:iam::12:user/x"])
+def test_identity_from_an_arn_that_names_no_principal_is_an_arn_error(arn: str) -> None:
+    from eks_token.cluster.identity import identity_from_arn
+
+    with pytest.raises(ArnError):
+        identity_from_arn(arn)

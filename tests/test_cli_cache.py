@@ -423,3 +423,24 @@ def test_a_role_is_assumed_again_when_its_cached_credentials_near_expiry(
     assert json.loads(entry.read_text())["Credentials"]["AccessKeyId"] == second
     assert eks_token("-i", "c", "--profile", "role") == second
     assert assume_calls() == before + 2
+
+
+def test_the_signer_keeps_role_credentials_out_of_the_cache_when_told(
+    moto_sts: MotoSts, aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from eks_token.aws.signer import TokenSigner
+
+    cache = aws_env.home / ".aws" / "cli" / "cache"
+    before = assume_calls()
+    off = TokenSigner(role_arn=ROLE, credential_cache=False)
+    assert not off.credential_cache
+    off.get_token("a")
+    assert not cache.exists() or os.listdir(cache) == []
+    with pytest.raises(AttributeError):
+        off.credential_cache = True  # type: ignore[misc]
+    # The keyword outranks EKS_TOKEN_NO_CACHE, which is only the default.
+    monkeypatch.setenv("EKS_TOKEN_NO_CACHE", "1")
+    assert not TokenSigner(role_arn=ROLE).credential_cache
+    TokenSigner(role_arn=ROLE, credential_cache=True).get_token("b")
+    assert len(os.listdir(cache)) == 1
+    assert assume_calls() == before + 2

@@ -273,3 +273,67 @@ def test_migrates_what_aws_eks_update_kubeconfig_wrote(
     assert migrated["command"] == "eks-token"
     assert migrated["apiVersion"] == written["apiVersion"]
     assert whoami(kubectl, config) == "alice"
+
+
+def _heptio_user(name: str, cluster: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "user": {
+            "exec": {
+                "apiVersion": "client.authentication.k8s.io/v1alpha1",
+                "command": "heptio-authenticator-aws",
+                "args": ["token", "-i", cluster],
+            }
+        },
+    }
+
+
+def test_migrate_files_reads_every_file_before_writing_any(tmp_path: Path) -> None:
+    from eks_token.errors import KubeconfigError
+    from eks_token.kubeconfig.migrate import migrate_files
+
+    first = tmp_path / "first"
+    first.write_text(yaml.safe_dump({"users": [_heptio_user("a", "one")]}))
+    broken = tmp_path / "broken"
+    broken.write_text("users: [\n")
+    before = first.read_text()
+    with pytest.raises(KubeconfigError, match="not valid YAML"):
+        migrate_files([first, broken])
+    assert first.read_text() == before
+
+
+def test_migrate_files_writes_each_changed_file_and_skips_missing_ones(tmp_path: Path) -> None:
+    from eks_token.kubeconfig.migrate import FileMigration, migrate_files
+
+    first, missing, second = tmp_path / "first", tmp_path / "missing", tmp_path / "second"
+    first.write_text(yaml.safe_dump({"users": [_heptio_user("a", "one")]}))
+    second.write_text(yaml.safe_dump({"users": [{"name": "s", "user": {"token": "t"}}]}))
+    heard: list[FileMigration] = []
+    done = migrate_files([first, missing, second], on_file=heard.append)
+    assert heard == done
+    assert [(o.path, o.exists, len(o.changes)) for o in done] == [
+        (first, True, 1),
+        (missing, False, 0),
+        (second, True, 0),
+    ]
+    written = yaml.safe_load(first.read_text())["users"][0]["user"]["exec"]
+    assert (written["command"], written["args"], written["apiVersion"]) == (
+        "eks-token",
+        ["token", "-i", "one"],
+        "client.authentication.k8s.io/v1beta1",
+    )
+    assert not missing.exists()
+
+
+def test_migrate_files_dry_run_and_a_named_missing_file(tmp_path: Path) -> None:
+    from eks_token.errors import KubeconfigError
+    from eks_token.kubeconfig.migrate import migrate_files
+
+    config = tmp_path / "kc"
+    config.write_text(yaml.safe_dump({"users": [_heptio_user("a", "one")]}))
+    before = config.read_text()
+    done = migrate_files([config], dry_run=True, command="/opt/bin/eks-token")
+    assert done[0].changes[0].new_command == "/opt/bin/eks-token token -i one"
+    assert config.read_text() == before
+    with pytest.raises(KubeconfigError, match="does not exist"):
+        migrate_files([tmp_path / "nope"], must_exist=True)

@@ -77,3 +77,12 @@ def test_library_signing_without_botocore_for_explicit_endpoint() -> None:
         "datetime.now(timezone.utc))"
     )
     assert not [m for m in loaded if m.split(".")[0] in HEAVY]
+
+
+def test_every_error_class_is_exported_from_the_package() -> None:
+    from eks_token import errors
+
+    missing = sorted(set(errors.__all__) - set(eks_token.__all__))
+    assert missing == [], f"eks_token does not export {missing}"
+    for name in errors.__all__:
+        assert getattr(eks_token, name) is getattr(errors, name)

@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from eks_token.aws.call_failures import client_failure, network_failure
 from eks_token.aws.failure_text import (
     last_line,
     no_credentials_error,
@@ -27,18 +28,9 @@ from eks_token.errors import (
     CredentialsError,
     EksTokenError,
     ProfileNotFoundError,
-    RoleAssumptionError,
 )
 
-__all__ = ["client_failure", "credential_process_of", "credentials_failure"]
-
-THROTTLING_CODES = frozenset(
-    {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"}
-)
-EXPIRED_CODES = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired"})
-REJECTED_CODES = frozenset(
-    {"InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException"}
-)
+__all__ = ["credential_process_of", "credentials_failure"]
 
 
 def credential_process_of(session: Any, profile: str | None) -> tuple[str, str] | None:
@@ -87,68 +79,6 @@ def _caller(session: Any, profile: str | None, role_arn: str | None) -> str:
         if section.get("credential_source"):
             return f"the {section['credential_source']} credentials"
     return f"the credentials of profile {profile!r}" if profile else "the default AWS credentials"
-
-
-def client_failure(
-    exc: Any, *, action: str, role_arn: str | None, caller: str, profile: str | None
-) -> EksTokenError:
-    """An AWS service's error answer, by its code."""
-    error = exc.response.get("Error", {}) if hasattr(exc, "response") else {}
-    code = str(error.get("Code") or "Unknown")
-    detail = " ".join(str(error.get("Message") or "").split())
-    said = f"{code}: {detail}" if detail else code
-    target = f"{action} of {role_arn}" if role_arn else action
-    if code in THROTTLING_CODES:
-        message = f"STS throttled {target} ({said}); wait a moment and run again"
-    elif code == "AccessDenied" and "MultiFactorAuthentication" in detail:
-        message = (
-            f"STS rejected the MFA code for {target} ({said}); run again and enter the "
-            "current code from the MFA device of the profile's mfa_serial"
-        )
-    elif code == "AccessDenied":
-        message = (
-            f"{target} was denied for {caller} ({said}); the role's trust policy must allow "
-            "this caller, and the caller needs sts:AssumeRole on it"
-        )
-    elif code in EXPIRED_CODES:
-        message = f"{target} failed: {caller} have expired ({said}); refresh them"
-    elif code in REJECTED_CODES:
-        message = f"{target} failed: STS does not accept {caller} ({said}); check or renew them"
-    else:
-        message = f"{target} failed: {said}"
-    if role_arn is not None or action.startswith("AssumeRole"):
-        return RoleAssumptionError(message, role_arn=role_arn, code=code)
-    return CredentialsError(message, profile=profile)
-
-
-def _network_failure(exc: Any, purpose: str, profile: str | None) -> CredentialsError:
-    from botocore import exceptions as bx
-
-    kwargs = getattr(exc, "kwargs", {})
-    endpoint = str(kwargs.get("endpoint_url") or kwargs.get("proxy_url") or "the AWS endpoint")
-    endpoint = re.sub(r"//[^/@]*@", "//", endpoint).split("?")[0]
-    if isinstance(exc, bx.ProxyConnectionError):
-        reason = "the proxy could not be reached"
-    elif isinstance(exc, bx.SSLError) and "CERTIFICATE_VERIFY_FAILED" in str(exc):
-        return CredentialsError(
-            f"{purpose} needs {endpoint}, whose TLS certificate did not verify: trust its CA "
-            "with AWS_CA_BUNDLE, ca_bundle in the profile or --ca-bundle (a proxy that "
-            "inspects TLS needs its own CA there)",
-            profile=profile,
-        )
-    elif isinstance(exc, bx.SSLError):
-        reason = "the TLS handshake failed"
-    elif isinstance(exc, bx.ConnectTimeoutError):
-        reason = "connecting timed out"
-    elif isinstance(exc, bx.ReadTimeoutError):
-        reason = "the answer timed out"
-    else:
-        reason = "could not connect"
-    return CredentialsError(
-        f"network problem, not a configuration one: {purpose} needs {endpoint} and {reason}; "
-        "check the network, proxy and VPN (or AWS_ENDPOINT_URL_STS / endpoint_url if set)",
-        profile=profile,
-    )
 
 
 def credentials_failure(
@@ -239,7 +169,7 @@ def credentials_failure(
     if isinstance(exc, (bx.ConnectionError, bx.HTTPClientError)):
         role = role_arn or _role_of(session, profile)
         purpose = f"AssumeRole of {role}" if role else "getting AWS credentials"
-        return _network_failure(exc, purpose, profile)
+        return network_failure(exc, purpose, profile)
     token_file = _token_file_failure(exc, session, profile)
     if token_file is not None:
         return token_file

@@ -11,15 +11,11 @@ raises for storage problems: a cache that cannot be used is a miss.
 from __future__ import annotations
 
 import os
-import stat
 
 from eks_token.cache.entry import CacheEntry, encode_entry, key_text, servable
 from eks_token.cache.files import (
     ENTRY_SUFFIX,
     LOCK_PREFIX,
-    O_CLOEXEC,
-    O_NOFOLLOW,
-    O_NONBLOCK,
     TEMP_PREFIX,
     default_cache_dir,
     entry_name,
@@ -31,6 +27,7 @@ from eks_token.cache.files import (
     write_atomically,
     writer_alive,
 )
+from eks_token.cache.key_lock import KeyLock, exists, remove_idle_lock
 from eks_token.errors import CacheError
 
 TYPE_CHECKING = False
@@ -39,6 +36,7 @@ if TYPE_CHECKING:
     from datetime import datetime, timedelta
 
     from eks_token.cache.interface import TokenCache
+    from eks_token.cache.listing import CachedToken
     from eks_token.core.token import Token
 
 __all__ = ["FileTokenCache", "fetch_or_sign"]
@@ -140,6 +138,12 @@ class FileTokenCache:
         finally:
             os.close(dir_fd)
 
+    def summaries(self, now: datetime) -> list[CachedToken]:
+        """Every readable entry as it stands at ``now`` (for listing; never the token)."""
+        from eks_token.cache.listing import summarize
+
+        return [summarize(entry, now, self.margin) for entry in self.entries()]
+
     def clear(self) -> int:
         """Remove every entry, lock and temporary file; return how many entries went."""
         dir_fd = open_cache_dir(self.directory) if os.path.lexists(self.directory) else None
@@ -171,17 +175,22 @@ class FileTokenCache:
                 elif name.startswith(TEMP_PREFIX) and not writer_alive(name):
                     unlink(dir_fd, name)
             for name in names:
-                if name.startswith(LOCK_PREFIX) and not _exists(
+                if name.startswith(LOCK_PREFIX) and not exists(
                     dir_fd, name[len(LOCK_PREFIX) :] + ENTRY_SUFFIX
                 ):
-                    _remove_idle_lock(dir_fd, name)
+                    remove_idle_lock(dir_fd, name)
         finally:
             os.close(dir_fd)
 
-    def single_flight(self, key: Mapping[str, str]) -> _KeyLock:
+    def single_flight(self, key: Mapping[str, str]) -> KeyLock:
         """A lock for ``key`` alone: one process signs while the others wait for it (up to
         lock_timeout); requests for other keys never wait on it."""
-        return _KeyLock(self, lock_name(entry_name(key_text(key))))
+        return KeyLock(
+            lock_name(entry_name(key_text(key))),
+            open_dir=lambda: self._open(create=True),
+            timeout=self.lock_timeout,
+            on_problem=self._problem,
+        )
 
 
 def fetch_or_sign(
@@ -207,109 +216,3 @@ def fetch_or_sign(
         cache.put(key, token)
     cache.prune(now)
     return token
-
-
-class _KeyLock:
-    def __init__(self, cache: FileTokenCache, name: str) -> None:
-        self._cache = cache
-        self._name = name
-        self._fd: int | None = None
-
-    def __enter__(self) -> bool:
-        """True when the lock is held; False when the cache or lock is unusable or the
-        wait timed out (the caller then signs without it)."""
-        import time
-
-        dir_fd = self._cache._open(create=True)
-        if dir_fd is None:
-            return False
-        try:
-            return self._acquire(dir_fd, time.monotonic() + self._cache.lock_timeout)
-        finally:
-            os.close(dir_fd)
-
-    def _acquire(self, dir_fd: int, deadline: float) -> bool:
-        import fcntl
-        import time
-
-        pause = 0.005
-        while True:
-            fd = self._open_lock(dir_fd)
-            if fd is None:
-                return False
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)
-                if time.monotonic() >= deadline:
-                    self._cache._problem("timed out waiting for another eks-token to sign")
-                    return False
-                time.sleep(pause)
-                pause = min(pause * 2, 0.05)
-                continue
-            except OSError as exc:
-                os.close(fd)
-                self._cache._problem(f"cannot lock the token cache: {exc.strerror}")
-                return False
-            if _still_linked(dir_fd, self._name, fd):
-                self._fd = fd
-                return True
-            # prune removed this lock file between our open and our flock: lock the
-            # file now at that name instead, or two processes could both "hold" it.
-            os.close(fd)
-
-    def _open_lock(self, dir_fd: int) -> int | None:
-        try:
-            flags = os.O_RDWR | os.O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC
-            fd = os.open(self._name, flags, 0o600, dir_fd=dir_fd)
-        except OSError as exc:
-            self._cache._problem(f"cannot open the cache lock: {exc.strerror}")
-            return None
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            os.close(fd)
-            self._cache._problem("the cache lock is not a regular file")
-            return None
-        return fd
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._fd is not None:
-            os.close(self._fd)  # closing the descriptor releases the lock
-            self._fd = None
-
-
-def _still_linked(dir_fd: int, name: str, fd: int) -> bool:
-    """True when ``fd`` is still the file called ``name`` in the directory."""
-    held = os.fstat(fd)
-    try:
-        current = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
-    except OSError:
-        return False
-    return held.st_nlink > 0 and (held.st_dev, held.st_ino) == (current.st_dev, current.st_ino)
-
-
-def _remove_idle_lock(dir_fd: int, name: str) -> None:
-    """Remove the lock file ``name`` unless someone holds it (we hold it while removing,
-    and a waiter that opened it before checks :func:`_still_linked` after locking)."""
-    import fcntl
-
-    try:
-        fd = os.open(name, os.O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, dir_fd=dir_fd)
-    except OSError:
-        return
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        unlink(dir_fd, name)
-    except OSError:
-        return  # held: in use
-    finally:
-        os.close(fd)
-
-
-def _exists(dir_fd: int, name: str) -> bool:
-    try:
-        os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
-    except OSError:
-        return False
-    return True

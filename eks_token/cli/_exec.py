@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from eks_token.cli._common import warn
-from eks_token.clock import utc_now
 from eks_token.core.token import Token
 from eks_token.exec_plugin.exec_info import ExecInfo, read_exec_info
 
@@ -31,33 +30,26 @@ __all__ = [
     "add_cache_options",
     "emit",
     "obtain",
-    "sign",
+    "report_signed",
     "signer_for",
     "signing_time",
     "use_cache",
 ]
 
 
-def signer_for(request: TokenRequest) -> TokenSigner:
+def signer_for(request: TokenRequest, *, credential_cache: bool | None = None) -> TokenSigner:
     """The signer the request describes, in the process's environment."""
     from eks_token.aws.signer import TokenSigner
 
-    return TokenSigner(request.options)
+    return TokenSigner(request.options, credential_cache=credential_cache)
 
 
-def sign(
-    request: TokenRequest,
-    *,
-    now: datetime | None = None,
-    verbose: bool = False,
-    signer: TokenSigner | None = None,
-) -> Token:
-    """Sign a token for the request with botocore's credentials, as of ``now`` (default: now)."""
+def report_signed(
+    request: TokenRequest, signer: TokenSigner, token: Token, moment: datetime, *, verbose: bool
+) -> None:
+    """On stderr: with ``verbose`` how the token was signed; a token too long to be used."""
     from eks_token.core.signing import MAX_TOKEN_LENGTH
 
-    signer = signer or signer_for(request)
-    moment = now if now is not None else utc_now()
-    token = signer.get_token(request.cluster_id, now=moment)
     if verbose:
         credentials = signer.credentials(now=moment)
         note(
@@ -72,7 +64,6 @@ def sign(
             f"the token is {len(token.value)} bytes; clusters reject tokens over "
             f"{MAX_TOKEN_LENGTH} (a very long session token makes them that long)"
         )
-    return token
 
 
 def obtain(
@@ -82,30 +73,26 @@ def obtain(
     verbose: bool = False,
     use_cache: bool = True,
 ) -> Token:
-    """The request's token from the token cache while it has a fresh one, else signed and
-    cached. With a fixed signing time (``now``) it is always signed and never cached.
-    Without ``use_cache`` no cache is read or written, role credentials' included."""
-    if now is not None or not use_cache:
-        signer = signer_for(request)
-        if not use_cache:
-            signer.use_credential_cache = False
-        return sign(request, now=now, verbose=verbose, signer=signer)
-    from eks_token.cache.file_cache import FileTokenCache, fetch_or_sign
-    from eks_token.cli._fast import cached_note
+    """The request's token by the cache policy of :func:`~eks_token.aws.obtain.obtain_token`:
+    a fixed signing time (``now``) is always signed and never cached; without ``use_cache``
+    no cache is read or written, role credentials' included."""
+    from eks_token.aws.obtain import obtain_token
 
-    moment = utc_now()
-    cache = FileTokenCache(on_problem=warn if verbose else None)
-    signer = signer_for(request)
-    signed: list[Token] = []
+    cache = None
+    if use_cache:
+        from eks_token.cache.file_cache import FileTokenCache
 
-    def sign_now() -> Token:
-        signed.append(sign(request, now=moment, verbose=verbose, signer=signer))
-        return signed[0]
+        cache = FileTokenCache(on_problem=warn if verbose else None)
+    signer = signer_for(request, credential_cache=None if use_cache else False)
+    result = obtain_token(signer, request.cluster_id, cache=cache, now=now, cache_fixed_time=False)
+    if not result.from_cache:
+        report_signed(request, signer, result.token, result.now, verbose=verbose)
+    elif verbose:
+        from eks_token.cli._fast import cached_note
 
-    token = fetch_or_sign(cache, signer.cache_key(request.cluster_id), moment, sign_now)
-    if verbose and not signed:
-        print(cached_note(request.cluster_id, token.expiration_timestamp), file=sys.stderr)
-    return token
+        message = cached_note(request.cluster_id, result.token.expiration_timestamp)
+        print(message, file=sys.stderr)
+    return result.token
 
 
 def add_cache_options(parser: argparse.ArgumentParser) -> None:

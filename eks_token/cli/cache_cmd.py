@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import datetime
+from typing import TYPE_CHECKING
 
-from eks_token.cache.entry import CacheEntry
 from eks_token.cache.file_cache import FileTokenCache
 from eks_token.cache.files import open_cache_dir
-from eks_token.cache.interface import FRESHNESS_MARGIN
 from eks_token.cli._common import add_verbose, exit_status_help, guarded, new_parser, parse, warn
 from eks_token.clock import format_rfc3339, utc_now
+
+if TYPE_CHECKING:
+    from eks_token.cache.listing import CachedToken
 
 __all__ = ["run"]
 
@@ -84,11 +86,10 @@ def _list(cache: FileTokenCache, now: datetime) -> int:
         print(f"no cached tokens ({cache.directory} does not exist)")
         return 0
     os.close(dir_fd)
-    rows = [_row(entry, now) for entry in cache.entries()]
+    rows = sorted(_row(summary) for summary in cache.summaries(now))
     if not rows:
         print(f"no cached tokens in {cache.directory}")
         return 0
-    rows.sort()
     table = [HEADINGS, *rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(HEADINGS))]
     for row in table:
@@ -97,28 +98,21 @@ def _list(cache: FileTokenCache, now: datetime) -> int:
     return 0
 
 
-def _row(entry: CacheEntry, now: datetime) -> tuple[str, str, str, str, str, str]:
-    from eks_token.cluster.token_rules import inspect_token
-    from eks_token.core.token import TOKEN_LIFETIME
-
-    key = entry.key()
-    expiration = datetime.fromtimestamp(entry.expires, timezone.utc)
-    left = expiration - now
-    if left <= FRESHNESS_MARGIN:
-        status = "expired" if left.total_seconds() <= 0 else "stale (signed again on next use)"
+def _row(summary: CachedToken) -> tuple[str, str, str, str, str, str]:
+    if summary.status == "fresh":
+        status = f"fresh ({int(summary.time_left.total_seconds() // 60)} min left)"
+    elif summary.status == "stale":
+        status = "stale (signed again on next use)"
     else:
-        status = f"fresh ({int(left.total_seconds() // 60)} min left)"
-    # The token itself, as ``eks-token decode`` reads it (never shown).
-    report = inspect_token(entry.token, now=now)
-    signed = report.signing_time
-    if signed is not None and expiration < signed + TOKEN_LIFETIME:
+        status = summary.status
+    if summary.cut_short:
         status += ", cut short: its credentials expire sooner"
     return (
-        _shown(entry.cluster_id or key.get("cluster_id") or "-"),
-        _shown(report.region or "?"),
-        _shown(key.get("role_arn") or "-"),
-        _shown(key.get("profile") or key.get("env.AWS_PROFILE") or "-"),
-        format_rfc3339(expiration),
+        _shown(summary.cluster_id or "-"),
+        _shown(summary.region or "?"),
+        _shown(summary.role_arn or "-"),
+        _shown(summary.profile or "-"),
+        format_rfc3339(summary.expiration),
         status,
     )
 

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import functools
 import sys
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
 
 from eks_token.cli._common import exit_status_help, guarded, new_parser, parse, warn
-from eks_token.errors import KubeconfigError
 
 __all__ = ["run"]
 
@@ -175,31 +171,26 @@ def _warn_if_not_on_path(command: str) -> None:
 
 def _migrate(args: argparse.Namespace) -> int:
     from eks_token.kubeconfig.entries import exec_command
-    from eks_token.kubeconfig.files import kubeconfig_paths, read_document
-    from eks_token.kubeconfig.migrate import migrate_document
-    from eks_token.kubeconfig.writer import rewrite_document
+    from eks_token.kubeconfig.files import kubeconfig_paths
+    from eks_token.kubeconfig.migrate import FileMigration, migrate_files
+
+    def report(outcome: FileMigration) -> None:
+        if not outcome.exists and args.verbose:
+            _note(f"{outcome.path} does not exist; skipped")
+        for message in outcome.warnings:
+            warn(f"{outcome.path}: {message}")
+        for change in outcome.changes:
+            print(f"{outcome.path}: {change.describe()}")
 
     command = exec_command(args.command_path)
-    paths = kubeconfig_paths(args.kubeconfig)
-    if args.kubeconfig and not paths[0].exists():
-        raise KubeconfigError(f"kubeconfig {paths[0]} does not exist", path=str(paths[0]))
-    # Read every file first: a corrupt one stops the run before anything is written.
-    documents = [(path, read_document(path)) for path in paths]
-    total = 0
-    for path, document in documents:
-        if document is None:
-            if args.verbose:
-                _note(f"{path} does not exist; skipped")
-            continue
-        result = migrate_document(document, path, command=command)
-        for message in result.warnings:
-            warn(f"{path}: {message}")
-        for change in result.changes:
-            print(f"{path}: {change.describe()}")
-        total += len(result.changes)
-        if result.changes and not args.dry_run:
-            # Migrated again under kubectl's lock: changes made meanwhile are kept.
-            rewrite_document(path, functools.partial(_migrated, path=path, command=command))
+    done = migrate_files(
+        kubeconfig_paths(args.kubeconfig),
+        command=command,
+        dry_run=args.dry_run,
+        must_exist=bool(args.kubeconfig),
+        on_file=report,
+    )
+    total = sum(len(outcome.changes) for outcome in done)
     if total:
         _warn_if_not_on_path(command)
     if total == 0:
@@ -209,12 +200,6 @@ def _migrate(args: argparse.Namespace) -> int:
     else:
         print(f"migrated {total} user(s)")
     return 0
-
-
-def _migrated(document: dict[str, Any], *, path: Path, command: str) -> dict[str, Any]:
-    from eks_token.kubeconfig.migrate import migrate_document
-
-    return migrate_document(document, path, command=command).document
 
 
 def _note(message: str) -> None:

@@ -157,9 +157,6 @@ def _load(path: str | None, context: str | None, kubeconfig: str | None) -> AwsA
 
 
 def _identity(args: Namespace) -> Identity:
-    from eks_token.cluster.arn import parse_arn
-    from eks_token.cluster.identity import Identity
-
     if args.token is not None:
         from eks_token.cluster.verifier import TokenVerifier
 
@@ -167,13 +164,8 @@ def _identity(args: Namespace) -> Identity:
             args.cluster_id, partition=args.partition, sts_endpoint_url=args.sts_endpoint_url
         )
         return verifier.verify(read_token(args.token), now=utc_now())
-    principal = parse_arn(args.arn)
-    return Identity(
-        arn=args.arn,
-        canonical_arn=principal.canonical,
-        account_id=principal.account_id,
-        user_id="",
-        session_name=args.session_name or principal.session_name,
-        access_key_id=args.access_key_id,
-        sts_host="",
+    from eks_token.cluster.identity import identity_from_arn
+
+    return identity_from_arn(
+        args.arn, session_name=args.session_name, access_key_id=args.access_key_id
     )

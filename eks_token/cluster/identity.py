@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from eks_token.cluster.arn import parse_arn
 from eks_token.errors import StsError
 
-__all__ = ["Identity", "identity_from_caller"]
+__all__ = ["Identity", "identity_from_arn", "identity_from_caller"]
 
 
 @dataclass(frozen=True)
@@ -68,4 +68,26 @@ def identity_from_caller(
         session_name=session_name,
         access_key_id=access_key_id,
         sts_host=sts_host,
+    )
+
+
+def identity_from_arn(
+    arn: str, *, session_name: str | None = None, access_key_id: str = ""
+) -> Identity:
+    """The identity an ARN names, without asking STS (``eks-token map --arn``).
+
+    A session ARN gives its session name; ``session_name`` names the session of a
+    role ARN (and replaces a session ARN's). There is no ``UserId`` or STS host.
+    Raises :class:`~eks_token.errors.ArnError` for an ARN that is not an IAM or
+    STS principal.
+    """
+    principal = parse_arn(arn)
+    return Identity(
+        arn=arn,
+        canonical_arn=principal.canonical,
+        account_id=principal.account_id,
+        user_id="",
+        session_name=session_name or principal.session_name,
+        access_key_id=access_key_id,
+        sts_host="",
     )

@@ -7,14 +7,14 @@ collects them all (decode) through the ``fail`` callback given to
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from urllib.parse import SplitResult, unquote_plus, urlsplit
 
-from eks_token.core.endpoints import PARTITIONS, validate_region
+from eks_token.cluster.sts_hosts import sts_host_pattern
+from eks_token.core.endpoints import validate_region
 from eks_token.core.signing import MAX_TOKEN_LENGTH
 from eks_token.core.sigv4 import CLUSTER_ID_HEADER
 from eks_token.core.token import TOKEN_PREFIX, decode_token
@@ -28,7 +28,6 @@ __all__ = [
     "RuleFailure",
     "TokenFields",
     "run_rules",
-    "sts_host_pattern",
     "token_length",
 ]
 
@@ -68,36 +67,6 @@ MAX_EXPIRES = 900
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _AMZ_DATE = re.compile(r"[0-9]{8}T[0-9]{6}Z", re.ASCII)
 _URL_CHARS = re.compile(r"[\x21-\x7e]+", re.ASCII)
-
-
-def sts_host_pattern(partition: str, extra_regions: Iterable[str] = ()) -> re.Pattern[str]:
-    """The hosts a server in ``partition`` accepts tokens for (use ``fullmatch``).
-
-    ``sts.amazonaws.com`` (in ``aws`` only) and ``sts[-fips].<region>.<suffix>``, with
-    the partition's DNS or dual-stack suffix, for the regions the partition has in
-    botocore's endpoint data (:mod:`eks_token.cluster.sts_regions`) and those in
-    ``extra_regions``: lower case only, as AWS spells its hosts.
-    """
-    extras = frozenset(validate_region(region) for region in extra_regions)
-    return _host_pattern(partition, extras)
-
-
-@functools.lru_cache(maxsize=32)
-def _host_pattern(partition: str, extra_regions: frozenset[str]) -> re.Pattern[str]:
-    from eks_token.cluster.sts_regions import REGIONS
-
-    chosen = next((p for p in PARTITIONS if p.name == partition), None)
-    if chosen is None or partition not in REGIONS:
-        known = ", ".join(p.name for p in PARTITIONS if p.name in REGIONS)
-        raise InvalidInputError(
-            f"unknown partition {partition!r}; use one of {known}", option="partition"
-        )
-    regions = "|".join(re.escape(r) for r in sorted(REGIONS[partition] | extra_regions))
-    suffixes = "|".join(re.escape(s) for s in (chosen.dns_suffix, chosen.dualstack_dns_suffix))
-    regional = rf"sts(?:-fips)?\.(?P<region>{regions})\.(?:{suffixes})"
-    if partition == "aws":
-        return re.compile(rf"sts\.amazonaws\.com|{regional}")
-    return re.compile(regional)
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from eks_token.cluster.sts_hosts import sts_host_pattern
 from eks_token.cluster.token_checks import (
     ALLOWED_PARAMETERS,
     PRESIGN_VALIDITY,
     RULES,
     RuleFailure,
     run_rules,
-    sts_host_pattern,
     token_length,
 )
 from eks_token.core.endpoints import partition_for_region

@@ -18,6 +18,7 @@ __all__ = [
     "Token",
     "decode_token",
     "encode_token",
+    "signing_region",
 ]
 
 TOKEN_PREFIX = "k8s-aws-v1."
@@ -50,6 +51,23 @@ def decode_token(token: str) -> str:
         raise TokenValidationError(
             "token body is not unpadded URL-safe base64", rule="base64"
         ) from exc
+
+
+def signing_region(token: str) -> str | None:
+    """The region in the token's ``X-Amz-Credential`` scope (the region it was signed
+    for); None when the token or its scope does not read. Checks nothing else: to judge
+    a token, verify it."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    try:
+        query = urlsplit(decode_token(token)).query
+    except (TokenValidationError, ValueError):
+        return None
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        if name.lower() == "x-amz-credential":
+            scope = value.split("/")
+            return scope[2] if len(scope) == 5 and scope[2] else None
+    return None
 
 
 class Token:

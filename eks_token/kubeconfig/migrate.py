@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import copy
+import functools
 import shlex
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from eks_token.kubeconfig.entries import EXEC_COMMAND
 from eks_token.kubeconfig.exec_args import parse_exec_invocation
 from eks_token.kubeconfig.model import exec_entry_from_mapping
 
-__all__ = ["MigrationResult", "UserChange", "migrate_document"]
+__all__ = ["FileMigration", "MigrationResult", "UserChange", "migrate_document", "migrate_files"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,61 @@ class MigrationResult:
     document: dict[str, Any]
     changes: list[UserChange] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FileMigration:
+    """What :func:`migrate_files` did to one file (``exists`` False: skipped, not there)."""
+
+    path: Path
+    exists: bool
+    changes: list[UserChange] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def migrate_files(
+    paths: Sequence[Path],
+    *,
+    command: str = EXEC_COMMAND,
+    dry_run: bool = False,
+    must_exist: bool = False,
+    on_file: Callable[[FileMigration], None] | None = None,
+) -> list[FileMigration]:
+    """Migrate every user of every file in ``paths`` (:func:`migrate_document`), and write
+    the files that change unless ``dry_run``.
+
+    Every file is read before any is written, so one that cannot be parsed stops the run
+    with nothing changed. Each file is migrated again under kubectl's lock as it is
+    written, keeping changes others made meanwhile. A missing file is skipped, or with
+    ``must_exist`` (one file the user named) a :class:`~eks_token.errors.KubeconfigError`.
+    ``on_file`` hears of each file before it is written (so what was done is known should a
+    later write fail).
+    """
+    from eks_token.kubeconfig.files import read_document
+    from eks_token.kubeconfig.writer import rewrite_document
+
+    if must_exist:
+        for path in paths:
+            if not path.exists():
+                raise KubeconfigError(f"kubeconfig {path} does not exist", path=str(path))
+    documents = [(path, read_document(path)) for path in paths]
+    done: list[FileMigration] = []
+    for path, document in documents:
+        if document is None:
+            outcome = FileMigration(path, exists=False)
+        else:
+            result = migrate_document(document, path, command=command)
+            outcome = FileMigration(path, True, result.changes, result.warnings)
+        done.append(outcome)
+        if on_file is not None:
+            on_file(outcome)
+        if outcome.changes and not dry_run:
+            rewrite_document(path, functools.partial(_migrated, path=path, command=command))
+    return done
+
+
+def _migrated(document: dict[str, Any], *, path: Path, command: str) -> dict[str, Any]:
+    return migrate_document(document, path, command=command).document
 
 
 def migrate_document(

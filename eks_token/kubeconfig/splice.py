@@ -12,13 +12,14 @@ rewritten with a dumper that quotes every ambiguous string.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from eks_token.errors import KubeconfigError
 from eks_token.kubeconfig.entries import KubeconfigEntries
 from eks_token.kubeconfig.merge import merge_entries
+from eks_token.kubeconfig.yaml_nodes import YamlNode, has_comments, parse_nodes
 
 __all__ = ["SplicedText", "splice_document", "splice_entries"]
 
@@ -35,18 +36,6 @@ class SplicedText:
     changes: list[str]
     rewritten: bool = False
     comments_lost: bool = False
-
-
-@dataclass
-class _Node:
-    kind: str  # "map", "seq", "scalar" or "alias"
-    start: int
-    end: int  # just after the node's last character
-    flow: bool = False
-    plain: bool = False
-    value: str = ""
-    props: bool = False
-    children: list[_Node] = field(default_factory=list)
 
 
 def splice_entries(
@@ -82,7 +71,7 @@ def splice_document(
     if spliced is not None:
         return SplicedText(spliced, changed, changes)
     return SplicedText(
-        dump_yaml(changed), changed, changes, rewritten=True, comments_lost=_has_comments(text)
+        dump_yaml(changed), changed, changes, rewritten=True, comments_lost=has_comments(text)
     )
 
 
@@ -104,7 +93,7 @@ def _try_splice(text: str, document: Mapping[str, Any], merged: dict[str, Any]) 
     from eks_token.kubeconfig.yaml_compat import load_yaml
 
     try:
-        root = _parse(text)
+        root = parse_nodes(text)
         if root is None or root.kind != "map" or root.flow or root.props:
             return None
         edits = _edits(text, root, document, merged)
@@ -122,7 +111,7 @@ def _try_splice(text: str, document: Mapping[str, Any], merged: dict[str, Any]) 
 
 
 def _edits(
-    text: str, root: _Node, document: Mapping[str, Any], merged: dict[str, Any]
+    text: str, root: YamlNode, document: Mapping[str, Any], merged: dict[str, Any]
 ) -> list[tuple[int, int, int, int, str]] | None:
     """(position, order, start, end, replacement) for each change; None if not spliceable."""
     nl = "\r\n" if "\r\n" in text else "\n"
@@ -193,9 +182,9 @@ def _edits(
     return edits
 
 
-def _pairs(root: _Node) -> dict[str, tuple[_Node, _Node]] | None:
+def _pairs(root: YamlNode) -> dict[str, tuple[YamlNode, YamlNode]] | None:
     """The root's keys we may edit, with their values; None when one appears twice."""
-    pairs: dict[str, tuple[_Node, _Node]] = {}
+    pairs: dict[str, tuple[YamlNode, YamlNode]] = {}
     children = root.children
     for key, value in zip(children[::2], children[1::2], strict=True):
         if key.kind == "scalar" and key.value in (*_SECTIONS, "current-context"):
@@ -205,7 +194,7 @@ def _pairs(root: _Node) -> dict[str, tuple[_Node, _Node]] | None:
     return pairs
 
 
-def _is_empty(node: _Node) -> bool:
+def _is_empty(node: YamlNode) -> bool:
     if node.kind == "scalar" and node.plain and not node.props:
         return node.value in _NULLS
     return node.kind == "seq" and node.flow and not node.children and not node.props
@@ -244,73 +233,3 @@ def _line_end(text: str, index: int) -> int:
     if end == -1:
         return len(text)
     return end - 1 if end > 0 and text[end - 1] == "\r" else end
-
-
-def _parse(text: str) -> _Node | None:
-    """The single document's root node with positions; None for several documents."""
-    import yaml
-
-    from eks_token.kubeconfig.yaml_compat import FastLoader
-
-    events: Iterator[Any] = iter(yaml.parse(text, Loader=FastLoader))
-    root: _Node | None = None
-    documents = 0
-    for event in events:
-        if isinstance(event, yaml.DocumentStartEvent):
-            documents += 1
-            if documents > 1:
-                return None
-            root = _build(text, next(events), events)
-    return root
-
-
-def _start(event: Any) -> int:
-    return int(event.start_mark.index)
-
-
-def _end(event: Any) -> int:
-    return int(event.end_mark.index)
-
-
-def _build(text: str, event: Any, events: Iterator[Any]) -> _Node:
-    import yaml
-
-    start = _start(event)
-    if isinstance(event, yaml.AliasEvent):
-        return _Node("alias", start, _end(event), props=True)
-    if isinstance(event, yaml.ScalarEvent):
-        end = _end(event)
-        if event.style in ("|", ">"):
-            end = start + len(text[start:end].rstrip())
-        props = bool(event.anchor or event.tag)
-        plain = not event.style  # None from PyYAML's parser, "" from libyaml's
-        return _Node("scalar", start, end, plain=plain, value=event.value, props=props)
-    kind = "map" if isinstance(event, yaml.MappingStartEvent) else "seq"
-    node = _Node(kind, start, start, flow=bool(event.flow_style))
-    node.props = bool(event.anchor or event.tag)
-    for child in events:
-        if isinstance(child, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            if node.flow:
-                node.end = _end(child)
-            elif node.children:
-                node.end = node.children[-1].end
-            return node
-        node.children.append(_build(text, child, events))
-    raise ValueError("unterminated collection")
-
-
-def _has_comments(text: str) -> bool:
-    """Whether ``text`` holds a comment anywhere between its tokens."""
-    import yaml
-
-    from eks_token.kubeconfig.yaml_compat import KubectlLoader
-
-    position = 0
-    try:
-        for token in yaml.scan(text, Loader=KubectlLoader):
-            if "#" in text[position : _start(token)]:
-                return True
-            position = max(position, _end(token))
-    except yaml.YAMLError:
-        return "#" in text
-    return "#" in text[position:]

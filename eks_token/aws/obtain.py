@@ -1,0 +1,59 @@
+"""The token cache's policy: a request's token from the cache while fresh, else signed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from eks_token.clock import utc_now
+from eks_token.core.inputs import validate_cluster_id
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from eks_token.aws.signer import TokenSigner
+    from eks_token.cache.interface import TokenCache
+    from eks_token.core.token import Token
+
+__all__ = ["ObtainedToken", "obtain_token"]
+
+
+@dataclass(frozen=True)
+class ObtainedToken:
+    """A token, whether it came from the cache, and the moment it was asked for at."""
+
+    token: Token
+    from_cache: bool
+    now: datetime
+
+
+def obtain_token(
+    signer: TokenSigner,
+    cluster_id: str,
+    *,
+    cache: TokenCache | None,
+    now: datetime | None = None,
+    cache_fixed_time: bool = True,
+) -> ObtainedToken:
+    """``cluster_id``'s token at ``now`` (default: the current time).
+
+    From ``cache`` while it holds one for the same request (:meth:`TokenSigner.cache_key`)
+    that is fresh at ``now``; else signed by ``signer`` as of ``now`` and stored. With
+    ``cache`` None, or a ``now`` given while ``cache_fixed_time`` is False (a token signed
+    as of a time the caller chose, ``--signing-time``), it is signed and the cache is
+    neither read nor written.
+    """
+    validate_cluster_id(cluster_id)
+    moment = now if now is not None else utc_now()
+    if cache is None or (now is not None and not cache_fixed_time):
+        return ObtainedToken(signer.get_token(cluster_id, now=moment), False, moment)
+    from eks_token.cache.file_cache import fetch_or_sign
+
+    signed: list[Token] = []
+
+    def sign() -> Token:
+        signed.append(signer.get_token(cluster_id, now=moment))
+        return signed[-1]
+
+    token = fetch_or_sign(cache, signer.cache_key(cluster_id), moment, sign)
+    return ObtainedToken(token, not signed, moment)
