@@ -291,6 +291,27 @@ def test_an_entry_that_is_a_symbolic_link_is_ignored(
     assert eks_token("-i", "prod", "--profile", "role") != planted
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_an_entry_that_is_a_fifo_is_skipped_without_hanging(
+    moto_sts: MotoSts, role_profile: Path
+) -> None:
+    entry = _plant(role_profile)
+    planted = json.loads(entry.read_text())["Credentials"]["AccessKeyId"]
+    entry.unlink()
+    os.mkfifo(entry, 0o600)  # opening it to read would wait for a writer forever
+    result = subprocess.run(
+        [str(BIN_DIR / "eks-token"), "token", "-i", "prod", "--profile", "role"],
+        env={**os.environ, "AWS_MAX_ATTEMPTS": "1"},
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert token_key_id(json.loads(result.stdout)["status"]["token"]) != planted
+
+
 def test_a_directory_others_may_write_is_neither_read_nor_written(
     moto_sts: MotoSts, role_profile: Path
 ) -> None:
