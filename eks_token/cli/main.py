@@ -17,7 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "get-token": ("get_token_cmd", "print an ExecCredential for kubectl (aws eks get-token flags)"),
     "decode": ("decode_cmd", "show what a token holds and which of the cluster's rules it breaks"),
     "verify": ("verify_cmd", "verify a token as the cluster does (static rules, then STS)"),
-    "map": ("map_cmd", "map an identity through the aws-auth ConfigMap"),
+    "map": ("map_cmd", "map an identity to its Kubernetes user (access entries, aws-auth)"),
     "whoami": ("whoami_cmd", "ask the cluster who the context's identity is"),
     "can-i": ("can_i_cmd", "ask the cluster whether the context's identity may do something"),
     "doctor": ("doctor_cmd", "find the first broken link from kubeconfig to RBAC"),
@@ -99,7 +99,7 @@ def _dispatch(args: list[str]) -> int:
             leading.append(args.pop(0))
         else:
             break
-    if len(args) > 1 and args[0] == "help":
+    if len(args) > 1 and args[0] == "help" and args[1] != "help":
         # ``eks-token help CMD`` is ``eks-token CMD --help``.
         if args[1] not in COMMANDS:
             print(
