@@ -125,7 +125,9 @@ def _dispatch(args: list[str]) -> int:
 
         from eks_token.cli._fast import serve
 
-        served = serve(name, args + leading, os.environ, time.time())
+        # The AWS CLI reads its global options wherever they stand, the last one winning:
+        # `--profile a get-token ... --profile b` is b. Those in front go first here.
+        served = serve(name, leading + args, os.environ, time.time())
         if served is not None:
             return served
         # A miss loads botocore: tens of thousands of objects, no garbage cycles worth
@@ -144,5 +146,7 @@ def _dispatch(args: list[str]) -> int:
     import importlib
 
     module = importlib.import_module(f"eks_token.cli.{entry[0]}")
-    status: int = module.run(args + leading)
+    # (token and get-token take no positional argument: the options in front come first,
+    # so a later repetition wins, as with the AWS CLI; other commands keep theirs last)
+    status: int = module.run(leading + args if name in ("token", "get-token") else args + leading)
     return status
