@@ -182,6 +182,30 @@ def test_a_role_profile_costs_one_assume_role_for_many_clusters(
     assert assume_calls() == before + 1
 
 
+def test_forgetting_the_role_credentials_forgets_the_tokens_signed_with_them(
+    moto_sts: MotoSts, role_profile: Path
+) -> None:
+    """Signing writes the role's entry into ~/.aws/cli/cache, which the token cache key looks
+    at: the token is stored under the key as it stands after signing, so the next call is a
+    hit, and removing the role credentials (as the docs say to forget them) is a miss."""
+    before = assume_calls()
+    first = run_cli("token", "-i", "prod", "--profile", "role", "-v")
+    assert first.returncode == 0, first.stderr
+    assert assume_calls() == before + 1
+    second = run_cli("token", "-i", "prod", "--profile", "role", "-v")
+    assert "from the cache" in second.stderr
+    assert second.stdout == first.stdout
+    for entry in role_profile.glob("*.json"):
+        entry.unlink()
+    third = run_cli("token", "-i", "prod", "--profile", "role", "-v")
+    assert third.returncode == 0, third.stderr
+    assert "from the cache" not in third.stderr
+    assert assume_calls() == before + 2
+    assert token_key_id(json.loads(third.stdout)["status"]["token"]) != token_key_id(
+        json.loads(first.stdout)["status"]["token"]
+    )
+
+
 def test_a_role_eks_token_assumes_itself_is_assumed_once_for_many_clusters(
     moto_sts: MotoSts, aws_env: AwsEnv
 ) -> None:

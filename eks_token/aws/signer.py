@@ -333,4 +333,10 @@ def get_token(
     validate_cluster_id(cluster_id)
     moment = now if now is not None else utc_now()
     key = signer.cache_key(cluster_id)
-    return fetch_or_sign(cache, key, moment, lambda: signer.get_token(cluster_id, now=moment))
+    return fetch_or_sign(
+        cache,
+        key,
+        moment,
+        lambda: signer.get_token(cluster_id, now=moment),
+        rekey=lambda: signer.cache_key(cluster_id),  # signing may cache role credentials
+    )

@@ -102,7 +102,12 @@ def obtain(
         signed.append(sign(request, now=moment, verbose=verbose, signer=signer))
         return signed[0]
 
-    token = fetch_or_sign(cache, signer.cache_key(request.cluster_id), moment, sign_now)
+    key = signer.cache_key(request.cluster_id)
+    # Stored under the key as it is after signing: a role assumed now is cached in
+    # ~/.aws/cli/cache, which the key looks at, and removing it must not bring the token back.
+    token = fetch_or_sign(
+        cache, key, moment, sign_now, rekey=lambda: signer.cache_key(request.cluster_id)
+    )
     if verbose and not signed:
         print(cached_note(request.cluster_id, token.expiration_timestamp), file=sys.stderr)
     return token
