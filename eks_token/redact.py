@@ -57,8 +57,9 @@ def _patterns() -> list[tuple[re.Pattern[str], str]]:
 
     if not _PATTERNS:
         # NAME, a separator as headers, queries, JSON, Python reprs or INI files write
-        # it (`: `, `=`, `": "`, `': '`), then the value up to a quote, space or `&`.
-        separator = r"""(["']?\s*[:=]\s*["']?)"""
+        # it (`: `, `=`, `": "`, `': '`, `': b'` for bytes as botocore's debug log shows
+        # headers), then the value up to a quote, space or `&`.
+        separator = r"""(["']?\s*[:=]\s*(?:b(?=["']))?["']?)"""
         value = r"""[^\s"'&,;<>}\]]+"""
         names = (
             r"x-amz-security-token|x-amz-signature|security[_-]?token|session[_-]?token"
@@ -70,6 +71,11 @@ def _patterns() -> list[tuple[re.Pattern[str], str]]:
                 (re.compile(rf"\b({names}){separator}{value}", re.I), rf"\1\2{REDACTED}"),
                 (re.compile(r"(signature\s*=\s*)[0-9a-f]+", re.I), rf"\1{REDACTED}"),
                 (re.compile(r"k8s-aws-v1\.[A-Za-z0-9_=-]+"), f"k8s-aws-v1.{REDACTED}"),
+                # STS's XML (an AssumeRole response body in a debug log)
+                (
+                    re.compile(r"<(SecretAccessKey|SessionToken|SecurityToken)>[^<]*", re.I),
+                    rf"<\1>{REDACTED}",
+                ),
             ]
         )
     return _PATTERNS  # type: ignore[return-value]

@@ -126,6 +126,22 @@ def test_config_map_mode_never_reads_access_entries(
     assert eks.operations == ["DescribeCluster"]
 
 
+@pytest.mark.parametrize("mode", ["CONFIG_MAP", "API_AND_CONFIG_MAP"])
+def test_without_aws_auth_the_answer_says_it_was_not_read(
+    eks: EksStandin, capsys: pytest.CaptureFixture[str], mode: str
+) -> None:
+    # aws-auth may well map the session: the error must not say that it does not
+    eks.mode = mode
+    status, answer, err = run_map(capsys, "--arn", SESSION)
+    assert (status, answer) == (1, {})
+    (line,) = [line for line in err.splitlines() if line.startswith("error:")]
+    assert "does not map" not in line
+    assert "does not either" not in line
+    assert "aws-auth was not read" in line
+    assert "is not known" in line
+    assert "--aws-auth FILE or --from-cluster" in err  # the warning says what would tell
+
+
 def test_access_denied_names_the_iam_action(
     eks: EksStandin, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -174,6 +190,27 @@ def test_the_doctor_explains_unauthorized_in_api_mode(
     details = check["details"]
     assert isinstance(details, dict)
     assert (details["authentication_mode"], details["mapped_by"]) == ("API", None)
+
+
+@pytest.mark.parametrize(
+    ("mode", "cause"),
+    [
+        ("CONFIG_MAP", "only through aws-auth (CONFIG_MAP), which does not map"),
+        ("API_AND_CONFIG_MAP", "by the cluster's 401, aws-auth does not either"),
+    ],
+)
+@pytest.mark.usefixtures("eks_token_on_path")
+def test_the_doctor_says_a_401_means_aws_auth_does_not_map_either(
+    eks: EksStandin, tmp_path: Path, sts_standin: StsStandin, mode: str, cause: str
+) -> None:
+    eks.mode = mode
+    with ApiServer(users={}) as server:
+        check = failed_check(doctor_report(tmp_path, server, sts_standin))
+    assert check["name"] == "authentication"
+    causes = check["likely_causes"]
+    assert isinstance(causes, list)
+    assert cause in causes[0]
+    assert ALICE in causes[0]
 
 
 @pytest.mark.usefixtures("eks_token_on_path")

@@ -182,6 +182,30 @@ def test_a_role_profile_costs_one_assume_role_for_many_clusters(
     assert assume_calls() == before + 1
 
 
+def test_forgetting_the_role_credentials_forgets_the_tokens_signed_with_them(
+    moto_sts: MotoSts, role_profile: Path
+) -> None:
+    """Signing writes the role's entry into ~/.aws/cli/cache, which the token cache key looks
+    at: the token is stored under the key as it stands after signing, so the next call is a
+    hit, and removing the role credentials (as the docs say to forget them) is a miss."""
+    before = assume_calls()
+    first = run_cli("token", "-i", "prod", "--profile", "role", "-v")
+    assert first.returncode == 0, first.stderr
+    assert assume_calls() == before + 1
+    second = run_cli("token", "-i", "prod", "--profile", "role", "-v")
+    assert "from the cache" in second.stderr
+    assert second.stdout == first.stdout
+    for entry in role_profile.glob("*.json"):
+        entry.unlink()
+    third = run_cli("token", "-i", "prod", "--profile", "role", "-v")
+    assert third.returncode == 0, third.stderr
+    assert "from the cache" not in third.stderr
+    assert assume_calls() == before + 2
+    assert token_key_id(json.loads(third.stdout)["status"]["token"]) != token_key_id(
+        json.loads(first.stdout)["status"]["token"]
+    )
+
+
 def test_a_role_eks_token_assumes_itself_is_assumed_once_for_many_clusters(
     moto_sts: MotoSts, aws_env: AwsEnv
 ) -> None:
@@ -289,6 +313,27 @@ def test_an_entry_that_is_a_symbolic_link_is_ignored(
     entry.rename(elsewhere)
     entry.symlink_to(elsewhere)
     assert eks_token("-i", "prod", "--profile", "role") != planted
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_an_entry_that_is_a_fifo_is_skipped_without_hanging(
+    moto_sts: MotoSts, role_profile: Path
+) -> None:
+    entry = _plant(role_profile)
+    planted = json.loads(entry.read_text())["Credentials"]["AccessKeyId"]
+    entry.unlink()
+    os.mkfifo(entry, 0o600)  # opening it to read would wait for a writer forever
+    result = subprocess.run(
+        [str(BIN_DIR / "eks-token"), "token", "-i", "prod", "--profile", "role"],
+        env={**os.environ, "AWS_MAX_ATTEMPTS": "1"},
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert token_key_id(json.loads(result.stdout)["status"]["token"]) != planted
 
 
 def test_a_directory_others_may_write_is_neither_read_nor_written(

@@ -166,11 +166,17 @@ def test_help_command_prints_the_command_help(command: str) -> None:
     assert f"usage: eks-token {command}" in via_help.stdout
 
 
-def test_help_alone_prints_the_command_list() -> None:
-    result = run_cli("help")
+@pytest.mark.parametrize("args", [("help",), ("help", "help")])
+def test_help_alone_prints_the_command_list(args: tuple[str, ...]) -> None:
+    # `help` is offered by completion as a command, so `help help` is help too
+    result = run_cli(*args)
     assert result.returncode == 0
     assert all(name in result.stdout for name in COMMANDS)
     assert "exit status: 0 success, 1 failure, 2 usage error" in result.stdout
+    # each command's line says what it does now (map also answers from access entries)
+    assert "access entries" in next(
+        line for line in result.stdout.splitlines() if line.strip().startswith("map ")
+    )
 
 
 def test_verify_takes_the_token_as_t(aws_env: AwsEnv) -> None:

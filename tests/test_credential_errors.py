@@ -219,7 +219,12 @@ def process_not_json(w: World) -> Case:
     w.process_profile(output="Please log in first\n")
     return Case(
         args=("token", "-i", "my-cluster", "--profile", "p"),
-        says=("credential_process", "printed something that is not JSON", "Version"),
+        # the hint names the fields (redaction once ate `"SecretAccessKey": ...`)
+        says=(
+            "credential_process",
+            "printed something that is not JSON",
+            '"Version": 1, "AccessKeyId", "SecretAccessKey"',
+        ),
     )
 
 

@@ -344,3 +344,41 @@ def test_the_json_report_is_stable_and_typed(
     assert isinstance(details["endpoint"]["status_without_token"], int)
     assert isinstance(details["token"]["length"], int)
     assert details["exec-entry"]["interactive"] is False
+
+
+@pytest.mark.parametrize(
+    ("endpoint_url", "session_token", "says", "not_says"),
+    [
+        # a token for an endpoint the cluster does not accept: nothing about long tokens
+        ("http://127.0.0.1:9/", None, "AWS_ENDPOINT_URL_STS", "4096"),
+        # a token made too long by its session token: nothing about endpoints
+        (None, "T" * 4000, "4096", "AWS_ENDPOINT_URL_STS"),
+    ],
+)
+def test_a_broken_token_gets_the_fix_for_the_rules_it_breaks(
+    aws_env: AwsEnv,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    standin: StsStandin,
+    allowed_server: ApiServer,
+    endpoint_url: str | None,
+    session_token: str | None,
+    says: str,
+    not_says: str,
+) -> None:
+    from eks_token.clock import utc_now
+    from eks_token.core.credentials import AwsCredentials
+    from eks_token.core.endpoints import resolve_sts_endpoint
+    from eks_token.core.signing import sign_token
+
+    credentials = AwsCredentials("ASIAIOSFODNN7EXAMPLE", "secret/key/for/the/test", session_token)
+    endpoint = resolve_sts_endpoint("us-west-2", endpoint_url=endpoint_url)
+    token = sign_token("my-cluster", credentials, endpoint, utc_now()).value
+    fixed_token_plugin(tmp_path / "bin", token)
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    config = kubeconfig_for(tmp_path, allowed_server.url, allowed_server.ca_data)
+    report = doctor(config, standin)
+    assert failed(report) == "token"
+    fix = report.checks[-1].fix or ""
+    assert says in fix
+    assert not_says not in fix

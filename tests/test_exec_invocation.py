@@ -147,9 +147,61 @@ def test_aws_cli_other_commands_or_options_are_unknown() -> None:
     other = invocation("aws", "sts", "get-caller-identity")
     assert other is not None
     assert other.unknown_args
-    endpoint = invocation("aws", "eks", "get-token", "--cluster-name", "c", "--debug")
+    endpoint = invocation(
+        "aws", "eks", "get-token", "--cluster-name", "c", "--endpoint-url", "https://x"
+    )
     assert endpoint is not None
-    assert endpoint.unknown_args == ["--debug"]
+    assert endpoint.unknown_args == ["--endpoint-url", "https://x"]
+
+
+@pytest.mark.parametrize(
+    ("command", "args", "converted"),
+    [
+        # AWS CLI global options that cannot change the token: understood (kubectl runs such
+        # entries fine) and dropped on migration
+        (
+            "aws",
+            ["--debug", "eks", "get-token", "--cluster-name", "c", "--no-verify-ssl"],
+            ["get-token", "--cluster-name", "c"],
+        ),
+        (
+            "aws",
+            ["eks", "get-token", "--cluster-name", "c", "--cli-read-timeout", "5"],
+            ["get-token", "--cluster-name", "c"],
+        ),
+        (
+            "aws",
+            ["eks", "get-token", "--cli-connect-timeout=5", "--cluster-name", "c"],
+            ["get-token", "--cluster-name", "c"],
+        ),
+        # eks-token get-token takes them too (its entries keep their arguments)
+        (
+            "eks-token",
+            ["--debug", "get-token", "--cluster-name", "c", "--ca-bundle", "/ca.pem"],
+            None,
+        ),
+        (
+            "eks-token",
+            ["get-token", "--cluster-name", "c", "--no-cli-pager", "--color", "off"],
+            None,
+        ),
+    ],
+)
+def test_aws_cli_global_options_are_understood(
+    command: str, args: list[str], converted: list[str] | None
+) -> None:
+    found = invocation(command, *args)
+    assert found is not None
+    assert found.unknown_args == []
+    assert (found.form, found.cluster_id) == ("get-token", "c")
+    if converted is not None:
+        assert found.to_eks_token_args() == converted
+
+
+def test_eks_token_token_does_not_take_aws_cli_global_options() -> None:
+    found = invocation("eks-token", "token", "-i", "c", "--debug")
+    assert found is not None
+    assert found.unknown_args == ["--debug"]
 
 
 def test_eks_token_entries_both_forms() -> None:

@@ -159,17 +159,27 @@ def test_ca_bundle_reaches_the_assume_role_call(aws_env: AwsEnv, tmp_path: Path)
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
-@pytest.mark.parametrize("output", ["text", "table", "yaml"])
+@pytest.mark.parametrize(
+    "formatting",
+    [
+        ("--output", "text"),
+        ("--output", "table"),
+        ("--output", "yaml"),
+        # a query's answer is never an ExecCredential: kubectl could not read it
+        ("--query", "status.token", "--output", "text"),
+        ("--query", "status.token"),
+        ("--query", "status", "--output", "yaml"),
+    ],
+)
 def test_run_by_kubectl_the_answer_is_json_whatever_output_says(
-    aws_env: AwsEnv, output: str
+    aws_env: AwsEnv, formatting: tuple[str, ...]
 ) -> None:
     exec_info = '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential"}'
     result = run_cli(
         "get-token",
         "--cluster-name",
         "c",
-        "--output",
-        output,
+        *formatting,
         extra_env={"KUBERNETES_EXEC_INFO": exec_info},
     )
     assert result.returncode == 0, result.stderr

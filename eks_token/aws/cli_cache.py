@@ -23,7 +23,13 @@ import os
 import re
 from typing import Any
 
-from eks_token.cache.files import O_CLOEXEC, O_NOFOLLOW, open_cache_dir, write_atomically
+from eks_token.cache.files import (
+    O_CLOEXEC,
+    O_NOFOLLOW,
+    O_NONBLOCK,
+    open_cache_dir,
+    write_atomically,
+)
 from eks_token.cache.key import OWN_ROLE_PREFIX
 from eks_token.errors import CacheError
 
@@ -248,7 +254,9 @@ def _read(dir_fd: int, name: str) -> bytes | None:
     import stat
 
     try:
-        fd = os.open(name, os.O_RDONLY | O_NOFOLLOW | O_CLOEXEC, dir_fd=dir_fd)
+        # O_NONBLOCK: a FIFO put in an entry's place must not make the open wait forever
+        # (it is then refused below as not a regular file).
+        fd = os.open(name, os.O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, dir_fd=dir_fd)
     except OSError:
         return None
     try:

@@ -190,7 +190,8 @@ def credentials_failure(
         what = what or "JSON that is not credential_process output (an Expiration it cannot read?)"
         return CredentialsError(
             f"the credential_process '{process[1]}' of profile {process[0]!r} printed {what}; "
-            'it must print {"Version": 1, "AccessKeyId": ..., "SecretAccessKey": ...}',
+            'it must print a JSON object with "Version": 1, "AccessKeyId", "SecretAccessKey" '
+            'and, for temporary credentials, "SessionToken" and "Expiration"',
             profile=profile,
         )
     if isinstance(exc, bx.NoRegionError):

@@ -55,5 +55,13 @@ def obtain_token(
         signed.append(signer.get_token(cluster_id, now=moment))
         return signed[-1]
 
-    token = fetch_or_sign(cache, signer.cache_key(cluster_id), moment, sign)
+    # Stored under the key as it stands after signing: a role assumed now is cached in
+    # ~/.aws/cli/cache, which the key looks at, and removing it must not bring the token back.
+    token = fetch_or_sign(
+        cache,
+        signer.cache_key(cluster_id),
+        moment,
+        sign,
+        rekey=lambda: signer.cache_key(cluster_id),
+    )
     return ObtainedToken(token, not signed, moment)

@@ -194,25 +194,32 @@ class FileTokenCache:
 
 
 def fetch_or_sign(
-    cache: TokenCache, key: Mapping[str, str], now: datetime, sign: Callable[[], Token]
+    cache: TokenCache,
+    key: Mapping[str, str],
+    now: datetime,
+    sign: Callable[[], Token],
+    *,
+    rekey: Callable[[], Mapping[str, str]] | None = None,
 ) -> Token:
     """The cached token for ``key`` at ``now``, or ``sign()``'s, stored for next time.
 
     With a :class:`FileTokenCache` a miss takes the key's lock first, so that
-    processes missing together sign once.
+    processes missing together sign once. ``rekey``: the key as it stands after
+    signing, which stores the token (signing may change what the key looks at, such as
+    the role credentials it caches in ``~/.aws/cli/cache``).
     """
     token = cache.get(key, now)
     if token is not None:
         return token
     if not isinstance(cache, FileTokenCache):
         token = sign()
-        cache.put(key, token)
+        cache.put(rekey() if rekey is not None else key, token)
         return token
     with cache.single_flight(key):
         token = cache.get(key, now)
         if token is not None:
             return token
         token = sign()
-        cache.put(key, token)
+        cache.put(rekey() if rekey is not None else key, token)
     cache.prune(now)
     return token

@@ -35,7 +35,7 @@ plugin. Takes the flags of `aws eks get-token`, so a kubeconfig entry with
 `command: aws` and `args: [eks, get-token, ...]` converts by writing
 `command: eks-token` and dropping `eks` (global options such as --region and
 --profile may stay in front). The ExecCredential kubectl reads is always JSON,
-whatever ~/.aws/config or --output say when kubectl runs it; for scripts,
+whatever ~/.aws/config, --output or --query say when kubectl runs it; for scripts,
 --query and --output text|table|yaml format the answer as the AWS CLI does.
 
 """
@@ -103,8 +103,10 @@ def run(argv: Sequence[str]) -> int:
         if moment is not None:
             warn_if_expired(token.expiration, utc_now(), warn)
         run_by_kubectl = "KUBERNETES_EXEC_INFO" in os.environ
-        if query is None and (args.output in (None, "json") or run_by_kubectl):
-            emit(token, info)  # what kubectl reads: JSON, whatever --output says
+        if run_by_kubectl or (query is None and args.output in (None, "json")):
+            # what kubectl reads: the ExecCredential, whatever --output or --query say
+            # (a query's answer is never one)
+            emit(token, info)
         else:
             from eks_token.exec_plugin.stdout import write_stdout
 

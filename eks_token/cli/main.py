@@ -17,7 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "get-token": ("get_token_cmd", "print an ExecCredential for kubectl (aws eks get-token flags)"),
     "decode": ("decode_cmd", "show what a token holds and which of the cluster's rules it breaks"),
     "verify": ("verify_cmd", "verify a token as the cluster does (static rules, then STS)"),
-    "map": ("map_cmd", "map an identity through the aws-auth ConfigMap"),
+    "map": ("map_cmd", "map an identity to its Kubernetes user (access entries, aws-auth)"),
     "whoami": ("whoami_cmd", "ask the cluster who the context's identity is"),
     "can-i": ("can_i_cmd", "ask the cluster whether the context's identity may do something"),
     "doctor": ("doctor_cmd", "find the first broken link from kubeconfig to RBAC"),
@@ -99,7 +99,7 @@ def _dispatch(args: list[str]) -> int:
             leading.append(args.pop(0))
         else:
             break
-    if len(args) > 1 and args[0] == "help":
+    if len(args) > 1 and args[0] == "help" and args[1] != "help":
         # ``eks-token help CMD`` is ``eks-token CMD --help``.
         if args[1] not in COMMANDS:
             print(
@@ -125,7 +125,9 @@ def _dispatch(args: list[str]) -> int:
 
         from eks_token.cli._fast import serve
 
-        served = serve(name, args + leading, os.environ, time.time())
+        # The AWS CLI reads its global options wherever they stand, the last one winning:
+        # `--profile a get-token ... --profile b` is b. Those in front go first here.
+        served = serve(name, leading + args, os.environ, time.time())
         if served is not None:
             return served
         # A miss loads botocore: tens of thousands of objects, no garbage cycles worth
@@ -144,5 +146,7 @@ def _dispatch(args: list[str]) -> int:
     import importlib
 
     module = importlib.import_module(f"eks_token.cli.{entry[0]}")
-    status: int = module.run(args + leading)
+    # (token and get-token take no positional argument: the options in front come first,
+    # so a later repetition wins, as with the AWS CLI; other commands keep theirs last)
+    status: int = module.run(leading + args if name in ("token", "get-token") else args + leading)
     return status

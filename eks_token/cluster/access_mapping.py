@@ -157,13 +157,18 @@ def _not_mapped_reason(mode: str, arn: str, aws_auth: AwsAuth | None) -> str:
             f"the cluster authenticates only through access entries (API) and none maps {arn}; "
             "aws-auth is ignored in this mode"
         )
+    # Without the ConfigMap the answer is unknown, not "no".
+    unread = f"aws-auth was not read: whether it maps {arn} is not known"
     if mode == "CONFIG_MAP":
+        if aws_auth is None:
+            return f"the cluster authenticates only through aws-auth (CONFIG_MAP); {unread}"
         return (
-            f"the cluster authenticates only through aws-auth (CONFIG_MAP), which does not map "
-            f"{arn}" + ("" if aws_auth is not None else " as far as the cluster says")
+            "the cluster authenticates only through aws-auth (CONFIG_MAP), which does not map "
+            f"{arn}"
         )
-    unknown = "" if aws_auth is not None else " (aws-auth not read)"
-    return f"no access entry maps {arn} and aws-auth does not either{unknown}"
+    if aws_auth is None:
+        return f"no access entry maps {arn}; {unread}"
+    return f"no access entry maps {arn} and aws-auth does not either"
 
 
 def policies_for_namespace(

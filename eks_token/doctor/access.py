@@ -92,6 +92,14 @@ def _unauthorized(answer: AccessAnswer, cluster: str) -> Explanation:
             "points at the old one: delete the access entry and create it again",
         )
         return Explanation(causes, None, _details(answer))
+    reason = answer.reason
+    if answer.mode == "CONFIG_MAP":  # aws-auth is not read here: the 401 answers for it
+        reason = (
+            "the cluster authenticates only through aws-auth (CONFIG_MAP), which does not "
+            f"map {arn}"
+        )
+    elif answer.mode != "API":
+        reason = f"no access entry maps {arn} and, by the cluster's 401, aws-auth does not either"
     create = (
         f"aws eks create-access-entry --cluster-name {cluster} --principal-arn {arn} (the "
         "role's full ARN, with its path if it has one), then aws eks associate-access-policy"
@@ -107,7 +115,7 @@ def _unauthorized(answer: AccessAnswer, cluster: str) -> Explanation:
         fix = f"create an access entry (aws-auth is ignored in API mode): {create}"
     else:
         fix = f"create an access entry: {create}; or add {arn} to aws-auth"
-    return Explanation((answer.reason,), fix, _details(answer))
+    return Explanation((reason,), fix, _details(answer))
 
 
 def _forbidden(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,7 @@ __all__ = [
     "credentials_fix",
     "plugin_fix",
     "sts_fix",
+    "token_rules_fix",
     "unauthorized_causes",
 ]
 
@@ -36,10 +38,42 @@ CLOCK_FIX = (
     "synchronise the system clock with NTP (e.g. 'timedatectl set-ntp true', or "
     "'w32tm /resync' on Windows); tokens are valid for 15 minutes from the time they claim"
 )
+#: What to do about each static rule a plugin's token breaks (rule name -> fix).
+_TOKEN_RULE_FIXES = {
+    "length": (
+        "a very long session token makes tokens over 4096 bytes: use shorter-lived or role "
+        "credentials"
+    ),
+    "endpoint": (
+        "sign for the partition's STS endpoint: a custom one (AWS_ENDPOINT_URL_STS, "
+        "AWS_ENDPOINT_URL, endpoint_url in the profile) must be an https STS host the "
+        "cluster accepts"
+    ),
+    "clock": CLOCK_FIX,
+}
+_RULE_GROUPS = {
+    "length": "length",
+    "scheme": "endpoint",
+    "host": "endpoint",
+    "path": "endpoint",
+    "expired": "clock",
+    "date": "clock",
+}
+#: For the rules no setting explains: the plugin does not make EKS tokens.
 TOKEN_RULES_FIX = (
-    "a very long session token makes tokens over 4096 bytes: use shorter-lived or role "
-    "credentials; a custom STS endpoint must be an STS host of the partition"
+    "the plugin does not make a valid EKS token: run eks-token (or aws eks get-token) in the "
+    "exec entry ('eks-token kubeconfig migrate')"
 )
+
+
+def token_rules_fix(rules: Iterable[str]) -> str:
+    """What to do about a plugin's token that breaks ``rules`` (the cluster's rule names)."""
+    fixes: list[str] = []
+    for rule in rules:
+        fix = _TOKEN_RULE_FIXES.get(_RULE_GROUPS.get(rule, ""), TOKEN_RULES_FIX)
+        if fix not in fixes:
+            fixes.append(fix)
+    return "; ".join(fixes) or TOKEN_RULES_FIX
 
 
 def ago(delta: timedelta) -> str:

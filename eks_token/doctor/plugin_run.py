@@ -18,6 +18,7 @@ from eks_token.clock import parse_rfc3339
 from eks_token.errors import EksTokenError, ExecPluginError
 from eks_token.kubeconfig.exec_check import KubectlExec, plugin_environment
 from eks_token.kubeconfig.model import ContextView
+from eks_token.redact import redact as redact_text
 
 __all__ = ["PluginCredential", "read_exec_credential", "redact", "run_exec_plugin"]
 
@@ -152,7 +153,8 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
             text = text.replace(secret, "<redacted>")
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
-    text = text.strip()
+    # and every form the rest of eks-token hides (debug logs' headers, STS's XML, ...)
+    text = redact_text(text).strip()
     if len(text) > _STDERR_LIMIT:
         text = "..." + text[-_STDERR_LIMIT:]
     return text

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from eks_token.doctor.advice import TOKEN_RULES_FIX, credentials_fix, plugin_fix
+from eks_token.doctor.advice import credentials_fix, plugin_fix, token_rules_fix
 from eks_token.doctor.report import Check
 from eks_token.doctor.results import (
     Context,
@@ -204,7 +204,7 @@ def token_step(settings: Settings, plugin: PluginToken) -> ValidToken | Check:
             f"the plugin's token breaks the cluster's rules: {rules}",
             details,
             causes=tuple(f.message for f in report.failures),
-            fix=TOKEN_RULES_FIX,
+            fix=token_rules_fix(f.rule for f in report.failures),
         )
     checked = check_token(token, now=settings.now, partition=partition)
     return ValidToken(

@@ -31,8 +31,28 @@ _GET_TOKEN_OPTIONS: dict[str, str | None] = {
     "--region": "region",
 }
 _GLOBAL_OPTIONS: dict[str, str | None] = {"--region": "region", "--profile": "profile"}
-_AWS_DROPPED_OPTIONS = ("--output", "--color", "--cli-binary-format")
-_AWS_DROPPED_FLAGS = ("--no-cli-pager", "--no-paginate", "--no-cli-auto-prompt")
+#: AWS CLI global options that cannot change the token (``--debug`` only adds logging;
+#: eks-token always verifies TLS and ignores the AWS CLI's timeouts): dropped on migration.
+_AWS_DROPPED_OPTIONS = (
+    "--output",
+    "--color",
+    "--cli-binary-format",
+    "--cli-connect-timeout",
+    "--cli-read-timeout",
+)
+_AWS_DROPPED_FLAGS = (
+    "--no-cli-pager",
+    "--no-paginate",
+    "--no-cli-auto-prompt",
+    "--debug",
+    "--no-verify-ssl",
+)
+#: The AWS CLI global options ``eks-token get-token`` itself takes (before or after the
+#: command); an eks-token entry keeps its arguments as they are.
+_EKS_TOKEN_AWS_OPTIONS = dict.fromkeys(
+    ("--color", "--cli-connect-timeout", "--cli-read-timeout", "--ca-bundle", "--query")
+)
+_EKS_TOKEN_AWS_FLAGS = ("--debug", "--no-verify-ssl", "--no-cli-pager")
 
 
 @dataclass
@@ -238,6 +258,10 @@ def _parse_eks_token(args: list[str], found: ExecInvocation) -> None:
         ):
             continue
         if reader.take_flag(("-v", "--verbose", "--cache")):
+            continue
+        if command != "token" and (
+            reader.take_option(_EKS_TOKEN_AWS_OPTIONS) or reader.take_flag(_EKS_TOKEN_AWS_FLAGS)
+        ):
             continue
         if reader.take_flag(("--no-cache",), _set_no_cache(found)):
             continue

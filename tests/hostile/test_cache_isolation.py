@@ -8,6 +8,7 @@ serves is what signing afresh would give: the same access key, region and host.
 from __future__ import annotations
 
 import os
+import subprocess
 import threading
 from pathlib import Path
 from unittest.mock import patch
@@ -222,3 +223,52 @@ def test_paths_expand_as_the_standard_library_does(path: str, environment: dict[
         assert expand_user(path, environment) == os.path.expanduser(path)
         expected = os.path.expanduser(os.path.expandvars(path))
         assert expand_vars_and_user(path, environment) == expected
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--profile", "a", "get-token", "--cluster-name", "c", "--profile", "b"),
+        ("--profile=a", "get-token", "--cluster-name", "c", "--profile=b"),
+        (
+            *("--profile", "a", "--region", "eu-west-1", "get-token"),
+            *("--cluster-name", "c", "--region", "us-west-2"),
+        ),
+    ],
+)
+@pytest.mark.parametrize("cache", ["miss then hit", "--no-cache"])
+def test_a_global_option_given_twice_means_what_it_means_to_the_aws_cli(
+    aws_env: AwsEnv, tmp_path: Path, args: tuple[str, ...], cache: str
+) -> None:
+    """The AWS CLI parses its global options wherever they are, the last one winning: an
+    entry converted from `aws --profile a eks get-token ... --profile b` signs as b."""
+    from tests.support.cli import BIN_DIR
+
+    env = _file_env(aws_env)
+    creds = tmp_path / "creds"
+    creds.write_text(
+        "".join(
+            f"[{name}]\naws_access_key_id = {key[0]}\naws_secret_access_key = {key[1]}\n"
+            for name, key in (("a", KEY_A), ("b", KEY_B))
+        )
+    )
+    env["AWS_SHARED_CREDENTIALS_FILE"] = str(creds)
+    aws = subprocess.run(
+        [
+            str(BIN_DIR / "aws"),
+            *args[: args.index("get-token")],
+            "eks",
+            *args[args.index("get-token") :],
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=WAIT * 4,
+        check=False,
+    )
+    expected = token_facts(served_token(aws)).where()
+    extra = ("--no-cache",) if cache == "--no-cache" else ()
+    for _ in range(2):  # a miss, then (with the cache) a hit
+        served = token_facts(served_token(run_eks_token(*args, *extra, env=env)))
+        assert served.where() == expected

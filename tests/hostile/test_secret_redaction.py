@@ -174,6 +174,25 @@ def test_the_redaction_function(text: str) -> None:
     assert_clean_exception(exc)
 
 
+#: Secrets no credential object of this process ever held, so only the patterns can hide them.
+LOGGED_SECRET = "loggedSecretKey/0123456789abcdefghijKLMN"
+LOGGED_TOKEN = "FwoLOGGEDsessionToken/abc+def=="
+#: What `aws --debug` (botocore's debug log) writes: header values are bytes, response
+#: bodies are STS's XML.
+DEBUG_LOG = (
+    f"headers={{'X-Amz-Security-Token': b'{LOGGED_TOKEN}', 'Authorization': "
+    f"b'AWS4-HMAC-SHA256 Credential=AKIA/x, SignedHeaders=host, Signature={'c3' * 32}'}}\n"
+    f"Response body: b'<Credentials><AccessKeyId>ASIAEXAMPLE</AccessKeyId><SecretAccessKey>"
+    f"{LOGGED_SECRET}</SecretAccessKey><SessionToken>{LOGGED_TOKEN}</SessionToken>"
+    "</Credentials>'\n"
+)
+
+
+@pytest.mark.parametrize("line", DEBUG_LOG.splitlines())
+def test_botocore_debug_logs_are_redacted(line: str) -> None:
+    assert_no_secret(redact(line), LOGGED_SECRET, LOGGED_TOKEN)
+
+
 def test_known_secrets_are_redacted_in_any_context() -> None:
     AwsCredentials("AKIAIOSFODNN7EXAMPLE", SECRET, SESSION_TOKEN)
     assert_no_secret(redact(f"weird echo ({SECRET}) [{SESSION_TOKEN}]"))
@@ -187,3 +206,28 @@ def test_redaction_keeps_what_helps(session_env: AwsEnv) -> None:
         "AccessDenied (AKIAIOSFODNN7EXAMPLE)"
     )
     assert redact(text) == text
+
+
+def test_the_doctor_shows_no_secret_a_failing_plugin_printed(
+    aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The doctor quotes a failing plugin's stderr; `aws --debug` style logs hold secrets
+    that are in none of the plugin's variables."""
+    from eks_token.doctor.run import run_doctor
+    from tests.doctor_helpers import write_script
+    from tests.support import kube
+
+    body = f"import sys\nsys.stderr.write({DEBUG_LOG!r})\nsys.exit(1)\n"
+    write_script(tmp_path / "bin", "eks-token", body)
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    exec_entry = {
+        "apiVersion": "client.authentication.k8s.io/v1",
+        "command": "eks-token",
+        "args": ["token", "-i", "my-cluster"],
+        "interactiveMode": "Never",
+    }
+    config = kube.write_kubeconfig(tmp_path / "kubeconfig", "https://127.0.0.1:9", "", exec_entry)
+    report = run_doctor(kubeconfig=str(config), environ=dict(os.environ))
+    text = report.render() + json.dumps(report.to_dict())
+    assert "the plugin said" in text
+    assert_no_secret(text, LOGGED_SECRET, LOGGED_TOKEN)
