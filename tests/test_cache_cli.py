@@ -7,7 +7,6 @@ import signal
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from tests.support.aws_env import AwsEnv
 from tests.support.cache_entries import fake_token_value
 from tests.support.cli import EKS_TOKEN, run_cli
 from tests.support.kube import Kubectl, WriteKubeconfig
+from tests.support.moto_server import MotoServer
 
 SIGNED = "eks-token: signed for cluster"
 FROM_CACHE = "from the cache"
@@ -120,20 +120,7 @@ def test_aws_sso_login_makes_the_next_call_sign(aws_env: AwsEnv, directory: str)
     assert not signed()
 
 
-@pytest.fixture
-def moto_sts(aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """moto's STS on 127.0.0.1 answering AssumeRole (the signed token is never sent there)."""
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", f"http://{host}:{port}")
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-def test_a_changed_role_signs_again(moto_sts: str) -> None:
+def test_a_changed_role_signs_again(moto_sts: MotoServer) -> None:
     role_a = "arn:aws:iam::111122223333:role/a"
     role_b = "arn:aws:iam::111122223333:role/b"
     assert signed("-r", role_a)
