@@ -17,8 +17,9 @@ from moto.sts.models import sts_backends
 
 from eks_token import decode_token
 from eks_token.aws.cli_cache import assume_role_cache_key
+from tests.support import cli
 from tests.support.aws_env import AwsEnv
-from tests.support.cli import BIN_DIR, run_cli, served_token
+from tests.support.cli import run_cli, served_token
 from tests.support.local_server import LocalServer, RecordedRequest, Response
 from tests.support.moto_server import MotoServer
 
@@ -62,16 +63,7 @@ def role_profile(aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch) -> Path:
 def run_aws(
     *args: str, extra_env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **(extra_env or {}), "AWS_MAX_ATTEMPTS": "1"}
-    return subprocess.run(
-        [str(BIN_DIR / "aws"), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-        check=False,
-    )
+    return cli.run_aws(*args, extra_env={**(extra_env or {}), "AWS_MAX_ATTEMPTS": "1"})
 
 
 def token_key_id(token: str) -> str:

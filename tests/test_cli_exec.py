@@ -11,7 +11,7 @@ import pytest
 
 from eks_token.core.token import API_V1, API_V1ALPHA1, API_V1BETA1, decode_token
 from tests.support.aws_env import AwsEnv
-from tests.support.cli import BIN_DIR, assert_clean_failure, run_cli, served_token
+from tests.support.cli import assert_clean_failure, run_aws, run_cli, served_token
 from tests.support.sigv4_check import check_token
 from tests.support.vectors import TokenVector, load_vectors
 
@@ -76,10 +76,7 @@ def test_module_form_and_token_only(aws_env: AwsEnv) -> None:
 
 
 def _aws_cli(*args: str) -> str:
-    result = subprocess.run(
-        [str(BIN_DIR / "aws"), *args], capture_output=True, text=True, check=False, timeout=120
-    )
-    return served_token(result)
+    return served_token(run_aws(*args))
 
 
 def _signed_at(token: str) -> str:

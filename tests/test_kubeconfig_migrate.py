@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +22,7 @@ from tests.kubeconfig_helpers import (
 )
 from tests.support.api_server import ApiServer
 from tests.support.aws_env import AwsEnv
+from tests.support.cli import run_aws
 from tests.support.kube import Kubectl, write_kubeconfig
 from tests.support.moto_server import MotoServer
 
@@ -241,18 +239,9 @@ def test_migrates_what_aws_eks_update_kubeconfig_wrote(
         ca_data=api_server.ca_data,
     )
     config = tmp_path / "kc"
-    aws = Path(sys.executable).parent / "aws"
-    result = subprocess.run(
-        [str(aws), "eks", "update-kubeconfig", "--name", "my-cluster", "--kubeconfig", str(config)],
-        env={
-            **os.environ,
-            "AWS_ENDPOINT_URL_EKS": moto_server.url,
-            "AWS_DEFAULT_REGION": "us-west-2",
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    result = run_aws(
+        *("eks", "update-kubeconfig", "--name", "my-cluster", "--kubeconfig", str(config)),
+        extra_env={"AWS_ENDPOINT_URL_EKS": moto_server.url, "AWS_DEFAULT_REGION": "us-west-2"},
     )
     assert result.returncode == 0, result.stderr
     written = user_exec(read_yaml(config), read_yaml(config)["users"][0]["name"])

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from eks_token.cli.main import main
 from eks_token.errors import ClusterError
 from tests.kubeconfig_helpers import MOTO_ACCOUNT, create_cluster, read_yaml
 from tests.support.aws_env import AwsEnv
+from tests.support.cli import run_aws
 from tests.support.kube import Kubectl
 from tests.support.local_server import LocalServer, RecordedRequest, Response
 from tests.support.moto_server import MotoServer
@@ -24,7 +24,6 @@ from tests.support.moto_server import MotoServer
 # kubectl runs the entries written here: eks-token is on PATH, as after activating the venv.
 pytestmark = pytest.mark.usefixtures("eks_token_on_path")
 
-AWS = Path(sys.executable).parent / "aws"
 ARN = f"arn:aws:eks:us-west-2:{MOTO_ACCOUNT}:cluster/prod"
 
 
@@ -42,13 +41,11 @@ def ours(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]
 
 
 def theirs(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(AWS), "eks", "update-kubeconfig", *args],
-        env={**os.environ, "AWS_DEFAULT_REGION": "us-west-2", **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    return run_aws(
+        "eks",
+        "update-kubeconfig",
+        *args,
+        extra_env={"AWS_DEFAULT_REGION": "us-west-2", **(env or {})},
     )
 
 

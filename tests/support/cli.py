@@ -9,10 +9,20 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["BIN_DIR", "EKS_TOKEN", "assert_clean_failure", "run_cli", "served_token"]
+__all__ = [
+    "AWS_CLI",
+    "BIN_DIR",
+    "EKS_TOKEN",
+    "assert_clean_failure",
+    "run_aws",
+    "run_cli",
+    "served_token",
+]
 
 BIN_DIR = Path(sys.executable).parent
 EKS_TOKEN = BIN_DIR / "eks-token"
+#: The real AWS CLI (awscli, installed with the test extras), for comparisons.
+AWS_CLI = BIN_DIR / "aws"
 
 
 def run_cli(
@@ -28,6 +38,21 @@ def run_cli(
     return subprocess.run(
         [*command, *args],
         env=child_env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+        check=False,
+    )
+
+
+def run_aws(
+    *args: str, extra_env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the real ``aws ARGS`` with the test's environment (plus ``extra_env``)."""
+    return subprocess.run(
+        [str(AWS_CLI), *args],
+        env={**os.environ, **(extra_env or {})},
         capture_output=True,
         text=True,
         stdin=subprocess.DEVNULL,
