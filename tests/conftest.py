@@ -74,13 +74,10 @@ def moto_sts(
 
 
 @pytest.fixture
-def moto_eks(
-    aws_env: AwsEnv, moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch
-) -> MotoServer:
-    """`moto_server` answering EKS and STS calls (AWS_ENDPOINT_URL_EKS and _STS)."""
-    monkeypatch.setenv("AWS_ENDPOINT_URL_EKS", moto_server.url)
-    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", moto_server.url)
-    return moto_server
+def moto_eks(moto_sts: MotoServer, monkeypatch: pytest.MonkeyPatch) -> MotoServer:
+    """`moto_sts` answering EKS calls too (AWS_ENDPOINT_URL_EKS)."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_EKS", moto_sts.url)
+    return moto_sts
 
 
 @pytest.fixture

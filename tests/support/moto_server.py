@@ -16,7 +16,7 @@ __all__ = ["MotoServer"]
 
 #: How often the serving thread looks for shutdown: stopping takes at most this long
 #: (werkzeug's default, half a second, would be paid by every test that starts one).
-_POLL_SECONDS = 0.02
+_POLL_SECONDS = 0.01
 
 
 class MotoServer:
