@@ -37,13 +37,6 @@ def _credential(result: subprocess.CompletedProcess[str]) -> dict[str, object]:
     return reply
 
 
-def _token(result: subprocess.CompletedProcess[str]) -> str:
-    status = _credential(result)["status"]
-    assert isinstance(status, dict)
-    token: str = status["token"]
-    return token
-
-
 @pytest.mark.parametrize("vector", VECTORS, ids=lambda v: v.id)
 @pytest.mark.parametrize("form", ["token", "get-token"])
 def test_both_forms_print_every_vector(vector: TokenVector, form: str, aws_env: AwsEnv) -> None:
@@ -122,7 +115,7 @@ def test_byte_identical_to_aws_eks_get_token(
         monkeypatch.delenv("AWS_DEFAULT_REGION")
     theirs = _aws_cli(*aws_args)
     result = run_cli(*ours, "--signing-time", _signed_at(theirs))
-    assert _token(result) == theirs
+    assert served_token(result) == theirs
 
 
 @pytest.mark.parametrize(
@@ -171,7 +164,7 @@ def test_output_is_json_whatever_the_aws_config_says(aws_env: AwsEnv) -> None:
 
 def test_go_tool_environment_variables(aws_env: AwsEnv) -> None:
     result = run_cli("token", extra_env={"KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID": "from-env"})
-    token = _token(result)
+    token = served_token(result)
     checked = check_token(
         token,
         cluster_id="from-env",
@@ -179,7 +172,7 @@ def test_go_tool_environment_variables(aws_env: AwsEnv) -> None:
         now=_now(),
     )
     assert checked.ok, checked.reason
-    flagged = _token(
+    flagged = served_token(
         run_cli("token", "-i", "flag", extra_env={"KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID": "env"})
     )
     keys = {aws_env.access_key_id: aws_env.secret_access_key}
@@ -199,10 +192,10 @@ def test_cluster_id_and_region_from_the_clusters_exec_extension(aws_env: AwsEnv)
         },
     }
     result = run_cli("token", extra_env={"KUBERNETES_EXEC_INFO": json.dumps(info)})
-    url = decode_token(_token(result))
+    url = decode_token(served_token(result))
     assert urlsplit(url).netloc == "sts.eu-west-1.amazonaws.com"
     keys = {aws_env.access_key_id: aws_env.secret_access_key}
-    assert check_token(_token(result), cluster_id="shared-prod", keys=keys, now=_now()).ok
+    assert check_token(served_token(result), cluster_id="shared-prod", keys=keys, now=_now()).ok
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ __all__ = [
     "assert_clean_failure",
     "run_aws",
     "run_cli",
+    "served_status",
     "served_token",
 ]
 
@@ -83,11 +84,17 @@ def assert_clean_failure(
         assert secret not in result.stderr
 
 
-def served_token(result: subprocess.CompletedProcess[str]) -> str:
-    """The token of the ExecCredential a successful run printed (``aws eks get-token``'s too)."""
+def served_status(result: subprocess.CompletedProcess[str]) -> dict[str, str]:
+    """The status of the ExecCredential a successful run printed (``aws eks get-token``'s too)."""
     assert result.returncode == 0, result.stderr
     reply = json.loads(result.stdout)
     assert reply["kind"] == "ExecCredential", reply
-    token = reply["status"]["token"]
-    assert isinstance(token, str), reply
+    status: dict[str, str] = reply["status"]
+    return status
+
+
+def served_token(result: subprocess.CompletedProcess[str]) -> str:
+    """The token of the ExecCredential a successful run printed."""
+    token = served_status(result)["token"]
+    assert isinstance(token, str), result.stdout
     return token
