@@ -15,6 +15,7 @@ from tests.provider_helpers import CLUSTER, EXAMPLE
 from tests.support import go_oracle, kube
 from tests.support.api_server import ApiServer
 from tests.support.aws_env import AwsEnv, isolate_aws_env
+from tests.support.moto_server import MotoServer
 from tests.support.sts_standin import StsStandin
 
 # No example database; in CI (CI set) the same examples on every run. Hypothesis's other
@@ -54,6 +55,29 @@ def api_server() -> Iterator[ApiServer]:
     """An HTTPS API server for cluster id `my-cluster` that maps the example key to `alice`."""
     with ApiServer() as server:
         yield server
+
+
+@pytest.fixture
+def moto_server() -> Iterator[MotoServer]:
+    """moto's server on 127.0.0.1 (no endpoint set: pass `.url`); stops after the test."""
+    with MotoServer() as server:
+        yield server
+
+
+@pytest.fixture
+def moto_sts(
+    aws_env: AwsEnv, moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch
+) -> MotoServer:
+    """`moto_server` answering STS calls (AWS_ENDPOINT_URL_STS) in the test's AWS env."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", moto_server.url)
+    return moto_server
+
+
+@pytest.fixture
+def moto_eks(moto_sts: MotoServer, monkeypatch: pytest.MonkeyPatch) -> MotoServer:
+    """`moto_sts` answering EKS calls too (AWS_ENDPOINT_URL_EKS)."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_EKS", moto_sts.url)
+    return moto_sts
 
 
 @pytest.fixture

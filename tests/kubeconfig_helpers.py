@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -95,39 +92,3 @@ def user_exec(document: dict[str, Any], user: str) -> dict[str, Any]:
             result: dict[str, Any] = item["user"]["exec"]
             return result
     raise AssertionError(f"no user {user} in {document}")
-
-
-@contextlib.contextmanager
-def https_moto_server(directory: Path) -> Iterator[tuple[str, Path]]:
-    """moto's server over HTTPS on 127.0.0.1 with a trustme CA; yields (url, CA bundle file).
-
-    The cluster's token checker accepts only https STS URLs, and with an
-    endpoint override the token is presigned for that same endpoint.
-    """
-    import ssl
-
-    import trustme
-    from moto.moto_server.werkzeug_app import (
-        DomainDispatcherApplication,
-        MotoRequestHandler,
-        create_backend_app,
-    )
-    from werkzeug.serving import make_server
-
-    authority = trustme.CA()
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    authority.issue_cert("127.0.0.1").configure_cert(context)
-    directory.mkdir(parents=True, exist_ok=True)
-    bundle = directory / "moto-ca.pem"
-    authority.cert_pem.write_to_path(str(bundle))
-    app = DomainDispatcherApplication(create_backend_app)
-    server = make_server(
-        "127.0.0.1", 0, app, True, request_handler=MotoRequestHandler, ssl_context=context
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"https://127.0.0.1:{server.server_address[1]}", bundle
-    finally:
-        server.shutdown()
-        thread.join()

@@ -290,13 +290,16 @@ NODE_ROLES = f"""
 """
 
 
-def test_ec2_private_dns_name_through_describe_instances(aws_env: AwsEnv) -> None:
+def test_ec2_private_dns_name_through_describe_instances(
+    aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # moto's catalogue of Amazon's images is slow to load and not needed: any image id runs.
+    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
     with mock_aws():
         import boto3
 
         ec2 = boto3.client("ec2", region_name="us-west-2")
-        image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-        instance = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1)["Instances"][0]
+        instance = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1)["Instances"][0]
         lookup = Ec2PrivateDnsNames("us-west-2")
         who = identity(f"arn:aws:sts::{ACCOUNT}:assumed-role/Node/{instance['InstanceId']}")
         mapping = map_identity(

@@ -7,7 +7,6 @@ import signal
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -21,8 +20,9 @@ from eks_token.core.token import TOKEN_LIFETIME, Token
 from tests.support.api_server import ApiServer
 from tests.support.aws_env import AwsEnv
 from tests.support.cache_entries import fake_token_value
-from tests.support.cli import EKS_TOKEN, run_cli
+from tests.support.cli import EKS_TOKEN, run_cli, served_status
 from tests.support.kube import Kubectl, WriteKubeconfig
+from tests.support.moto_server import MotoServer
 
 SIGNED = "eks-token: signed for cluster"
 FROM_CACHE = "from the cache"
@@ -32,18 +32,10 @@ def cache_dir(aws_env: AwsEnv) -> Path:
     return aws_env.home / ".kube" / "cache" / "eks-token"
 
 
-def credential(result: subprocess.CompletedProcess[str]) -> dict[str, str]:
-    assert result.returncode == 0, result.stderr
-    reply = json.loads(result.stdout)
-    assert reply["kind"] == "ExecCredential"
-    status: dict[str, str] = reply["status"]
-    return status
-
-
 def signed(*args: str, **env: str) -> bool:
     """Run ``eks-token token -i my-cluster -v ARGS``; True when it signed, False when cached."""
     result = run_cli("token", "-i", "my-cluster", "-v", *args, extra_env=env)
-    credential(result)
+    served_status(result)
     assert (SIGNED in result.stderr) != (FROM_CACHE in result.stderr), result.stderr
     return SIGNED in result.stderr
 
@@ -64,7 +56,7 @@ def test_second_run_is_served_from_the_cache(aws_env: AwsEnv) -> None:
 
 
 def test_both_commands_and_every_output_form_share_the_entry(aws_env: AwsEnv) -> None:
-    first = credential(run_cli("token", "-i", "my-cluster"))
+    first = served_status(run_cli("token", "-i", "my-cluster"))
     v1 = '{"apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":false}}'
     forms = [
         run_cli("get-token", "--cluster-name", "my-cluster", "--output", "json"),
@@ -75,9 +67,9 @@ def test_both_commands_and_every_output_form_share_the_entry(aws_env: AwsEnv) ->
             extra_env={"KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID": "my-cluster"},
         ),
     ]
-    assert credential(forms[0]) == first
+    assert served_status(forms[0]) == first
     assert json.loads(forms[1].stdout)["apiVersion"] == "client.authentication.k8s.io/v1"
-    assert credential(forms[1]) == first
+    assert served_status(forms[1]) == first
     assert forms[2].stdout == first["token"] + "\n"
 
 
@@ -120,20 +112,7 @@ def test_aws_sso_login_makes_the_next_call_sign(aws_env: AwsEnv, directory: str)
     assert not signed()
 
 
-@pytest.fixture
-def moto_sts(aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """moto's STS on 127.0.0.1 answering AssumeRole (the signed token is never sent there)."""
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", f"http://{host}:{port}")
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-def test_a_changed_role_signs_again(moto_sts: str) -> None:
+def test_a_changed_role_signs_again(moto_sts: MotoServer) -> None:
     role_a = "arn:aws:iam::111122223333:role/a"
     role_b = "arn:aws:iam::111122223333:role/b"
     assert signed("-r", role_a)
@@ -154,10 +133,10 @@ def _plant(aws_env: AwsEnv, left: timedelta) -> Token:
 
 def test_an_entry_is_served_only_with_more_than_six_minutes_left(aws_env: AwsEnv) -> None:
     planted = _plant(aws_env, timedelta(minutes=7))
-    served = credential(run_cli("token", "-i", "my-cluster"))
+    served = served_status(run_cli("token", "-i", "my-cluster"))
     assert served == {"expirationTimestamp": planted.expiration_timestamp, "token": planted.value}
     replanted = _plant(aws_env, timedelta(minutes=5, seconds=50))
-    renewed = credential(run_cli("token", "-i", "my-cluster"))
+    renewed = served_status(run_cli("token", "-i", "my-cluster"))
     assert renewed["token"] != replanted.value
     assert renewed["expirationTimestamp"] > planted.expiration_timestamp
 
@@ -195,7 +174,7 @@ def test_what_a_killed_writer_leaves_is_never_served(aws_env: AwsEnv) -> None:
     holder.kill()
     holder.wait()
     result = run_cli("token", "-i", "my-cluster", "-v")
-    assert credential(result)["token"] != planted.value
+    assert served_status(result)["token"] != planted.value
     assert SIGNED in result.stderr
     assert "corrupt" in result.stderr
     assert not leftover.exists()
@@ -216,10 +195,10 @@ def test_an_unsafe_cache_directory_is_refused_and_the_token_still_printed(
         real.chmod(0o777)
     env = {"EKS_TOKEN_CACHE_DIR": str(directory)}
     quiet = run_cli("token", "-i", "my-cluster", extra_env=env)
-    credential(quiet)
+    served_status(quiet)
     assert quiet.stderr == ""
     loud = run_cli("token", "-i", "my-cluster", "-v", extra_env=env)
-    credential(loud)
+    served_status(loud)
     assert "warning: not using the token cache" in loud.stderr
     assert ("symbolic link" if how == "symlink" else "open to other users") in loud.stderr
     assert SIGNED in loud.stderr
@@ -247,7 +226,7 @@ def test_the_go_tools_cache_flag_is_accepted(aws_env: AwsEnv) -> None:
 
 
 def test_cache_list_and_clear(aws_env: AwsEnv) -> None:
-    token = credential(run_cli("token", "-i", "my-cluster"))["token"]
+    token = served_status(run_cli("token", "-i", "my-cluster"))["token"]
     listing = run_cli("cache", "list")
     assert listing.returncode == 0, listing.stderr
     assert "my-cluster" in listing.stdout

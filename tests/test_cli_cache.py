@@ -9,19 +9,19 @@ import os
 import stat
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from moto.server import ThreadedMotoServer
 from moto.sts.models import sts_backends
 
 from eks_token import decode_token
 from eks_token.aws.cli_cache import assume_role_cache_key
+from tests.support import cli
 from tests.support.aws_env import AwsEnv
-from tests.support.cli import BIN_DIR, run_cli
+from tests.support.cli import run_cli, served_token
 from tests.support.local_server import LocalServer, RecordedRequest, Response
+from tests.support.moto_server import MotoServer
 
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/eks-admins"
@@ -49,32 +49,6 @@ def closed_url() -> str:
     return url
 
 
-class MotoSts:
-    """moto's STS on 127.0.0.1, named by AWS_ENDPOINT_URL_STS; ``stop()`` closes it early."""
-
-    def __init__(self) -> None:
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        self._server.start()
-        host, port = self._server.get_host_and_port()
-        self.url = f"http://{host}:{port}"
-        self._running = True
-
-    def stop(self) -> None:
-        if self._running:
-            self._running = False
-            self._server.stop()
-
-
-@pytest.fixture
-def moto_sts(aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch) -> Iterator[MotoSts]:
-    sts = MotoSts()
-    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", sts.url)
-    try:
-        yield sts
-    finally:
-        sts.stop()
-
-
 @pytest.fixture
 def role_profile(aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A ``role`` profile assuming ROLE from the ``base`` profile's keys; returns the cache dir."""
@@ -89,16 +63,7 @@ def role_profile(aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch) -> Path:
 def run_aws(
     *args: str, extra_env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **(extra_env or {}), "AWS_MAX_ATTEMPTS": "1"}
-    return subprocess.run(
-        [str(BIN_DIR / "aws"), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-        check=False,
-    )
+    return cli.run_aws(*args, extra_env={**(extra_env or {}), "AWS_MAX_ATTEMPTS": "1"})
 
 
 def token_key_id(token: str) -> str:
@@ -109,15 +74,12 @@ def token_key_id(token: str) -> str:
 def eks_token(*args: str, **env: str) -> str:
     """The access key id of the token ``eks-token token ARGS`` prints."""
     result = run_cli("token", *args, extra_env={"AWS_MAX_ATTEMPTS": "1", **env})
-    assert result.returncode == 0, result.stderr
-    return token_key_id(json.loads(result.stdout)["status"]["token"])
+    return token_key_id(served_token(result))
 
 
 def aws_get_token_key_id(**env: str) -> str:
     args = ("eks", "get-token", "--cluster-name", "prod", "--profile", "role")
-    result = run_aws(*args, extra_env=env)
-    assert result.returncode == 0, result.stderr
-    return token_key_id(json.loads(result.stdout)["status"]["token"])
+    return token_key_id(served_token(run_aws(*args, extra_env=env)))
 
 
 def cached(cache_dir: Path) -> dict[str, dict[str, str]]:
@@ -128,7 +90,7 @@ def cached(cache_dir: Path) -> dict[str, dict[str, str]]:
 
 
 def test_eks_token_signs_with_the_role_the_aws_cli_assumed(
-    moto_sts: MotoSts, role_profile: Path
+    moto_sts: MotoServer, role_profile: Path
 ) -> None:
     before = assume_calls()
     result = run_aws("sts", "get-caller-identity", "--profile", "role")
@@ -144,7 +106,7 @@ def test_eks_token_signs_with_the_role_the_aws_cli_assumed(
 
 
 def test_the_aws_cli_signs_with_the_role_eks_token_assumed(
-    moto_sts: MotoSts, role_profile: Path
+    moto_sts: MotoServer, role_profile: Path
 ) -> None:
     before = assume_calls()
     key_id = eks_token("-i", "prod", "--profile", "role")
@@ -155,7 +117,7 @@ def test_the_aws_cli_signs_with_the_role_eks_token_assumed(
     assert assume_calls() == before + 1
 
 
-def test_files_are_private_and_written_whole(moto_sts: MotoSts, role_profile: Path) -> None:
+def test_files_are_private_and_written_whole(moto_sts: MotoServer, role_profile: Path) -> None:
     eks_token("-i", "prod", "--profile", "role")
     assert stat.S_IMODE(role_profile.stat().st_mode) == 0o700
     names = os.listdir(role_profile)
@@ -165,7 +127,7 @@ def test_files_are_private_and_written_whole(moto_sts: MotoSts, role_profile: Pa
 
 
 def test_a_directory_the_aws_cli_made_is_closed_to_others(
-    moto_sts: MotoSts, role_profile: Path
+    moto_sts: MotoServer, role_profile: Path
 ) -> None:
     role_profile.mkdir(parents=True, mode=0o755)
     role_profile.chmod(0o755)
@@ -174,7 +136,7 @@ def test_a_directory_the_aws_cli_made_is_closed_to_others(
 
 
 def test_a_role_profile_costs_one_assume_role_for_many_clusters(
-    moto_sts: MotoSts, role_profile: Path
+    moto_sts: MotoServer, role_profile: Path
 ) -> None:
     before = assume_calls()
     keys = {eks_token("-i", cluster, "--profile", "role") for cluster in ("a", "b", "c", "d")}
@@ -207,7 +169,7 @@ def test_forgetting_the_role_credentials_forgets_the_tokens_signed_with_them(
 
 
 def test_a_role_eks_token_assumes_itself_is_assumed_once_for_many_clusters(
-    moto_sts: MotoSts, aws_env: AwsEnv
+    moto_sts: MotoServer, aws_env: AwsEnv
 ) -> None:
     before = assume_calls()
     keys = {eks_token("-i", cluster, "-r", ROLE) for cluster in ("a", "b", "c")}
@@ -232,7 +194,7 @@ def test_a_role_eks_token_assumes_itself_is_assumed_once_for_many_clusters(
     ],
 )
 def test_an_own_role_is_keyed_by_what_decides_it(
-    moto_sts: MotoSts, aws_env: AwsEnv, change: dict[str, str]
+    moto_sts: MotoServer, aws_env: AwsEnv, change: dict[str, str]
 ) -> None:
     before = assume_calls()
     first = eks_token("-i", "a", "-r", ROLE)
@@ -249,7 +211,7 @@ def test_an_own_role_is_keyed_by_what_decides_it(
 
 @pytest.mark.parametrize(("flag", "env"), [(["--no-cache"], {}), ([], {"EKS_TOKEN_NO_CACHE": "1"})])
 def test_no_cache_neither_reads_nor_writes_role_credentials(
-    moto_sts: MotoSts, role_profile: Path, flag: list[str], env: dict[str, str]
+    moto_sts: MotoServer, role_profile: Path, flag: list[str], env: dict[str, str]
 ) -> None:
     assert run_aws("sts", "get-caller-identity", "--profile", "role").returncode == 0
     entries = cached(role_profile)
@@ -283,7 +245,7 @@ def _plant(cache_dir: Path) -> Path:
 
 @pytest.mark.parametrize("mode", [0o666, 0o620, 0o602])
 def test_an_entry_others_may_write_is_ignored(
-    moto_sts: MotoSts, role_profile: Path, mode: int
+    moto_sts: MotoServer, role_profile: Path, mode: int
 ) -> None:
     entry = _plant(role_profile)
     planted = json.loads(entry.read_text())["Credentials"]["AccessKeyId"]
@@ -295,7 +257,7 @@ def test_an_entry_others_may_write_is_ignored(
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs chown")
-def test_an_entry_of_another_user_is_ignored(moto_sts: MotoSts, role_profile: Path) -> None:
+def test_an_entry_of_another_user_is_ignored(moto_sts: MotoServer, role_profile: Path) -> None:
     entry = _plant(role_profile)
     planted = json.loads(entry.read_text())["Credentials"]["AccessKeyId"]
     os.chown(entry, 65534, 65534)
@@ -305,7 +267,7 @@ def test_an_entry_of_another_user_is_ignored(moto_sts: MotoSts, role_profile: Pa
 
 
 def test_an_entry_that_is_a_symbolic_link_is_ignored(
-    moto_sts: MotoSts, role_profile: Path, tmp_path: Path
+    moto_sts: MotoServer, role_profile: Path, tmp_path: Path
 ) -> None:
     entry = _plant(role_profile)
     planted = json.loads(entry.read_text())["Credentials"]["AccessKeyId"]
@@ -337,7 +299,7 @@ def test_an_entry_that_is_a_fifo_is_skipped_without_hanging(
 
 
 def test_a_directory_others_may_write_is_neither_read_nor_written(
-    moto_sts: MotoSts, role_profile: Path
+    moto_sts: MotoServer, role_profile: Path
 ) -> None:
     entry = _plant(role_profile)
     planted = json.loads(entry.read_text())["Credentials"]["AccessKeyId"]
@@ -351,7 +313,7 @@ def test_a_directory_others_may_write_is_neither_read_nor_written(
 
 
 def test_web_identity_credentials_are_shared_with_the_aws_cli(
-    moto_sts: MotoSts, aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    moto_sts: MotoServer, aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     token_file = tmp_path / "web-identity-token"
     token_file.write_text("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2EifQ.c2ln")
@@ -380,8 +342,7 @@ def test_web_identity_credentials_are_shared_with_the_aws_cli(
         "us-west-2",
         extra_env={"AWS_ENDPOINT_URL_STS": closed_url()},
     )
-    assert result.returncode == 0, result.stderr
-    assert token_key_id(json.loads(result.stdout)["status"]["token"]) == key_id
+    assert token_key_id(served_token(result)) == key_id
     assert assume_calls() == before + 1
     # A rotated token is a new identity: assumed again, never served the old entry.
     token_file.write_text("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyb3RhdGVkIn0.c2ln")
@@ -452,7 +413,7 @@ def test_sso_role_credentials_are_fetched_once_for_many_clusters(
 
 
 def test_a_role_is_assumed_again_when_its_cached_credentials_near_expiry(
-    moto_sts: MotoSts, role_profile: Path
+    moto_sts: MotoServer, role_profile: Path
 ) -> None:
     before = assume_calls()
     first = eks_token("-i", "a", "--profile", "role")

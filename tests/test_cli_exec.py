@@ -11,7 +11,7 @@ import pytest
 
 from eks_token.core.token import API_V1, API_V1ALPHA1, API_V1BETA1, decode_token
 from tests.support.aws_env import AwsEnv
-from tests.support.cli import BIN_DIR, assert_clean_failure, run_cli
+from tests.support.cli import assert_clean_failure, run_aws, run_cli, served_token
 from tests.support.sigv4_check import check_token
 from tests.support.vectors import TokenVector, load_vectors
 
@@ -35,13 +35,6 @@ def _credential(result: subprocess.CompletedProcess[str]) -> dict[str, object]:
     assert result.returncode == 0, result.stderr
     reply: dict[str, object] = json.loads(result.stdout)
     return reply
-
-
-def _token(result: subprocess.CompletedProcess[str]) -> str:
-    status = _credential(result)["status"]
-    assert isinstance(status, dict)
-    token: str = status["token"]
-    return token
 
 
 @pytest.mark.parametrize("vector", VECTORS, ids=lambda v: v.id)
@@ -76,11 +69,7 @@ def test_module_form_and_token_only(aws_env: AwsEnv) -> None:
 
 
 def _aws_cli(*args: str) -> str:
-    result = subprocess.run(
-        [str(BIN_DIR / "aws"), *args], capture_output=True, text=True, check=True, timeout=120
-    )
-    token: str = json.loads(result.stdout)["status"]["token"]
-    return token
+    return served_token(run_aws(*args))
 
 
 def _signed_at(token: str) -> str:
@@ -126,7 +115,7 @@ def test_byte_identical_to_aws_eks_get_token(
         monkeypatch.delenv("AWS_DEFAULT_REGION")
     theirs = _aws_cli(*aws_args)
     result = run_cli(*ours, "--signing-time", _signed_at(theirs))
-    assert _token(result) == theirs
+    assert served_token(result) == theirs
 
 
 @pytest.mark.parametrize(
@@ -175,7 +164,7 @@ def test_output_is_json_whatever_the_aws_config_says(aws_env: AwsEnv) -> None:
 
 def test_go_tool_environment_variables(aws_env: AwsEnv) -> None:
     result = run_cli("token", extra_env={"KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID": "from-env"})
-    token = _token(result)
+    token = served_token(result)
     checked = check_token(
         token,
         cluster_id="from-env",
@@ -183,7 +172,7 @@ def test_go_tool_environment_variables(aws_env: AwsEnv) -> None:
         now=_now(),
     )
     assert checked.ok, checked.reason
-    flagged = _token(
+    flagged = served_token(
         run_cli("token", "-i", "flag", extra_env={"KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID": "env"})
     )
     keys = {aws_env.access_key_id: aws_env.secret_access_key}
@@ -203,10 +192,10 @@ def test_cluster_id_and_region_from_the_clusters_exec_extension(aws_env: AwsEnv)
         },
     }
     result = run_cli("token", extra_env={"KUBERNETES_EXEC_INFO": json.dumps(info)})
-    url = decode_token(_token(result))
+    url = decode_token(served_token(result))
     assert urlsplit(url).netloc == "sts.eu-west-1.amazonaws.com"
     keys = {aws_env.access_key_id: aws_env.secret_access_key}
-    assert check_token(_token(result), cluster_id="shared-prod", keys=keys, now=_now()).ok
+    assert check_token(served_token(result), cluster_id="shared-prod", keys=keys, now=_now()).ok
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -19,7 +18,6 @@ import pytest
 from dateutil.parser import parse as dateutil_parse
 from hypothesis import given
 from hypothesis import strategies as st
-from moto.server import ThreadedMotoServer
 from moto.sts.models import sts_backends
 
 from eks_token import TokenProvider, TokenSigner, decode_token, errors
@@ -35,6 +33,7 @@ from tests.support.aws_env import AwsEnv
 from tests.support.cli import BIN_DIR, assert_clean_failure, run_cli
 from tests.support.kube import Kubectl, WriteKubeconfig
 from tests.support.local_server import LocalServer, RecordedRequest, Response
+from tests.support.moto_server import MotoServer
 
 MARGIN = timedelta(minutes=1)
 MOTO_ACCOUNT = "123456789012"
@@ -240,20 +239,9 @@ def test_other_expiration_forms_are_left_to_botocore(text: str) -> None:
 # --- a role profile against moto's STS -----------------------------------------------------
 
 
-@pytest.fixture
-def moto_sts(profile_only: AwsEnv, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", url)
-    try:
-        yield url
-    finally:
-        server.stop()
-
-
-def test_a_role_profiles_session_end_caps_the_token(profile_only: AwsEnv, moto_sts: str) -> None:
+def test_a_role_profiles_session_end_caps_the_token(
+    profile_only: AwsEnv, moto_sts: MotoServer
+) -> None:
     profile_only.credentials_file.parent.mkdir(parents=True, exist_ok=True)
     profile_only.credentials_file.write_text(
         f"[base]\naws_access_key_id = {profile_only.access_key_id}\n"
@@ -333,7 +321,7 @@ def test_container_credentials_expiry_caps_the_token(
 
 
 def test_web_identity_credentials_expiry_caps_the_token(
-    profile_only: AwsEnv, moto_sts: str, tmp_path: Path
+    profile_only: AwsEnv, moto_sts: MotoServer, tmp_path: Path
 ) -> None:
     identity_token = tmp_path / "web-identity-token"
     identity_token.write_text("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwb2QifQ.c2lnbmF0dXJl")

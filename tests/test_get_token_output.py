@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from tests.support.aws_env import AwsEnv
-from tests.support.cli import BIN_DIR, run_cli
+from tests.support.cli import run_aws, run_cli
 from tests.support.sts_standin import StsStandin
 
 TOKEN = re.compile(r"k8s-aws-v1\.[A-Za-z0-9_-]+")
@@ -28,13 +28,8 @@ def _shape(text: str) -> str:
 
 
 def _aws(*args: str) -> str:
-    result = subprocess.run(
-        [str(BIN_DIR / "aws"), "eks", "get-token", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+    result = run_aws("eks", "get-token", *args)
+    assert result.returncode == 0, result.stderr
     return result.stdout
 
 

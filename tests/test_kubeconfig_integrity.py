@@ -10,22 +10,19 @@ import json
 import os
 import signal
 import subprocess
-import urllib.request
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
-from moto.server import ThreadedMotoServer
 
 from eks_token.errors import KubeconfigError
 from eks_token.kubeconfig.lock import lock_path
 from eks_token.kubeconfig.writer import update_file
 from tests.kubeconfig_helpers import MOTO_ACCOUNT, create_cluster
-from tests.support.aws_env import AwsEnv
 from tests.support.cli import EKS_TOKEN
 from tests.support.kube import Kubectl
+from tests.support.moto_server import MotoServer
 
 # kubectl runs the entries written here: eks-token is on PATH, as after activating the venv.
 pytestmark = pytest.mark.usefixtures("eks_token_on_path")
@@ -33,22 +30,6 @@ pytestmark = pytest.mark.usefixtures("eks_token_on_path")
 
 def arn(name: str, region: str = "us-west-2") -> str:
     return f"arn:aws:eks:{region}:{MOTO_ACCOUNT}:cluster/{name}"
-
-
-@pytest.fixture
-def moto_eks(aws_env: AwsEnv) -> Iterator[str]:
-    """moto's server on 127.0.0.1 (EKS and STS); yields its URL."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    reset = urllib.request.Request(f"{url}/moto-api/reset", method="POST")
-    urllib.request.urlopen(reset, timeout=30).close()
-    try:
-        yield url
-    finally:
-        urllib.request.urlopen(reset, timeout=30).close()
-        server.stop()
 
 
 def child_env(moto_url: str, **extra: str) -> dict[str, str]:
@@ -80,15 +61,15 @@ def view(kubectl: Kubectl, path: Path) -> dict[str, Any]:
 
 
 def test_thirty_concurrent_writers_keep_every_entry(
-    moto_eks: str, tmp_path: Path, kubectl: Kubectl
+    moto_eks: MotoServer, tmp_path: Path, kubectl: Kubectl
 ) -> None:
     names = [f"c{i:02d}" for i in range(30)]
     for name in names:
-        create_cluster(name, endpoint_url=moto_eks)
+        create_cluster(name, endpoint_url=moto_eks.url)
     target = tmp_path / "kc"
 
     def write(name: str) -> tuple[int, str]:
-        process = start_writer(moto_eks, "--name", name, "--kubeconfig", str(target))
+        process = start_writer(moto_eks.url, "--name", name, "--kubeconfig", str(target))
         _, err = process.communicate(timeout=300)
         return process.returncode, err
 
@@ -102,7 +83,7 @@ def test_thirty_concurrent_writers_keep_every_entry(
 
 
 def test_eks_token_never_loses_what_kubectl_wrote_meanwhile(
-    moto_eks: str, tmp_path: Path, kubectl: Kubectl
+    moto_eks: MotoServer, tmp_path: Path, kubectl: Kubectl
 ) -> None:
     # One kubectl writes clusters one after another while ten eks-token runs write theirs.
     # (kubectl itself computes its change from a read made before it takes the lock, so
@@ -110,12 +91,12 @@ def test_eks_token_never_loses_what_kubectl_wrote_meanwhile(
     # behaviour and not tested here.)
     names = [f"k{i:02d}" for i in range(10)]
     for name in names:
-        create_cluster(name, endpoint_url=moto_eks)
+        create_cluster(name, endpoint_url=moto_eks.url)
     target = tmp_path / "kc"
     target.write_text("apiVersion: v1\nkind: Config\n")
 
     def ours(name: str) -> int:
-        process = start_writer(moto_eks, "--name", name, "--kubeconfig", str(target))
+        process = start_writer(moto_eks.url, "--name", name, "--kubeconfig", str(target))
         process.communicate(timeout=300)
         return process.returncode
 
@@ -139,15 +120,15 @@ def test_eks_token_never_loses_what_kubectl_wrote_meanwhile(
 
 
 def test_writer_waits_for_kubectls_lock_and_writes_once_it_is_released(
-    moto_eks: str, tmp_path: Path, kubectl: Kubectl
+    moto_eks: MotoServer, tmp_path: Path, kubectl: Kubectl
 ) -> None:
-    create_cluster("prod", endpoint_url=moto_eks)
+    create_cluster("prod", endpoint_url=moto_eks.url)
     target = tmp_path / "kc"
     target.write_text("apiVersion: v1\nkind: Config\n# held\n")
     before = target.read_bytes()
     lock = tmp_path / "kc.lock"
     lock.write_text("")  # what kubectl does while it writes
-    process = start_writer(moto_eks, "--name", "prod", "--kubeconfig", str(target))
+    process = start_writer(moto_eks.url, "--name", "prod", "--kubeconfig", str(target))
     try:
         assert process.stderr is not None
         line = process.stderr.readline()  # blocks until the writer finds the lock taken
@@ -253,11 +234,11 @@ def as_nobody(command: list[str], env: dict[str, str]) -> subprocess.CompletedPr
 
 @needs_root
 def test_read_only_file_is_refused_as_kubectl_refuses_it(
-    moto_eks: str, tmp_path: Path, kubectl: Kubectl
+    moto_eks: MotoServer, tmp_path: Path, kubectl: Kubectl
 ) -> None:
     import shutil
 
-    create_cluster("prod", endpoint_url=moto_eks)
+    create_cluster("prod", endpoint_url=moto_eks.url)
     directory = shared_directory(tmp_path)
     try:
         target = directory / "kc"
@@ -265,7 +246,7 @@ def test_read_only_file_is_refused_as_kubectl_refuses_it(
         os.chown(target, NOBODY, NOBODY)
         target.chmod(0o444)
         before = target.read_bytes()
-        env = child_env(moto_eks, HOME=str(directory), KUBECONFIG=str(target))
+        env = child_env(moto_eks.url, HOME=str(directory), KUBECONFIG=str(target))
         theirs = as_nobody(
             [str(kubectl.path), "config", "set-cluster", "x", "--server=https://x"], env
         )
@@ -297,13 +278,13 @@ def test_read_only_file_is_refused_as_kubectl_refuses_it(
 
 
 @needs_root
-def test_root_keeps_the_users_ownership(moto_eks: str, tmp_path: Path) -> None:
-    create_cluster("prod", endpoint_url=moto_eks)
+def test_root_keeps_the_users_ownership(moto_eks: MotoServer, tmp_path: Path) -> None:
+    create_cluster("prod", endpoint_url=moto_eks.url)
     target = tmp_path / "kc"
     target.write_text("apiVersion: v1\nkind: Config\n")
     os.chown(target, NOBODY, NOBODY)
     target.chmod(0o640)
-    process = start_writer(moto_eks, "--name", "prod", "--kubeconfig", str(target))
+    process = start_writer(moto_eks.url, "--name", "prod", "--kubeconfig", str(target))
     _, err = process.communicate(timeout=120)
     assert process.returncode == 0, err
     status = target.stat()
@@ -312,17 +293,17 @@ def test_root_keeps_the_users_ownership(moto_eks: str, tmp_path: Path) -> None:
 
 
 @needs_root
-def test_a_file_whose_owner_cannot_be_kept_is_refused(moto_eks: str, tmp_path: Path) -> None:
+def test_a_file_whose_owner_cannot_be_kept_is_refused(moto_eks: MotoServer, tmp_path: Path) -> None:
     import shutil
 
-    create_cluster("prod", endpoint_url=moto_eks)
+    create_cluster("prod", endpoint_url=moto_eks.url)
     directory = shared_directory(tmp_path)
     try:
         target = directory / "kc"
         target.write_text("apiVersion: v1\nkind: Config\n")
         target.chmod(0o666)  # root's file, writable by anyone: a new file would be nobody's
         before = target.read_bytes()
-        env = child_env(moto_eks, HOME=str(directory))
+        env = child_env(moto_eks.url, HOME=str(directory))
         result = as_nobody(
             [str(EKS_TOKEN), "kubeconfig", "--name", "prod", "--kubeconfig", str(target)], env
         )

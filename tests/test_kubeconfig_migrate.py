@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from moto import mock_aws
-from moto.server import ThreadedMotoServer
 
 from eks_token.cli.main import main
 from tests.kubeconfig_helpers import (
@@ -21,14 +16,15 @@ from tests.kubeconfig_helpers import (
     AssumedRoleKeys,
     AssumedRoleUsers,
     create_cluster,
-    https_moto_server,
     plugin_env,
     read_yaml,
     user_exec,
 )
 from tests.support.api_server import ApiServer
 from tests.support.aws_env import AwsEnv
+from tests.support.cli import run_aws
 from tests.support.kube import Kubectl, write_kubeconfig
+from tests.support.moto_server import MotoServer
 
 # eks-token on PATH, as after activating its virtualenv: no warning about the command.
 pytestmark = pytest.mark.usefixtures("eks_token_on_path")
@@ -44,17 +40,6 @@ def migrate(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, s
     code = main(["kubeconfig", "migrate", *args])
     out, err = capsys.readouterr()
     return code, out, err
-
-
-@pytest.fixture
-def moto_server() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
 
 
 # --- kubectl through entries eks-token kubeconfig wrote -------------------------------------
@@ -161,7 +146,7 @@ def test_migrates_authenticator_entries_with_a_role(
         "args": ["token", "-i", "my-cluster", "-r", ROLE_ARN, "--region", "us-west-2"],
     }
     with (
-        https_moto_server(tmp_path / "moto") as (sts_url, bundle),
+        MotoServer(tmp_path / "moto") as moto,
         ApiServer(host_allowed=lambda host: True) as server,
     ):
         server.keys = AssumedRoleKeys(server.keys)
@@ -170,7 +155,7 @@ def test_migrates_authenticator_entries_with_a_role(
         code, out, _ = migrate(capsys, "--kubeconfig", str(config))
         assert code == 0
         assert "-> eks-token token -i my-cluster --region us-west-2 -r " + ROLE_ARN in out
-        env = {"AWS_ENDPOINT_URL_STS": sts_url, "AWS_CA_BUNDLE": str(bundle)}
+        env = {"AWS_ENDPOINT_URL_STS": moto.url, "AWS_CA_BUNDLE": str(moto.ca_bundle)}
         assert whoami(kubectl, config, **env) == "admin"
         assert all(check.ok for check in server.checks)
 
@@ -244,24 +229,19 @@ def test_migrates_what_aws_eks_update_kubeconfig_wrote(
     api_server: ApiServer,
     kubectl: Kubectl,
     tmp_path: Path,
-    moto_server: str,
+    moto_server: MotoServer,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     create_cluster(
         "my-cluster",
-        endpoint_url=moto_server,
+        endpoint_url=moto_server.url,
         server_url=api_server.url,
         ca_data=api_server.ca_data,
     )
     config = tmp_path / "kc"
-    aws = Path(sys.executable).parent / "aws"
-    result = subprocess.run(
-        [str(aws), "eks", "update-kubeconfig", "--name", "my-cluster", "--kubeconfig", str(config)],
-        env={**os.environ, "AWS_ENDPOINT_URL_EKS": moto_server, "AWS_DEFAULT_REGION": "us-west-2"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    result = run_aws(
+        *("eks", "update-kubeconfig", "--name", "my-cluster", "--kubeconfig", str(config)),
+        extra_env={"AWS_ENDPOINT_URL_EKS": moto_server.url, "AWS_DEFAULT_REGION": "us-west-2"},
     )
     assert result.returncode == 0, result.stderr
     written = user_exec(read_yaml(config), read_yaml(config)["users"][0]["name"])

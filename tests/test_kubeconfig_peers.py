@@ -6,47 +6,32 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from moto.server import ThreadedMotoServer
 
 from eks_token.aws.eks import EksCluster
 from eks_token.cli.main import main
 from eks_token.errors import ClusterError
 from tests.kubeconfig_helpers import MOTO_ACCOUNT, create_cluster, read_yaml
 from tests.support.aws_env import AwsEnv
+from tests.support.cli import run_aws
 from tests.support.kube import Kubectl
 from tests.support.local_server import LocalServer, RecordedRequest, Response
+from tests.support.moto_server import MotoServer
 
 # kubectl runs the entries written here: eks-token is on PATH, as after activating the venv.
 pytestmark = pytest.mark.usefixtures("eks_token_on_path")
 
-AWS = Path(sys.executable).parent / "aws"
 ARN = f"arn:aws:eks:us-west-2:{MOTO_ACCOUNT}:cluster/prod"
 
 
 @pytest.fixture
-def moto_url(aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def moto_url(moto_eks: MotoServer) -> str:
     """moto's server on 127.0.0.1 with cluster ``prod``; EKS and STS calls go there."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    reset = urllib.request.Request(f"{url}/moto-api/reset", method="POST")
-    urllib.request.urlopen(reset, timeout=30).close()
-    monkeypatch.setenv("AWS_ENDPOINT_URL_EKS", url)
-    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", url)
-    create_cluster("prod", endpoint_url=url)
-    try:
-        yield url
-    finally:
-        urllib.request.urlopen(reset, timeout=30).close()
-        server.stop()
+    create_cluster("prod", endpoint_url=moto_eks.url)
+    return moto_eks.url
 
 
 def ours(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -56,13 +41,11 @@ def ours(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]
 
 
 def theirs(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(AWS), "eks", "update-kubeconfig", *args],
-        env={**os.environ, "AWS_DEFAULT_REGION": "us-west-2", **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    return run_aws(
+        "eks",
+        "update-kubeconfig",
+        *args,
+        extra_env={"AWS_DEFAULT_REGION": "us-west-2", **(env or {})},
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -22,7 +21,7 @@ from tests.support.aws_env import (
     EXAMPLE_SECRET_ACCESS_KEY,
     AwsEnv,
 )
-from tests.support.cli import run_cli
+from tests.support.cli import run_cli, served_token
 
 
 def test_providers_sharing_a_cache_sign_once(aws_env: AwsEnv, clock: ManualClock) -> None:
@@ -106,12 +105,6 @@ def test_providers_in_different_processes_can_share_a_file_cache(
     assert_valid(fresh, clock())
 
 
-def _exec_credential_token(stdout: str) -> str:
-    value = json.loads(stdout)["status"]["token"]
-    assert isinstance(value, str)
-    return value
-
-
 def test_a_provider_and_the_command_share_file_cache_entries(
     aws_env: AwsEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -120,15 +113,14 @@ def test_a_provider_and_the_command_share_file_cache_entries(
     monkeypatch.setenv("EKS_TOKEN_CACHE_DIR", str(tmp_path / "cache"))
     signed_here = TokenProvider(CLUSTER, region="us-west-2", cache=FileTokenCache()).token()
     served = run_cli("token", "-i", CLUSTER, "--region", "us-west-2", "-v")
-    assert served.returncode == 0, served.stderr
+    assert served_token(served) == signed_here.value
     assert "from the cache" in served.stderr
-    assert _exec_credential_token(served.stdout) == signed_here.value
 
     assert FileTokenCache().clear() == 1
     signed_there = run_cli("token", "-i", CLUSTER, "--region", "us-west-2", "-v")
     assert "signed for" in signed_there.stderr
     provider = TokenProvider(CLUSTER, region="us-west-2", cache=FileTokenCache())
-    assert provider.token().value == _exec_credential_token(signed_there.stdout)
+    assert provider.token().value == served_token(signed_there)
 
 
 ROLE = "arn:aws:iam::123456789012:role/eks-admins"
@@ -136,7 +128,7 @@ BOB = AwsCredentials("AKIAI44QH8DHBEXAMPLE", "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAM
 
 
 @pytest.fixture
-def moto_sts(aws_env: AwsEnv) -> Iterator[None]:
+def mock_sts(aws_env: AwsEnv) -> Iterator[None]:
     from moto import mock_aws
 
     with mock_aws():
@@ -144,7 +136,7 @@ def moto_sts(aws_env: AwsEnv) -> Iterator[None]:
 
 
 def test_other_base_credentials_under_the_same_role_miss(
-    moto_sts: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    mock_sts: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from eks_token.cache.file_cache import FileTokenCache
 
@@ -159,7 +151,7 @@ def test_other_base_credentials_under_the_same_role_miss(
 
 
 def test_other_explicit_credentials_under_the_same_role_miss(
-    moto_sts: None, tmp_path: Path
+    mock_sts: None, tmp_path: Path
 ) -> None:
     from eks_token.cache.file_cache import FileTokenCache
 

@@ -59,8 +59,17 @@ def advance(clock: ManualClock, server_clock: ManualClock, delta: timedelta) -> 
     server_clock.advance(delta)
 
 
-def expire_on_the_server_only(server_clock: ManualClock, minutes: int) -> None:
-    """The server's clock runs ahead: it refuses a token the provider still thinks fresh."""
+def expire_on_the_server_only(
+    session: requests.Session,
+    server: ApiServer,
+    clock: ManualClock,
+    server_clock: ManualClock,
+    minutes: int = 16,
+) -> None:
+    """One request with a fresh token; five minutes on, the server's clock runs ``minutes``
+    ahead: it refuses the token the provider still thinks fresh."""
+    session.get(server.url + PODS, timeout=10).raise_for_status()
+    clock.advance(timedelta(minutes=5))
     server_clock.advance(timedelta(minutes=minutes))
 
 
@@ -95,9 +104,7 @@ def test_a_401_refreshes_once_and_the_retry_succeeds(
     clock: ManualClock,
     server_clock: ManualClock,
 ) -> None:
-    session.get(server.url + PODS, timeout=10).raise_for_status()
-    clock.advance(timedelta(minutes=5))
-    expire_on_the_server_only(server_clock, 16)
+    expire_on_the_server_only(session, server, clock, server_clock)
     response = session.get(server.url + PODS, timeout=10)
     assert response.status_code == 200
     assert [r.status_code for r in response.history] == [401]
@@ -116,9 +123,7 @@ def test_a_second_401_reaches_the_caller(
     clock: ManualClock,
     server_clock: ManualClock,
 ) -> None:
-    session.get(server.url + PODS, timeout=10).raise_for_status()
-    clock.advance(timedelta(minutes=5))
-    expire_on_the_server_only(server_clock, 60)
+    expire_on_the_server_only(session, server, clock, server_clock, 60)
     response = session.get(server.url + PODS, timeout=10)
     assert response.status_code == 401
     assert response.json()["reason"] == "Unauthorized"
@@ -133,9 +138,7 @@ def test_a_byte_body_is_sent_again(
     clock: ManualClock,
     server_clock: ManualClock,
 ) -> None:
-    session.get(server.url + PODS, timeout=10).raise_for_status()
-    clock.advance(timedelta(minutes=5))
-    expire_on_the_server_only(server_clock, 16)
+    expire_on_the_server_only(session, server, clock, server_clock)
     response = session.post(server.url + REVIEWS, data=REVIEW_BODY.encode(), timeout=10)
     assert response.status_code == 201
     assert response.json()["status"]["userInfo"]["username"] == "alice"
@@ -148,9 +151,7 @@ def test_a_seekable_file_body_is_rewound_and_sent_again(
     clock: ManualClock,
     server_clock: ManualClock,
 ) -> None:
-    session.get(server.url + PODS, timeout=10).raise_for_status()
-    clock.advance(timedelta(minutes=5))
-    expire_on_the_server_only(server_clock, 16)
+    expire_on_the_server_only(session, server, clock, server_clock)
     body = io.BytesIO(b"ignored prefix " + REVIEW_BODY.encode())
     body.seek(len(b"ignored prefix "))
     response = session.post(server.url + REVIEWS, data=body, timeout=10)
@@ -165,9 +166,7 @@ def test_a_body_that_cannot_be_replayed_is_not_retried(
     clock: ManualClock,
     server_clock: ManualClock,
 ) -> None:
-    session.get(server.url + PODS, timeout=10).raise_for_status()
-    clock.advance(timedelta(minutes=5))
-    expire_on_the_server_only(server_clock, 16)
+    expire_on_the_server_only(session, server, clock, server_clock)
     body = OneShotBody(REVIEW_BODY.encode())
     response = session.post(server.url + REVIEWS, data=body, timeout=10)
     assert response.status_code == 401

@@ -10,13 +10,13 @@ from urllib.parse import parse_qs, urlsplit
 import botocore.session
 import pytest
 from moto import mock_aws
-from moto.server import ThreadedMotoServer
 from moto.sts.models import sts_backends
 
 from eks_token import AwsCredentials, errors, get_token
 from tests.support.aws_env import AwsEnv
-from tests.support.cli import assert_clean_failure, run_cli
+from tests.support.cli import assert_clean_failure, run_cli, served_token
 from tests.support.local_server import LocalServer, RecordedRequest, Response
+from tests.support.moto_server import MotoServer
 from tests.support.sigv4_check import check_token
 
 DEFAULT_ACCOUNT_ID = "123456789012"  # moto's account for keys it did not issue
@@ -52,12 +52,12 @@ def _assert_signed_by(token: str, assumed: Any, cluster_id: str, now: datetime) 
 
 
 @pytest.fixture
-def moto_sts(aws_env: AwsEnv) -> Iterator[None]:
+def mock_sts(aws_env: AwsEnv) -> Iterator[None]:
     with mock_aws():
         yield
 
 
-def test_assume_role_with_external_id_and_session_name(moto_sts: None) -> None:
+def test_assume_role_with_external_id_and_session_name(mock_sts: None) -> None:
     token = get_token(
         "prod", role_arn=ROLE, external_id="ext-123", session_name="ci-deploy", now=NOW
     )
@@ -71,7 +71,7 @@ def test_assume_role_with_external_id_and_session_name(moto_sts: None) -> None:
     _assert_signed_by(token.value, assumed, "prod", NOW)
 
 
-def test_default_session_name_is_the_aws_cli_one(moto_sts: None) -> None:
+def test_default_session_name_is_the_aws_cli_one(mock_sts: None) -> None:
     assert _assumed(get_token("prod", role_arn=ROLE, now=NOW).value).session_name == (
         "EKSGetTokenAuth"
     )
@@ -84,13 +84,13 @@ def _session_credentials(session_name: str) -> AwsCredentials:
     return AwsCredentials(creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
 
 
-def test_forward_session_name_uses_the_callers_session(moto_sts: None) -> None:
+def test_forward_session_name_uses_the_callers_session(mock_sts: None) -> None:
     sso = _session_credentials("alice@example.com")
     token = get_token("prod", credentials=sso, role_arn=ROLE, forward_session_name=True, now=NOW)
     assert _assumed(token.value).session_name == "alice@example.com"
 
 
-def test_forward_session_name_without_a_session_falls_back(moto_sts: None) -> None:
+def test_forward_session_name_without_a_session_falls_back(mock_sts: None) -> None:
     token = get_token("prod", role_arn=ROLE, forward_session_name=True, now=NOW)
     assert _assumed(token.value).session_name == "EKSGetTokenAuth"
 
@@ -120,26 +120,10 @@ def test_role_arguments_are_checked(
     assert caught.value.option == option
 
 
-@pytest.fixture
-def moto_server(aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", url)
-    try:
-        yield url
-    finally:
-        server.stop()
-
-
-def test_cli_assumes_roles_through_sts(moto_server: str) -> None:
+def test_cli_assumes_roles_through_sts(moto_sts: MotoServer) -> None:
     result = run_cli("token", "-i", "prod", "-r", ROLE, "-e", "ext-9", "-s", "deployer")
-    assert result.returncode == 0, result.stderr
-    import json
-
-    token = json.loads(result.stdout)["status"]["token"]
-    assert urlsplit(_decoded(token)).netloc == urlsplit(moto_server).netloc
+    token = served_token(result)
+    assert urlsplit(_decoded(token)).netloc == urlsplit(moto_sts.url).netloc
     assumed = _assumed(token)
     assert (assumed.role_arn, assumed.session_name, assumed.external_id) == (
         ROLE,
@@ -149,14 +133,12 @@ def test_cli_assumes_roles_through_sts(moto_server: str) -> None:
     assert _query(token)["X-Amz-Security-Token"] == assumed.session_token
 
 
-def test_cli_reads_default_role_and_the_aws_cli_role_flag(moto_server: str) -> None:
-    import json
-
+def test_cli_reads_default_role_and_the_aws_cli_role_flag(moto_sts: MotoServer) -> None:
     env_role = run_cli("token", "-i", "prod", extra_env={"DEFAULT_ROLE": ROLE})
-    assumed = _assumed(json.loads(env_role.stdout)["status"]["token"])
+    assumed = _assumed(served_token(env_role))
     assert assumed.role_arn == ROLE
     cli_form = run_cli("get-token", "--cluster-name", "prod", "--role-arn", ROLE)
-    assumed = _assumed(json.loads(cli_form.stdout)["status"]["token"])
+    assumed = _assumed(served_token(cli_form))
     assert (assumed.role_arn, assumed.session_name) == (ROLE, "EKSGetTokenAuth")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 from datetime import datetime, timedelta, timezone
@@ -85,14 +86,20 @@ _tokens = st.one_of(
 )
 
 
+@functools.cache
+def _botocore_session() -> botocore.session.Session:
+    """One session for all examples: it loads botocore's data once, and each client gets its
+    own copy of the session's events (the header hook below stays with its client)."""
+    return botocore.session.Session()
+
+
 @settings(max_examples=150, deadline=None)
 @given(cluster_id=_cluster_ids, region=_regions, now=_times, session_token=_tokens)
 def test_signature_equals_botocore_presigner(
     cluster_id: str, region: str, now: datetime, session_token: str | None
 ) -> None:
     """Our SigV4 against botocore's own client presign, as `aws eks get-token` runs it."""
-    session = botocore.session.Session()
-    client = session.create_client(
+    client = _botocore_session().create_client(
         "sts",
         region_name=region,
         aws_access_key_id="AKIAIOSFODNN7EXAMPLE",

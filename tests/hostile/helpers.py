@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -11,7 +10,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from eks_token.core.token import decode_token
-from tests.support.cli import EKS_TOKEN
+from tests.support.cli import EKS_TOKEN, served_token
 
 __all__ = ["TokenFacts", "run_eks_token", "served_token", "token_facts"]
 
@@ -37,13 +36,6 @@ class TokenFacts:
 
 def token_facts(token: str) -> TokenFacts:
     return TokenFacts(token)
-
-
-def served_token(result: subprocess.CompletedProcess[str]) -> str:
-    """The token in an ExecCredential the command printed."""
-    assert result.returncode == 0, result.stderr
-    token: str = json.loads(result.stdout)["status"]["token"]
-    return token
 
 
 def run_eks_token(

@@ -22,19 +22,15 @@ from eks_token.errors import EksTokenError
 from tests.hostile.helpers import run_eks_token, served_token
 from tests.provider_helpers import EXAMPLE
 from tests.support.aws_env import AwsEnv
-from tests.support.cli import EKS_TOKEN
+from tests.support.cli import EKS_TOKEN, assert_clean_failure
 
 ODD_REGIONS = ["us-west-2\n", "us-west-\u0662", "us-west-2 ", "\nus-west-2", "US-WEST-2", ""]
 
 
-def assert_clean_failure(result: subprocess.CompletedProcess[str]) -> None:
-    assert result.returncode in (1, 2), result.stderr
-    assert result.stdout == ""
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: ")
-    assert "unexpected" not in lines[0]
-    assert "Traceback" not in result.stderr
+def assert_clean_refusal(result: subprocess.CompletedProcess[str]) -> None:
+    """Refused (1 or 2) with one clean error line, not a report of an unexpected error."""
+    assert_clean_failure(result, status=(1, 2))
+    assert "unexpected" not in result.stderr
 
 
 def run_bytes(args: list[bytes], env: dict[bytes, bytes]) -> subprocess.CompletedProcess[str]:
@@ -67,12 +63,12 @@ def environ_bytes(**changes: bytes) -> dict[bytes, bytes]:
 
 @pytest.mark.parametrize("region", [r for r in ODD_REGIONS if r])
 def test_an_odd_region_argument(aws_env: AwsEnv, region: str) -> None:
-    assert_clean_failure(run_eks_token("token", "-i", "c", "--region", region))
+    assert_clean_refusal(run_eks_token("token", "-i", "c", "--region", region))
 
 
 @pytest.mark.parametrize("region", ["us-west-2\n", "us-west-\u0662"])
 def test_an_odd_region_variable(aws_env: AwsEnv, region: str) -> None:
-    assert_clean_failure(
+    assert_clean_refusal(
         run_eks_token("token", "-i", "c", env={**os.environ, "AWS_REGION": region})
     )
 
@@ -95,7 +91,7 @@ def test_an_odd_access_key_id(aws_env: AwsEnv, access_key_id: str) -> None:
         AwsCredentials(access_key_id, "secret")
     env = {**os.environ, "AWS_ACCESS_KEY_ID": access_key_id, "EKS_TOKEN_NO_CACHE": "1"}
     if "\udcff" not in access_key_id:
-        assert_clean_failure(run_eks_token("token", "-i", "c", env=env))
+        assert_clean_refusal(run_eks_token("token", "-i", "c", env=env))
 
 
 @pytest.mark.parametrize("secret", ["\udcff\udcfe", "line\nbreak", "tab\tsecret"])
@@ -111,19 +107,19 @@ def test_an_odd_cluster_id(aws_env: AwsEnv, cluster_id: str) -> None:
     with pytest.raises(EksTokenError):
         validate_cluster_id(cluster_id)
     if "\udcff" not in cluster_id:
-        assert_clean_failure(run_eks_token("token", "-i", cluster_id))
+        assert_clean_refusal(run_eks_token("token", "-i", cluster_id))
 
 
 # --- bytes that are not UTF-8 --------------------------------------------------------------
 
 
 def test_a_non_utf8_cluster_id_argument(aws_env: AwsEnv) -> None:
-    assert_clean_failure(run_bytes([b"token", b"-i", b"c\xff"], environ_bytes()))
+    assert_clean_refusal(run_bytes([b"token", b"-i", b"c\xff"], environ_bytes()))
 
 
 def test_a_non_utf8_region_argument(aws_env: AwsEnv) -> None:
     args = [b"token", b"-i", b"c", b"--region", b"us-west-\xff"]
-    assert_clean_failure(run_bytes(args, environ_bytes()))
+    assert_clean_refusal(run_bytes(args, environ_bytes()))
 
 
 @pytest.mark.parametrize(
@@ -131,13 +127,13 @@ def test_a_non_utf8_region_argument(aws_env: AwsEnv) -> None:
 )
 def test_non_utf8_credentials_or_settings(aws_env: AwsEnv, variable: str) -> None:
     env = environ_bytes(**{variable: b"AKIA\xff\xfeEXAMPLE"})
-    assert_clean_failure(run_bytes([b"token", b"-i", b"c"], env))
+    assert_clean_refusal(run_bytes([b"token", b"-i", b"c"], env))
 
 
 def test_non_utf8_with_the_cache_on(aws_env: AwsEnv) -> None:
     env = environ_bytes(AWS_SECRET_ACCESS_KEY=b"secret\xff")
     del env[b"EKS_TOKEN_NO_CACHE"]
-    assert_clean_failure(run_bytes([b"token", b"-i", b"c"], env))
+    assert_clean_refusal(run_bytes([b"token", b"-i", b"c"], env))
 
 
 # --- exec info, endpoints, times -----------------------------------------------------------
@@ -161,7 +157,7 @@ def test_lone_surrogates_in_exec_info(aws_env: AwsEnv, exec_info: str) -> None:
         served_token(result)
         assert all(line.startswith("warning: ") for line in result.stderr.splitlines())
     else:
-        assert_clean_failure(result)
+        assert_clean_refusal(result)
 
 
 @pytest.mark.parametrize(
@@ -180,12 +176,12 @@ def test_an_odd_sts_endpoint_url(aws_env: AwsEnv, url: str) -> None:
         resolve_sts_endpoint("us-west-2", endpoint_url=url)
     if "\udcff" not in url:
         env = {**os.environ, "AWS_ENDPOINT_URL_STS": url, "EKS_TOKEN_NO_CACHE": "1"}
-        assert_clean_failure(run_eks_token("token", "-i", "c", env=env))
+        assert_clean_refusal(run_eks_token("token", "-i", "c", env=env))
 
 
 @pytest.mark.parametrize("when", ["9999-12-31T23:59:59Z", "9999-12-31T23:50:00Z"])
 def test_a_signing_time_whose_expiry_does_not_fit(aws_env: AwsEnv, when: str) -> None:
-    assert_clean_failure(run_eks_token("token", "-i", "c", "--signing-time", when))
+    assert_clean_refusal(run_eks_token("token", "-i", "c", "--signing-time", when))
     moment = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
     with pytest.raises(EksTokenError):
         sign_token("c", EXAMPLE, resolve_sts_endpoint("us-west-2"), moment)
@@ -194,7 +190,7 @@ def test_a_signing_time_whose_expiry_does_not_fit(aws_env: AwsEnv, when: str) ->
 @pytest.mark.parametrize("timeout", ["nan", "inf", "1e308", "-1", "0", "-inf"])
 def test_an_odd_verify_timeout(aws_env: AwsEnv, timeout: str) -> None:
     token = served_token(run_eks_token("token", "-i", "c"))
-    assert_clean_failure(run_eks_token("verify", "-i", "c", token, "--timeout", timeout))
+    assert_clean_refusal(run_eks_token("verify", "-i", "c", token, "--timeout", timeout))
     with pytest.raises(EksTokenError):
         TokenVerifier("c", timeout=float(timeout))
 
@@ -208,7 +204,7 @@ def test_decode_of_a_5000_digit_expiry(aws_env: AwsEnv) -> None:
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert json.loads(result.stdout)["valid"] is False
-    assert_clean_failure(run_eks_token("verify", "-i", "c", token))
+    assert_clean_refusal(run_eks_token("verify", "-i", "c", token))
 
 
 # --- what `cache list` prints --------------------------------------------------------------

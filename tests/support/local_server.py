@@ -181,8 +181,9 @@ class LocalServer:
         return format_datetime((self.now() + self.date_offset).astimezone(timezone.utc), True)
 
     def start(self) -> None:
+        # Stopping waits for the serving loop's next poll: every test with a server pays it.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
         )
         self._thread.start()
 
