@@ -145,7 +145,7 @@ def test_a_role_profile_costs_one_assume_role_for_many_clusters(
 
 
 def test_forgetting_the_role_credentials_forgets_the_tokens_signed_with_them(
-    moto_sts: MotoSts, role_profile: Path
+    moto_sts: MotoServer, role_profile: Path
 ) -> None:
     """Signing writes the role's entry into ~/.aws/cli/cache, which the token cache key looks
     at: the token is stored under the key as it stands after signing, so the next call is a
@@ -279,14 +279,14 @@ def test_an_entry_that_is_a_symbolic_link_is_ignored(
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
 def test_an_entry_that_is_a_fifo_is_skipped_without_hanging(
-    moto_sts: MotoSts, role_profile: Path
+    moto_sts: MotoServer, role_profile: Path
 ) -> None:
     entry = _plant(role_profile)
     planted = json.loads(entry.read_text())["Credentials"]["AccessKeyId"]
     entry.unlink()
     os.mkfifo(entry, 0o600)  # opening it to read would wait for a writer forever
     result = subprocess.run(
-        [str(BIN_DIR / "eks-token"), "token", "-i", "prod", "--profile", "role"],
+        [str(cli.EKS_TOKEN), "token", "-i", "prod", "--profile", "role"],
         env={**os.environ, "AWS_MAX_ATTEMPTS": "1"},
         capture_output=True,
         text=True,
@@ -432,7 +432,7 @@ def test_a_role_is_assumed_again_when_its_cached_credentials_near_expiry(
 
 
 def test_the_signer_keeps_role_credentials_out_of_the_cache_when_told(
-    moto_sts: MotoSts, aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch
+    moto_sts: MotoServer, aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from eks_token.aws.signer import TokenSigner
 

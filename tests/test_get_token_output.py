@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from tests.support.aws_env import AwsEnv
-from tests.support.cli import run_aws, run_cli
+from tests.support.cli import EKS_TOKEN, run_aws, run_cli
 from tests.support.sts_standin import StsStandin
 
 TOKEN = re.compile(r"k8s-aws-v1\.[A-Za-z0-9_-]+")
@@ -219,7 +219,7 @@ def test_the_read_timeout_reaches_the_assume_role_call(aws_env: AwsEnv) -> None:
     with SilentServer() as sts:
         env = {**os.environ, "AWS_ENDPOINT_URL_STS": sts.url, "AWS_MAX_ATTEMPTS": "1"}
         result = subprocess.run(
-            [str(BIN_DIR / "eks-token"), *args],
+            [str(EKS_TOKEN), *args],
             env=env,
             capture_output=True,
             text=True,
