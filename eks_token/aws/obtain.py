@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
 from eks_token.clock import utc_now
 from eks_token.core.inputs import validate_cluster_id
 
+# Not typing/dataclasses: this module is on the exec plugin's path on every cache miss.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from datetime import datetime
 
@@ -18,13 +17,26 @@ if TYPE_CHECKING:
 __all__ = ["ObtainedToken", "obtain_token"]
 
 
-@dataclass(frozen=True)
 class ObtainedToken:
     """A token, whether it came from the cache, and the moment it was asked for at."""
 
-    token: Token
-    from_cache: bool
-    now: datetime
+    __slots__ = ("from_cache", "now", "token")
+
+    def __init__(self, token: Token, from_cache: bool, now: datetime) -> None:
+        self.token = token
+        self.from_cache = from_cache
+        self.now = now
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ObtainedToken):
+            return NotImplemented
+        return (self.token, self.from_cache, self.now) == (other.token, other.from_cache, other.now)
+
+    def __hash__(self) -> int:
+        return hash((self.token.value, self.from_cache, self.now))
+
+    def __repr__(self) -> str:
+        return f"ObtainedToken({self.token!r}, from_cache={self.from_cache}, now={self.now!r})"
 
 
 def obtain_token(

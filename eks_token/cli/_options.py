@@ -13,10 +13,13 @@ import os
 import sys
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 from eks_token.aws.timeouts import CONNECT_TIMEOUT_VARIABLE, READ_TIMEOUT_VARIABLE, parse_timeout
 from eks_token.errors import InvalidInputError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "OUTPUT_FORMATS",
