@@ -52,7 +52,7 @@ def test_kubectl_authenticates_through_the_written_entry_and_the_shared_user(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    per_cluster, shared = tmp_path / "per-cluster", tmp_path / "shared"
+    per_cluster, shared = tmp_path / "per-cluster", tmp_path / "one-user"
     with mock_aws():
         create_cluster("my-cluster", server_url=api_server.url, ca_data=api_server.ca_data)
         assert main(["kubeconfig", "--name", "my-cluster", "--kubeconfig", str(per_cluster)]) == 0
@@ -72,7 +72,7 @@ def test_shared_user_without_the_extension_is_a_clear_kubectl_error(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    shared = tmp_path / "shared"
+    shared = tmp_path / "one-user"
     with mock_aws():
         create_cluster("my-cluster", server_url=api_server.url, ca_data=api_server.ca_data)
         argv = ["kubeconfig", "--name", "my-cluster", "--shared-user", "--kubeconfig", str(shared)]

@@ -70,15 +70,15 @@ def test_paths_default_to_home_kube_config(tmp_path: Path) -> None:
 def test_first_file_defining_a_name_wins_and_current_context_from_first_setter(
     tmp_path: Path,
 ) -> None:
-    first = write(tmp_path / "one", config("a", "shared"))
-    second_doc = config("shared", "b", current="b")
+    first = write(tmp_path / "one", config("a", "common"))
+    second_doc = config("common", "b", current="b")
     second_doc["clusters"][0]["cluster"]["server"] = "https://second.example"
     second = write(tmp_path / "two", second_doc)
     merged = load_kubeconfig([tmp_path / "missing", first, second])
     assert merged.current_context == "b"
-    assert merged.context_names() == ["a", "shared", "b"]
-    shared = merged.context("shared")
-    assert shared.cluster.server == "https://shared.example"
+    assert merged.context_names() == ["a", "common", "b"]
+    shared = merged.context("common")
+    assert shared.cluster.server == "https://common.example"
     assert shared.source == first
     current = merged.context()
     assert current.name == "b"
