@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 
 from eks_token.errors import InvalidInputError, UsageError
 
-__all__ = ["print_json", "read_token"]
+__all__ = ["add_token_rule_options", "print_json", "read_token"]
+
+
+def add_token_rule_options(parser: argparse.ArgumentParser) -> None:
+    """``--partition`` and ``--extra-region``: which STS hosts the cluster's rules accept."""
+    parser.add_argument(
+        "--partition", default="aws", help="the cluster's AWS partition (default: aws)"
+    )
+    parser.add_argument(
+        "--extra-region",
+        action="append",
+        default=[],
+        metavar="REGION",
+        help="also accept the STS hosts of this region (one newer than the installed "
+        "endpoint data); repeatable",
+    )
 
 
 def read_token(argument: str | None) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from eks_token.cli._cluster_side import print_json, read_token
+from eks_token.cli._cluster_side import add_token_rule_options, print_json, read_token
 from eks_token.cli._common import (
     EXIT_ERROR,
     add_verbose,
@@ -36,18 +36,8 @@ examples:
 def run(argv: Sequence[str]) -> int:
     parser = new_parser("eks-token decode", DESCRIPTION, EPILOG)
     parser.add_argument("token", nargs="?", help="the token, or - (default) to read stdin")
-    parser.add_argument(
-        "--partition", default="aws", help="the cluster's AWS partition (default: aws)"
-    )
+    add_token_rule_options(parser)
     add_verbose(parser)
-    parser.add_argument(
-        "--extra-region",
-        action="append",
-        default=[],
-        metavar="REGION",
-        help="also accept the STS hosts of this region (one newer than the installed "
-        "endpoint data); repeatable",
-    )
     args = parse(parser, argv)
 
     def action() -> int:

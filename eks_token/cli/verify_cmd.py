@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from eks_token.cli._cluster_side import print_json, read_token
+from eks_token.cli._cluster_side import add_token_rule_options, print_json, read_token
 from eks_token.cli._common import add_verbose, exit_status_help, guarded, new_parser, parse
 from eks_token.clock import utc_now
 
@@ -34,17 +34,7 @@ def run(argv: Sequence[str]) -> int:
         "-t", "--token", dest="token_option", metavar="TOKEN", help="the token (as an option)"
     )
     parser.add_argument("-i", "--cluster-id", required=True, help="the cluster's id (its name)")
-    parser.add_argument(
-        "--partition", default="aws", help="the cluster's AWS partition (default: aws)"
-    )
-    parser.add_argument(
-        "--extra-region",
-        action="append",
-        default=[],
-        metavar="REGION",
-        help="also accept the STS hosts of this region (one newer than the installed "
-        "endpoint data); repeatable",
-    )
+    add_token_rule_options(parser)
     parser.add_argument(
         "--sts-endpoint-url",
         help="send the STS request (same path and query) to this base URL instead",
