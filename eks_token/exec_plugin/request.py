@@ -21,7 +21,9 @@ from eks_token.errors import UsageError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from typing import Unpack
 
+    from eks_token.core.options import SignerOptionArgs
     from eks_token.exec_plugin.exec_info import ExecInfo
 
 __all__ = [
@@ -88,23 +90,20 @@ def resolve_token_request(
     environ: Mapping[str, str],
     exec_info: ExecInfo | None,
     cluster_id: str | None = None,
-    region: str | None = None,
-    profile: str | None = None,
-    role_arn: str | None = None,
-    external_id: str | None = None,
-    session_name: str | None = None,
-    forward_session_name: bool = False,
-    sts_endpoint_url: str | None = None,
+    **options: Unpack[SignerOptionArgs],
 ) -> TokenRequest:
-    """The request the ``form`` command (``token`` or ``get-token``) makes with these options.
+    """The request the ``form`` command (``token`` or ``get-token``) makes with these
+    options (the fields of :class:`~eks_token.core.options.SignerOptions`).
 
     Raises :class:`~eks_token.errors.InvalidInputError` (or ``ExecInfoError`` for a
     malformed exec extension) naming what to fix.
     """
-    cluster_id, role_arn = from_environment(form, environ, cluster_id=cluster_id, role_arn=role_arn)
+    cluster_id, options["role_arn"] = from_environment(
+        form, environ, cluster_id=cluster_id, role_arn=options.get("role_arn")
+    )
     if cluster_id is None and exec_info is not None and exec_info.cluster is not None:
         cluster_id = exec_info.cluster.cluster_id()
-        region = region or exec_info.cluster.region()
+        options["region"] = options.get("region") or exec_info.cluster.region()
     if cluster_id is None:
         raise UsageError(
             f"no cluster id: {_CLUSTER_WAYS[form]} (or, with provideClusterInfo: true in the "
@@ -112,13 +111,4 @@ def resolve_token_request(
             "cluster-id)",
             option="cluster_id",
         )
-    options = SignerOptions(
-        region=region,
-        profile=profile,
-        role_arn=role_arn,
-        external_id=external_id,
-        session_name=session_name,
-        forward_session_name=forward_session_name,
-        sts_endpoint_url=sts_endpoint_url,
-    )
-    return TokenRequest(cluster_id, options)
+    return TokenRequest(cluster_id, SignerOptions(**options))
