@@ -205,12 +205,13 @@ RAWS = (
 
 def _full(raw: str, argv: list[str]) -> tuple[ExecInfo, TokenRequest | None]:
     """What ``eks-token token ARGV`` reads: its warning, apiVersion and resolved request."""
-    info = read_exec_info({"KUBERNETES_EXEC_INFO": raw})
+    environ = {"KUBERNETES_EXEC_INFO": raw}
+    info = read_exec_info(environ)
     cluster_id = argv[argv.index("-i") + 1] if "-i" in argv else None
     region = "eu-west-3" if any(arg.startswith("--region") for arg in argv) else None
     try:
         request = resolve_token_request(
-            "token", environ={}, exec_info=info, cluster_id=cluster_id, region=region
+            "token", environ=environ, exec_info=info, cluster_id=cluster_id, region=region
         )
     except errors.InvalidInputError:
         request = None
