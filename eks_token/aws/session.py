@@ -116,6 +116,11 @@ def read_environment(session: Session, environ: Mapping[str, str]) -> None:
             conversion_func=conversion,
         )
         store.set_config_provider(name, chain)
+    # The clients it makes (AssumeRole, web identity, EKS) find AWS_ENDPOINT_URL_<SERVICE>
+    # there too.
+    session._add_configured_endpoint_provider = functools.partial(
+        _configured_endpoint_provider, session, environ
+    )
     resolver = session.get_component("credential_provider")
     found = list(resolver.providers)
     for provider in resolver.providers:
@@ -137,6 +142,21 @@ def read_environment(session: Session, environ: Mapping[str, str]) -> None:
         elif isinstance(provider, providers.InstanceMetadataProvider):
             disabled = environ.get("AWS_EC2_METADATA_DISABLED", "false").lower() == "true"
             provider._role_fetcher._disabled = disabled
+
+
+def _configured_endpoint_provider(
+    session: Session, environ: Mapping[str, str], client_name: str, config_store: Any
+) -> None:
+    """botocore's hook that gives a new client its configured endpoint URL, from ``environ``."""
+    from botocore.configprovider import ConfiguredEndpointProvider
+
+    provider = ConfiguredEndpointProvider(
+        full_config=session.full_config,
+        scoped_config=session.get_scoped_config(),
+        client_name=client_name,
+        environ=environ,
+    )
+    config_store.set_config_provider(logical_name="endpoint_url", provider=provider)
 
 
 def _web_identity_variable(provider: Any, environ: Mapping[str, str], key: str) -> str | None:
