@@ -107,9 +107,7 @@ def _request(view: ContextView, invocation: ExecInvocation, env: Mapping[str, st
             exec_info=info,
             cluster_id=invocation.cluster_id,
             region=invocation.region,
-            # Only a --profile argument is handed to the session; the entry's AWS_PROFILE
-            # is in ``env``, read after the environment's keys as the plugin reads it.
-            profile=invocation.profile if invocation.profile_in_args else None,
+            profile=invocation.profile_argument,
             role_arn=invocation.role_arn,
             external_id=invocation.external_id,
             session_name=invocation.session_name,
