@@ -122,8 +122,9 @@ class Case:
     expect: str
     #: the exec entry's env
     entry_env: Mapping[str, str] = field(default_factory=dict)
-    #: changes to the test's process environment (None: unset); {sts}, {container} and
-    #: {web_token} stand for the stand-ins' URLs and the web identity token file
+    #: changes to the test's process environment (None: unset); {sts}, {container},
+    #: {web_token} and {entry_home} stand for the stand-ins' URLs, the web identity token
+    #: file and a HOME with its own AWS files
     process_env: Mapping[str, str | None] = field(default_factory=dict)
     #: the STS host the token must be signed for (besides agreeing)
     host: str | None = None
@@ -190,6 +191,19 @@ CASES = {
         entry_env=WEB_IDENTITY,
         process_env={"AWS_ENDPOINT_URL_STS": "{sts}", **NO_KEYS},
     ),
+    # The entry's HOME holds the AWS files (a role profile: botocore, not the lean path, reads
+    # it) and the process's AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE are unset.
+    "a-role-profile-in-the-entrys-HOME": Case(
+        TOKEN,
+        "role-from-team",
+        entry_env={"HOME": "{entry_home}", "AWS_PROFILE": "deployer"},
+        process_env={
+            "AWS_ENDPOINT_URL_STS": "{sts}",
+            "AWS_CONFIG_FILE": None,
+            "AWS_SHARED_CREDENTIALS_FILE": None,
+            **NO_KEYS,
+        },
+    ),
     "container-credentials-in-the-process-environment": Case(
         TOKEN, "container", process_env={**CONTAINER, **NO_KEYS}
     ),
@@ -239,12 +253,14 @@ def last_seen(server: ApiServer) -> tuple[str, str]:
     return signed_by(token)
 
 
-def write_profiles(aws_env: AwsEnv) -> None:
-    aws_env.config_file.parent.mkdir(parents=True, exist_ok=True)
-    aws_env.config_file.write_text(
+def write_profiles(config_file: Path, credentials_file: Path) -> None:
+    """Profiles team and other with their keys, and deployer: a role with team's."""
+    config_file.parent.mkdir(parents=True, exist_ok=True)
+    config_file.write_text(
         "[profile team]\nregion = eu-west-1\n[profile other]\nregion = ap-south-1\n"
+        f"[profile deployer]\nrole_arn = {ROLE}\nsource_profile = team\nregion = eu-west-1\n"
     )
-    aws_env.credentials_file.write_text(
+    credentials_file.write_text(
         "".join(
             f"[{name}]\naws_access_key_id = {IDENTITIES[name][0]}\n"
             f"aws_secret_access_key = {IDENTITIES[name][1]}\n"
@@ -294,10 +310,17 @@ def test_every_in_process_path_signs_as_the_plugin(
     tmp_path: Path,
 ) -> None:
     case = CASES[name]
-    write_profiles(aws_env)
+    write_profiles(aws_env.config_file, aws_env.credentials_file)
+    entry_home = tmp_path / "entry-home"
+    write_profiles(entry_home / ".aws" / "config", entry_home / ".aws" / "credentials")
     web_token = tmp_path / "web-identity-token"
     web_token.write_text("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwb2QifQ.c2lnbmF0dXJl")
-    places = {"sts": role_service.url, "container": container_agent.url, "web_token": web_token}
+    places = {
+        "sts": role_service.url,
+        "container": container_agent.url,
+        "web_token": web_token,
+        "entry_home": entry_home,
+    }
     assert role_service.tls is not None
     ca_bundle = tmp_path / "sts-ca.pem"
     ca_bundle.write_bytes(role_service.tls.ca_pem)

@@ -100,6 +100,8 @@ def read_environment(session: Session, environ: Mapping[str, str]) -> None:
     from botocore import configprovider
     from botocore import credentials as providers
 
+    from eks_token.core.paths import CONFIG_FILE, CREDENTIALS_FILE, aws_file_path
+
     store = session.get_component("config_store")
     chains = configprovider.ConfigChainFactory(session=session, environ=environ)
     for name, (
@@ -116,6 +118,10 @@ def read_environment(session: Session, environ: Mapping[str, str]) -> None:
             conversion_func=conversion,
         )
         store.set_config_provider(name, chain)
+    # botocore expands "~" in the files' paths with the process's HOME: name them here.
+    for name, which in (("config_file", CONFIG_FILE), ("credentials_file", CREDENTIALS_FILE)):
+        path = aws_file_path(which, environ)
+        store.set_config_provider(name, configprovider.ConstantProvider(path))
     # The clients it makes (AssumeRole, web identity, EKS) find AWS_ENDPOINT_URL_<SERVICE>
     # there too.
     session._add_configured_endpoint_provider = functools.partial(
