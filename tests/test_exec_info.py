@@ -296,3 +296,26 @@ def test_the_start_up_path_serves_what_the_full_command_answers(
     assert fast.api_version == version
     if cluster is not None:
         assert (fast.request.cluster_id, fast.request.options.region) == cluster
+
+
+@pytest.mark.parametrize(
+    ("raw", "interactive"),
+    [
+        (None, None),
+        ("{", None),
+        ('{"apiVersion": "client.authentication.k8s.io/v1", "spec": {}}', None),
+        ('{"apiVersion": "client.authentication.k8s.io/v1", "spec": {"interactive": 0}}', None),
+        ('{"apiVersion": "v1", "spec": {"interactive": false}}', False),
+        (json.dumps({"apiVersion": API_V1, "spec": {"interactive": False}}), False),
+        ('{"apiVersion": "client.authentication.k8s.io/v1", "spec": {"interactive": true}}', True),
+    ],
+)
+def test_interactive_is_what_kubectl_said_or_none(
+    raw: str | None, interactive: bool | None
+) -> None:
+    # The MFA prompter refuses to ask exactly when this says False (one reader for both).
+    from eks_token.aws.mfa import _kubectl_says_not_interactive
+
+    environ = {} if raw is None else {"KUBERNETES_EXEC_INFO": raw}
+    assert read_exec_info(environ).interactive is interactive
+    assert _kubectl_says_not_interactive(environ) is (interactive is False)
