@@ -163,6 +163,12 @@ CASES = {
     "get-token-with-a-profile-argument": Case(
         ("--profile", "team", "get-token", "--cluster-name", CLUSTER), "team"
     ),
+    "a-region-argument-before-get-token": Case(
+        ("--region=ap-southeast-2", "get-token", "--cluster-name", CLUSTER),
+        "env",
+        entry_env={"AWS_PROFILE": "team"},
+        host="sts.ap-southeast-2.amazonaws.com",
+    ),
     "a-role-assumed-with-the-environment-keys": Case(
         (*TOKEN, "-r", ROLE),
         "role-from-env",
