@@ -10,7 +10,7 @@ import pytest
 from kubernetes.client import ApiClient, CoreV1Api
 
 from eks_token.errors import ContextEntryError, KubeconfigError
-from eks_token.inprocess.context_token import invocation_for_context
+from eks_token.inprocess.context_token import request_for_context
 from eks_token.kubeconfig.files import load_context
 from eks_token.transport.kubernetes_client import api_client_from_kubeconfig, provider_for_context
 from tests.cluster_side_helpers import CLUSTER, url_of, write_shared_user_kubeconfig
@@ -93,11 +93,11 @@ def test_the_invocation_of_a_shared_user_context(aws_env: AwsEnv, tmp_path: Path
     path = write_shared_user_kubeconfig(
         tmp_path / "kubeconfig", "https://127.0.0.1:1", "", region="eu-west-1"
     )
-    invocation, env = invocation_for_context(
+    _, request = request_for_context(
         load_context(None, str(path)), {"AWS_REGION": "us-east-2", "KEEP": "1"}
     )
-    assert (invocation.cluster_id, invocation.region) == (CLUSTER, "eu-west-1")
-    assert env == {"AWS_REGION": "us-east-2", "KEEP": "1"}
+    assert (request.cluster_id, request.options.region) == (CLUSTER, "eu-west-1")
+    assert request.environ == {"AWS_REGION": "us-east-2", "KEEP": "1"}
 
 
 @pytest.mark.parametrize(
@@ -113,7 +113,7 @@ def test_entries_that_cannot_be_signed_for(
     entry = {"command": "eks-token", "args": args}
     path = kube.write_kubeconfig(tmp_path / "kubeconfig", "https://127.0.0.1:1", "", entry)
     with pytest.raises(ContextEntryError, match=message) as caught:
-        invocation_for_context(load_context(None, str(path)))
+        request_for_context(load_context(None, str(path)))
     assert caught.value.fix
     assert str(path) == caught.value.path
 
@@ -123,4 +123,4 @@ def test_a_malformed_exec_extension_is_a_kubeconfig_error(aws_env: AwsEnv, tmp_p
     text = path.read_text().replace("cluster-id: my-cluster", "cluster-name-typo: my-cluster")
     path.write_text(text)
     with pytest.raises(KubeconfigError, match="has no cluster-id"):
-        invocation_for_context(load_context(None, str(path)))
+        request_for_context(load_context(None, str(path)))

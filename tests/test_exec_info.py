@@ -205,12 +205,13 @@ RAWS = (
 
 def _full(raw: str, argv: list[str]) -> tuple[ExecInfo, TokenRequest | None]:
     """What ``eks-token token ARGV`` reads: its warning, apiVersion and resolved request."""
-    info = read_exec_info({"KUBERNETES_EXEC_INFO": raw})
+    environ = {"KUBERNETES_EXEC_INFO": raw}
+    info = read_exec_info(environ)
     cluster_id = argv[argv.index("-i") + 1] if "-i" in argv else None
     region = "eu-west-3" if any(arg.startswith("--region") for arg in argv) else None
     try:
         request = resolve_token_request(
-            "token", environ={}, exec_info=info, cluster_id=cluster_id, region=region
+            "token", environ=environ, exec_info=info, cluster_id=cluster_id, region=region
         )
     except errors.InvalidInputError:
         request = None
@@ -295,3 +296,26 @@ def test_the_start_up_path_serves_what_the_full_command_answers(
     assert fast.api_version == version
     if cluster is not None:
         assert (fast.request.cluster_id, fast.request.options.region) == cluster
+
+
+@pytest.mark.parametrize(
+    ("raw", "interactive"),
+    [
+        (None, None),
+        ("{", None),
+        ('{"apiVersion": "client.authentication.k8s.io/v1", "spec": {}}', None),
+        ('{"apiVersion": "client.authentication.k8s.io/v1", "spec": {"interactive": 0}}', None),
+        ('{"apiVersion": "v1", "spec": {"interactive": false}}', False),
+        (json.dumps({"apiVersion": API_V1, "spec": {"interactive": False}}), False),
+        ('{"apiVersion": "client.authentication.k8s.io/v1", "spec": {"interactive": true}}', True),
+    ],
+)
+def test_interactive_is_what_kubectl_said_or_none(
+    raw: str | None, interactive: bool | None
+) -> None:
+    # The MFA prompter refuses to ask exactly when this says False (one reader for both).
+    from eks_token.aws.mfa import _kubectl_says_not_interactive
+
+    environ = {} if raw is None else {"KUBERNETES_EXEC_INFO": raw}
+    assert read_exec_info(environ).interactive is interactive
+    assert _kubectl_says_not_interactive(environ) is (interactive is False)

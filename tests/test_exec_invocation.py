@@ -255,7 +255,7 @@ def test_no_cache_is_eks_tokens_flag_only() -> None:
 
 
 def test_the_in_process_loader_takes_an_eks_token_entry_with_no_cache(tmp_path: Path) -> None:
-    from eks_token.inprocess.context_token import invocation_for_context
+    from eks_token.inprocess.context_token import request_for_context
 
     entry = {
         "apiVersion": "client.authentication.k8s.io/v1beta1",
@@ -273,8 +273,8 @@ def test_the_in_process_loader_takes_an_eks_token_entry_with_no_cache(tmp_path: 
             }
         )
     )
-    found, _ = invocation_for_context(load_context(kubeconfig=str(path), environ={}), {})
-    assert (found.cluster_id, found.no_cache, found.unknown_args) == ("prod", True, [])
+    found, request = request_for_context(load_context(kubeconfig=str(path), environ={}), {})
+    assert (request.cluster_id, found.no_cache, found.unknown_args) == ("prod", True, [])
 
 
 @pytest.mark.parametrize("command", ["kubectl", "gke-gcloud-auth-plugin", "aws-iam-authenticator2"])

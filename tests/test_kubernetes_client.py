@@ -172,14 +172,15 @@ def test_kubeconfig_exec_entries_run_in_process(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     if tool == "aws eks get-token":
-        # The entry's AWS_PROFILE must win over the environment's (unmapped) keys.
+        # The entry's AWS_PROFILE signs, as it does for the AWS CLI, when the environment
+        # has no keys (keys there would come first: tests/test_identity_agreement.py).
         aws_env.credentials_file.parent.mkdir(parents=True, exist_ok=True)
         aws_env.credentials_file.write_text(
             f"[team]\naws_access_key_id = {EXAMPLE_ACCESS_KEY_ID}\n"
             f"aws_secret_access_key = {EXAMPLE_SECRET_ACCESS_KEY}\n"
         )
-        monkeypatch.setenv("AWS_ACCESS_KEY_ID", OTHER_KEY_ID)
-        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", OTHER_SECRET)
+        monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+        monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     path = write_kubeconfig(server.url, server.ca_data, TOOL_ENTRIES[tool])
     with api_client_from_kubeconfig(kubeconfig=str(path), clock=clock) as client:
         assert list_pods(client) == []

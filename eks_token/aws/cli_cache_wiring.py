@@ -9,6 +9,7 @@ under the AWS CLI's key, which also covers the identity token.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from eks_token.aws.cli_cache import CredentialFileCache, assume_role_cache_key
@@ -65,21 +66,28 @@ class WebIdentityCache:
             self.cache[name] = value
 
 
-def install_cli_cache(session: Session, cache: CredentialFileCache) -> None:
+def install_cli_cache(
+    session: Session, cache: CredentialFileCache, environ: Mapping[str, str] | None = None
+) -> None:
     """Give the session's role, web-identity and SSO providers ``cache``, as the AWS CLI
-    gives its role providers ``~/.aws/cli/cache``."""
+    gives its role providers ``~/.aws/cli/cache``. ``environ``: the environment the
+    session reads (default: the process's)."""
     resolver = session.get_component("credential_provider")
     for name in CACHED_PROVIDERS:
         provider = resolver.get_provider(name)
         if provider is None or not hasattr(provider, "cache"):
             continue
         if name == "assume-role-with-web-identity":
-            provider.cache = _web_identity_cache(session, cache)
+            provider.cache = _web_identity_cache(
+                session, cache, os.environ if environ is None else environ
+            )
         else:
             provider.cache = cache
 
 
-def _web_identity_cache(session: Session, cache: CredentialFileCache) -> WebIdentityCache | None:
+def _web_identity_cache(
+    session: Session, cache: CredentialFileCache, environ: Mapping[str, str]
+) -> WebIdentityCache | None:
     """The web-identity settings as botocore's provider reads them: the environment (unless
     the session was given a profile), then the profile."""
     profile = session.get_config_variable("profile") or "default"
@@ -92,8 +100,8 @@ def _web_identity_cache(session: Session, cache: CredentialFileCache) -> WebIden
     }
     found: dict[str, Any] = {}
     for key, variable in variables.items():
-        if use_environment and variable in os.environ:
-            found[key] = os.environ[variable]
+        if use_environment and variable in environ:
+            found[key] = environ[variable]
         else:
             found[key] = section.get(key)
     token_file, role_arn = found["web_identity_token_file"], found["role_arn"]

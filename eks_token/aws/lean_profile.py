@@ -19,7 +19,6 @@ odd cache entry -- returns None, and botocore decides (and reports its errors).
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from typing import Any
 
@@ -38,7 +37,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["explicit_profile", "lean_resolution", "profile_name", "resolve_from_profile"]
+__all__ = ["lean_resolution", "profile_name", "resolve_from_profile"]
 
 #: Settings that make botocore's chain take a provider other than the static keys.
 _PREFERRED = ("web_identity_token_file", "login_session", "credential_process")
@@ -207,11 +206,6 @@ def _assume_role_arguments(section: Mapping[str, Any]) -> dict[str, Any] | None:
     return arguments
 
 
-def explicit_profile(profile: str | None, environ: Mapping[str, str]) -> bool:
-    """Whether botocore's session gets the profile explicitly, as ``make_session`` hands it."""
-    return bool(profile) or (environ is not os.environ and bool(profile_name(environ)))
-
-
 def lean_resolution(
     environ: Mapping[str, str],
     profile: str | None,
@@ -227,11 +221,11 @@ def lean_resolution(
 
         found = resolve_from_environment(environ, explicit_region)
     if found is None:
-        explicit = explicit_profile(profile, environ)
-        # botocore's providers read os.environ: another mapping is answered only when the
-        # profile is handed to the session (which then ignores the environment's keys).
-        if explicit or environ is os.environ:
-            found = resolve_from_profile(
-                environ, profile, explicit_region, explicit=explicit, cli_cache=cli_cache
-            )
+        found = resolve_from_profile(
+            environ,
+            profile,
+            explicit_region,
+            explicit=bool(profile),
+            cli_cache=cli_cache,
+        )
     return found

@@ -77,17 +77,9 @@ def _serial(prompt: str) -> str | None:
 
 
 def _kubectl_says_not_interactive(environ: Mapping[str, str]) -> bool:
-    raw = environ.get("KUBERNETES_EXEC_INFO")
-    if not raw or not raw.strip():
-        return False
-    from eks_token.exec_plugin.exec_info import parse_json
+    from eks_token.exec_plugin.exec_info import read_exec_info
 
-    try:
-        data = parse_json(raw)
-    except ValueError:
-        return False
-    spec = data.get("spec") if isinstance(data, dict) else None
-    return isinstance(spec, dict) and spec.get("interactive") is False
+    return read_exec_info(environ).interactive is False
 
 
 def _has_terminal() -> bool:

@@ -29,20 +29,12 @@ __all__ = [
     "base_credentials",
     "forwarded_session_name",
     "make_session",
+    "read_environment",
     "resolve_region",
     "sts_endpoint_settings",
 ]
 
 DEFAULT_ROLE_SESSION_NAME = "EKSGetTokenAuth"
-_SESSION_VARIABLES = (
-    ("region", "AWS_DEFAULT_REGION"),
-    ("config_file", "AWS_CONFIG_FILE"),
-    ("credentials_file", "AWS_SHARED_CREDENTIALS_FILE"),
-    ("sts_regional_endpoints", "AWS_STS_REGIONAL_ENDPOINTS"),
-    ("use_fips_endpoint", "AWS_USE_FIPS_ENDPOINT"),
-    ("use_dualstack_endpoint", "AWS_USE_DUALSTACK_ENDPOINT"),
-    ("ignore_configured_endpoint_urls", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"),
-)
 
 
 def make_session(
@@ -55,8 +47,11 @@ def make_session(
 
     ``environ`` (default: the process environment) is what the session should see:
     an exec entry's ``env`` merged over ours, when a kubeconfig user is signed for
-    in-process. botocore reads ``os.environ`` itself, so the settings that differ are
-    handed to the session as its own.
+    in-process. The session reads it wherever botocore would read ``os.environ``
+    (:func:`read_environment`), so it resolves exactly what a botocore session in a
+    process with that environment resolves: ``AWS_PROFILE`` there is the
+    environment's profile, not one handed to the session, and the environment's keys
+    come first.
 
     With ``cli_cache`` (default: unless ``EKS_TOKEN_NO_CACHE`` is set) the session's
     role, web-identity and SSO credentials are read from and written to the AWS CLI's
@@ -66,14 +61,10 @@ def make_session(
     from botocore.exceptions import BotoCoreError
 
     env = os.environ if environ is None else environ
-    if profile is None and env is not os.environ:
-        profile = env.get("AWS_DEFAULT_PROFILE") or env.get("AWS_PROFILE") or None
     try:
         session = botocore.session.Session(profile=profile or None)
         if env is not os.environ:
-            for name, variable in _SESSION_VARIABLES:
-                if variable in env and env.get(variable) != os.environ.get(variable):
-                    session.set_config_variable(name, env[variable])
+            read_environment(session, env)
         session.get_scoped_config()
         from eks_token.aws.mfa import install_mfa_prompter
 
@@ -93,10 +84,93 @@ def make_session(
             from eks_token.aws.cli_cache import CredentialFileCache, cli_cache_dir
             from eks_token.aws.cli_cache_wiring import install_cli_cache
 
-            install_cli_cache(session, CredentialFileCache(cli_cache_dir(env)))
+            install_cli_cache(session, CredentialFileCache(cli_cache_dir(env)), env)
     except BotoCoreError as exc:
         raise _credentials_error(exc, profile) from exc
     return session
+
+
+def read_environment(session: Session, environ: Mapping[str, str]) -> None:
+    """Make a new session read ``environ`` wherever botocore reads the process environment:
+    its configuration variables (``AWS_PROFILE``, ``AWS_DEFAULT_REGION``, the files, the
+    endpoint settings) and its credential providers (the environment's keys, web
+    identity, container credentials, ``credential_process``'s environment, IMDS off)."""
+    import subprocess
+
+    from botocore import configprovider
+    from botocore import credentials as providers
+
+    from eks_token.core.paths import CONFIG_FILE, CREDENTIALS_FILE, aws_file_path
+
+    store = session.get_component("config_store")
+    chains = configprovider.ConfigChainFactory(session=session, environ=environ)
+    for name, (
+        keys,
+        variables,
+        default,
+        conversion,
+    ) in configprovider.BOTOCORE_DEFAUT_SESSION_VARIABLES.items():
+        chain = chains.create_config_chain(
+            instance_name=name,
+            env_var_names=variables,
+            config_property_names=keys,
+            default=default,
+            conversion_func=conversion,
+        )
+        store.set_config_provider(name, chain)
+    # botocore expands "~" in the files' paths with the process's HOME: name them here.
+    for name, which in (("config_file", CONFIG_FILE), ("credentials_file", CREDENTIALS_FILE)):
+        path = aws_file_path(which, environ)
+        store.set_config_provider(name, configprovider.ConstantProvider(path))
+    # The clients it makes (AssumeRole, web identity, EKS) find AWS_ENDPOINT_URL_<SERVICE>
+    # there too.
+    session._add_configured_endpoint_provider = functools.partial(
+        _configured_endpoint_provider, session, environ
+    )
+    resolver = session.get_component("credential_provider")
+    found = list(resolver.providers)
+    for provider in resolver.providers:
+        # The role provider's credential_source (Environment, EcsContainer) has its own list.
+        sourcer = getattr(provider, "_credential_sourcer", None)
+        found.extend(getattr(sourcer, "_providers", ()))
+    for provider in found:
+        if isinstance(provider, providers.EnvProvider):
+            provider.environ = environ
+        elif isinstance(
+            provider,
+            (providers.ContainerProvider, providers.OriginalEC2Provider, providers.BotoProvider),
+        ):
+            provider._environ = environ
+        elif isinstance(provider, providers.AssumeRoleWithWebIdentityProvider):
+            provider._get_env_config = functools.partial(_web_identity_variable, provider, environ)
+        elif isinstance(provider, providers.ProcessProvider):
+            provider._popen = functools.partial(subprocess.Popen, env=dict(environ))
+        elif isinstance(provider, providers.InstanceMetadataProvider):
+            disabled = environ.get("AWS_EC2_METADATA_DISABLED", "false").lower() == "true"
+            provider._role_fetcher._disabled = disabled
+
+
+def _configured_endpoint_provider(
+    session: Session, environ: Mapping[str, str], client_name: str, config_store: Any
+) -> None:
+    """botocore's hook that gives a new client its configured endpoint URL, from ``environ``."""
+    from botocore.configprovider import ConfiguredEndpointProvider
+
+    provider = ConfiguredEndpointProvider(
+        full_config=session.full_config,
+        scoped_config=session.get_scoped_config(),
+        client_name=client_name,
+        environ=environ,
+    )
+    config_store.set_config_provider(logical_name="endpoint_url", provider=provider)
+
+
+def _web_identity_variable(provider: Any, environ: Mapping[str, str], key: str) -> str | None:
+    """The web-identity provider's setting from ``environ``, read as botocore reads its own."""
+    if provider._disable_env_vars:
+        return None
+    variable = provider._CONFIG_TO_ENV_VAR.get(key)
+    return environ.get(variable) if variable else None
 
 
 def resolve_region(

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from eks_token.cache.interface import TokenCache
     from eks_token.core.options import SignerOptionArgs
+    from eks_token.exec_plugin.request import TokenRequest
 
 __all__ = ["TokenSigner", "get_token"]
 
@@ -66,6 +67,13 @@ class TokenSigner:
             environ=self._environ,
             credential_cache=credential_cache,
         )
+
+    @classmethod
+    def for_request(
+        cls, request: TokenRequest, *, credential_cache: bool | None = None
+    ) -> TokenSigner:
+        """The signer a resolved request describes: its options, in its environment."""
+        return cls(request.options, environ=request.environ, credential_cache=credential_cache)
 
     @property
     def credential_cache(self) -> bool:

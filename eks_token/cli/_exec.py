@@ -38,10 +38,10 @@ __all__ = [
 
 
 def signer_for(request: TokenRequest, *, credential_cache: bool | None = None) -> TokenSigner:
-    """The signer the request describes, in the process's environment."""
+    """The signer the request describes, in the request's environment."""
     from eks_token.aws.signer import TokenSigner
 
-    return TokenSigner(request.options, credential_cache=credential_cache)
+    return TokenSigner.for_request(request, credential_cache=credential_cache)
 
 
 def report_signed(

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from eks_token.cluster.kube_api_types import UserInfo
     from eks_token.cluster.token_rules import CheckedToken
     from eks_token.doctor.plugin_run import PluginCredential
+    from eks_token.exec_plugin.request import TokenRequest
     from eks_token.kubeconfig.exec_args import ExecInvocation
     from eks_token.kubeconfig.exec_check import KubectlExec
     from eks_token.kubeconfig.model import ContextView
@@ -64,9 +65,17 @@ class RunnableEntry:
     check: Check
     kubectl: KubectlExec
     invocation: ExecInvocation
-    #: The environment the plugin sees (kubectl's with the entry's env over it).
-    env: Mapping[str, str] = field(repr=False)
-    cluster_id: str
+    #: The request the plugin resolves, in the environment it sees (kubectl's with the
+    #: entry's env over it): what the in-process step signs.
+    request: TokenRequest = field(repr=False)
+
+    @property
+    def env(self) -> Mapping[str, str]:
+        return self.request.environ
+
+    @property
+    def cluster_id(self) -> str:
+        return self.request.cluster_id
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,8 @@ def kubeconfig_step(
 def exec_entry_step(settings: Settings, context: Context) -> RunnableEntry | Check:
     """kubectl's checks of the entry (apiVersion, interactiveMode, the command on PATH or
     beside the kubeconfig), then what it asks for (args, env, provideClusterInfo)."""
-    from eks_token.inprocess.context_token import invocation_for_context
+    from eks_token.aws.lean_profile import profile_name
+    from eks_token.inprocess.context_token import request_for_context
     from eks_token.kubeconfig.exec_check import check_exec_entry
 
     name = "exec-entry"
@@ -68,22 +69,24 @@ def exec_entry_step(settings: Settings, context: Context) -> RunnableEntry | Che
         return Check(name, False, exc.problem, details, fix=exc.fix)
     details = kubectl.to_dict()
     try:
-        invocation, env = invocation_for_context(view, settings.environ)
+        invocation, request = request_for_context(view, settings.environ)
     except ContextEntryError as exc:
         return Check(name, False, exc.problem, details, fix=exc.fix)
-    cluster_id = invocation.cluster_id or ""
+    cluster_id = request.cluster_id
+    options = request.options
     details.update(
         tool=invocation.tool,
         cluster_id=cluster_id,
-        region=invocation.region,
-        profile=invocation.profile,
-        role_arn=invocation.role_arn,
+        region=options.region,
+        # --profile, else the environment's (which its keys, when set, come before)
+        profile=options.profile or profile_name(request.environ) or None,
+        role_arn=options.role_arn,
     )
     summary = (
         f"kubectl runs {kubectl.executable} ({kubectl.api_version}, interactiveMode "
         f"{kubectl.interactive_mode}) for cluster {cluster_id!r}"
     )
-    return RunnableEntry(Check(name, True, summary, details), kubectl, invocation, env, cluster_id)
+    return RunnableEntry(Check(name, True, summary, details), kubectl, invocation, request)
 
 
 def plugin_step(settings: Settings, context: Context, entry: RunnableEntry) -> PluginToken | Check:
@@ -122,13 +125,13 @@ def plugin_step(settings: Settings, context: Context, entry: RunnableEntry) -> P
 def in_process_step(settings: Settings, entry: RunnableEntry, plugin: PluginToken) -> InProcess:
     """Sign the same request here and compare what the two tokens say (never a failure:
     kubectl uses the plugin's token; a difference is a note)."""
+    from eks_token.aws.signer import TokenSigner
     from eks_token.core.signing import sign_token
     from eks_token.core.token import decode_token
-    from eks_token.inprocess.context_token import signer_for_invocation
 
     name = "in-process"
     try:
-        signer = signer_for_invocation(entry.invocation, entry.env)
+        signer = TokenSigner.for_request(entry.request)
         credentials = signer.credentials()
         token = sign_token(entry.cluster_id, credentials, signer.endpoint, settings.now)
         method = signer.credential_method

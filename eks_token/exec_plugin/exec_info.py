@@ -1,8 +1,9 @@
 """What kubectl tells an exec plugin through ``KUBERNETES_EXEC_INFO``.
 
-The one reader of the variable: the full commands and the cache-hit path
-(:mod:`eks_token.cli._fast`) both use it, so a cached answer is given for
-exactly the inputs the full command answers without a warning. It is on the
+The one reader of the variable: the full commands, the cache-hit path
+(:mod:`eks_token.cli._fast`) and the MFA prompter (:mod:`eks_token.aws.mfa`) all
+use it, so a cached answer is given for exactly the inputs the full command
+answers without a warning, and a code is asked for only where kubectl allows it. It is on the
 start-up path, so it loads only :mod:`eks_token.exec_plugin.lean_json` and the errors
 (``json`` only for documents the lean reader leaves to it).
 """
@@ -107,11 +108,13 @@ class ExecInfo:
         self,
         api_version: str,
         *,
-        interactive: bool = False,
+        interactive: bool | None = None,
         cluster: ClusterInfo | None = None,
         warning: str | None = None,
     ) -> None:
         self.api_version = api_version
+        #: ``spec.interactive``: True or False as kubectl says it; None when it does not
+        #: (no variable, or one that is not JSON or has no boolean there).
         self.interactive = interactive
         self.cluster = cluster
         #: One line to show on stderr (fallbacks and deprecations), or None.
@@ -143,7 +146,8 @@ def read_exec_info(environ: Mapping[str, str] | None = None) -> ExecInfo:
     version = data.get("apiVersion")
     spec = data.get("spec")
     spec = spec if isinstance(spec, dict) else {}
-    interactive = spec.get("interactive") is True
+    said = spec.get("interactive")
+    interactive = said if isinstance(said, bool) else None
     cluster_spec = spec.get("cluster")
     cluster = ClusterInfo(cluster_spec) if isinstance(cluster_spec, dict) else None
     if version in (API_V1, API_V1BETA1):

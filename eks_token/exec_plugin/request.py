@@ -8,11 +8,17 @@ the cache-hit path, and signing for a kubeconfig context in-process):
 - ``get-token`` (the AWS CLI's form) reads neither variable.
 - With no cluster id given, it and the region come from the cluster's exec extension
   (``provideClusterInfo: true``); a region given explicitly wins.
+- The profile is ``--profile`` only. ``AWS_PROFILE`` stays in the environment the
+  request is signed in, where botocore's chain reads it after the environment's keys
+  (a profile given explicitly skips them). In-process, that environment is the exec
+  entry's ``env`` over the process's, as kubectl runs the plugin in.
 
 Everything is checked here, once: a request that resolves is one the signer accepts.
 """
 
 from __future__ import annotations
+
+import os
 
 from eks_token.core.inputs import validate_cluster_id
 from eks_token.core.options import SignerOptions
@@ -45,16 +51,29 @@ _CLUSTER_WAYS = {
 
 
 class TokenRequest:
-    """A cluster id and the signer's options: everything that decides which token is right."""
+    """A cluster id, the signer's options and the environment the credentials come from:
+    everything that decides which token is right.
 
-    __slots__ = ("cluster_id", "options")
+    ``environ`` (default: the process environment) is where the signer's credential chain,
+    region and endpoint settings are read; for a kubeconfig context signed in-process, the
+    exec entry's ``env`` over the process's.
+    """
+
+    __slots__ = ("cluster_id", "environ", "options")
 
     cluster_id: str
     options: SignerOptions
+    environ: Mapping[str, str]
 
-    def __init__(self, cluster_id: str, options: SignerOptions) -> None:
+    def __init__(
+        self,
+        cluster_id: str,
+        options: SignerOptions,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
         object.__setattr__(self, "cluster_id", validate_cluster_id(cluster_id))
         object.__setattr__(self, "options", options)
+        object.__setattr__(self, "environ", os.environ if environ is None else environ)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"TokenRequest is frozen: {name}")
@@ -62,7 +81,9 @@ class TokenRequest:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, TokenRequest):
             return NotImplemented
-        return (self.cluster_id, self.options) == (other.cluster_id, other.options)
+        if (self.cluster_id, self.options) != (other.cluster_id, other.options):
+            return False
+        return self.environ is other.environ or dict(self.environ) == dict(other.environ)
 
     def __hash__(self) -> int:
         return hash((self.cluster_id, self.options))
@@ -93,7 +114,10 @@ def resolve_token_request(
     **options: Unpack[SignerOptionArgs],
 ) -> TokenRequest:
     """The request the ``form`` command (``token`` or ``get-token``) makes with these
-    options (the fields of :class:`~eks_token.core.options.SignerOptions`).
+    options (the fields of :class:`~eks_token.core.options.SignerOptions`) in ``environ``.
+
+    The one resolution of a token request: the exec-plugin commands, their cache-hit
+    path and every in-process path (:mod:`eks_token.inprocess.context_token`) call it.
 
     Raises :class:`~eks_token.errors.InvalidInputError` (or ``ExecInfoError`` for a
     malformed exec extension) naming what to fix.
@@ -111,4 +135,4 @@ def resolve_token_request(
             "cluster-id)",
             option="cluster_id",
         )
-    return TokenRequest(cluster_id, SignerOptions(**options))
+    return TokenRequest(cluster_id, SignerOptions(**options), environ)

@@ -1,19 +1,18 @@
 """What a kubeconfig context's exec entry would do, done in-process.
 
-:func:`invocation_for_context` is the one place that turns a context into the
-token request its exec plugin would make: the parsed arguments, the cluster id
-and region from the cluster's ``client.authentication.k8s.io/exec`` extension
-when the arguments name none and ``provideClusterInfo`` is true (the
-``--shared-user`` layout), and the entry's ``env`` over the process
-environment. ``whoami``, ``can-i``, ``map --from-cluster``, the doctor and the
-kubernetes client loader all build their signer from it.
+:func:`request_for_context` is the one place that turns a context into the
+token request its exec plugin would make, resolved by the plugin's own
+:func:`~eks_token.exec_plugin.request.resolve_token_request` from the parsed
+arguments, the cluster's ``client.authentication.k8s.io/exec`` extension (with
+``provideClusterInfo``, the ``--shared-user`` layout), and the entry's ``env``
+over the process environment. ``whoami``, ``can-i``, ``map --from-cluster``,
+the doctor and the kubernetes client loader all build their signer from it.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -27,24 +26,26 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ContextEntryError",
-    "invocation_for_context",
+    "request_for_context",
     "signer_for_context",
-    "signer_for_invocation",
     "token_for_context",
 ]
 
 _TOOLS = "eks-token, aws eks get-token, aws-iam-authenticator or heptio-authenticator-aws"
 
 
-def invocation_for_context(
+def request_for_context(
     view: ContextView, environ: Mapping[str, str] | None = None, *, other_tool_hint: str = ""
-) -> tuple[ExecInvocation, dict[str, str]]:
-    """The invocation the context's exec plugin would make, and the environment it would see.
+) -> tuple[ExecInvocation, TokenRequest]:
+    """The context's exec entry, and the token request its plugin would resolve.
 
-    The returned invocation always names a cluster id (from the arguments, the
-    entry's env, or the cluster's exec extension with ``provideClusterInfo``).
-    The environment is ``environ`` (default: ``os.environ``) with the entry's
-    ``env`` applied over it. Raises :class:`ContextEntryError`.
+    The request is resolved by :func:`~eks_token.exec_plugin.request.resolve_token_request`,
+    as ``eks-token token`` and ``get-token`` resolve theirs, from what kubectl would hand
+    the plugin: the entry's arguments, ``environ`` (default: ``os.environ``) with the
+    entry's ``env`` applied over it, and the cluster's exec extension (with
+    ``provideClusterInfo``). Its environment is the one credentials are read from, so the
+    identity is the plugin's: ``AWS_PROFILE`` in the entry's env is no ``--profile``.
+    Raises :class:`ContextEntryError`.
     """
     from eks_token.kubeconfig.exec_args import parse_exec_invocation
 
@@ -72,15 +73,7 @@ def invocation_for_context(
             fix="remove those arguments, or run 'eks-token kubeconfig migrate'",
         )
     base = os.environ if environ is None else environ
-    env = {**base, **entry.env}
-    request = _request(view, invocation, env)
-    resolved = replace(
-        invocation,
-        cluster_id=request.cluster_id,
-        region=request.options.region,
-        role_arn=request.options.role_arn,
-    )
-    return resolved, env
+    return invocation, _request(view, invocation, {**base, **entry.env})
 
 
 def _request(view: ContextView, invocation: ExecInvocation, env: Mapping[str, str]) -> TokenRequest:
@@ -114,7 +107,7 @@ def _request(view: ContextView, invocation: ExecInvocation, env: Mapping[str, st
             exec_info=info,
             cluster_id=invocation.cluster_id,
             region=invocation.region,
-            profile=invocation.profile,
+            profile=invocation.profile_argument,
             role_arn=invocation.role_arn,
             external_id=invocation.external_id,
             session_name=invocation.session_name,
@@ -131,20 +124,14 @@ def _request(view: ContextView, invocation: ExecInvocation, env: Mapping[str, st
         ) from exc
 
 
-def signer_for_invocation(invocation: ExecInvocation, environ: Mapping[str, str]) -> TokenSigner:
-    """The signer the exec entry's tool would use, in the environment it would see."""
-    from eks_token.aws.signer import TokenSigner
-
-    return TokenSigner(invocation.signer_options(), environ=environ)
-
-
 def signer_for_context(
     view: ContextView, environ: Mapping[str, str] | None = None, *, other_tool_hint: str = ""
 ) -> tuple[TokenSigner, str]:
     """The context's signer and the cluster id it signs for."""
-    invocation, env = invocation_for_context(view, environ, other_tool_hint=other_tool_hint)
-    assert invocation.cluster_id is not None
-    return signer_for_invocation(invocation, env), invocation.cluster_id
+    from eks_token.aws.signer import TokenSigner
+
+    _, request = request_for_context(view, environ, other_tool_hint=other_tool_hint)
+    return TokenSigner.for_request(request), request.cluster_id
 
 
 def token_for_context(

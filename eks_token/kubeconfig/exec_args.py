@@ -75,11 +75,18 @@ class ExecInvocation:
     #: eks-token's ``--no-cache``: sign every time, never through the token cache.
     no_cache: bool = False
 
+    @property
+    def profile_argument(self) -> str | None:
+        """The profile handed to the signer: a ``--profile`` argument only. The entry's
+        ``AWS_PROFILE`` stays in its environment, where the environment's keys come first
+        (as for the plugin: botocore skips them only for a profile given explicitly)."""
+        return self.profile if self.profile_in_args else None
+
     def signer_options(self) -> SignerOptions:
         """The signer options the entry's arguments give (checked: may raise InvalidInputError)."""
         return SignerOptions(
             region=self.region,
-            profile=self.profile,
+            profile=self.profile_argument,
             role_arn=self.role_arn,
             external_id=self.external_id,
             session_name=self.session_name,

@@ -169,11 +169,14 @@ def api_client_from_kubeconfig(
     ``aws eks get-token``) is not run: its arguments are read and the token is
     signed in this process, and refreshed here too. ``context`` and
     ``kubeconfig`` mean what kubectl's ``--context`` and ``--kubeconfig`` mean.
+    ``environ`` (default: ``os.environ``) is the environment kubectl would run the
+    plugin in: ``KUBECONFIG`` is read from it, and the token is signed with the
+    identity the plugin would resolve there, the entry's ``env`` applied over it.
     """
     from eks_token.kubeconfig.files import load_context
 
     view = load_context(context, kubeconfig, environ)
-    provider = provider_for_context(view, cache=cache, margin=margin, clock=clock)
+    provider = provider_for_context(view, cache=cache, margin=margin, clock=clock, environ=environ)
     cluster = view.cluster
     configuration = _new_configuration()
     configuration.host = cluster.server.rstrip("/")
