@@ -6,7 +6,6 @@ botocore exception is wrapped in one of ours here.
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 from collections.abc import Mapping
@@ -75,6 +74,9 @@ def make_session(
                 if variable in env and env.get(variable) != os.environ.get(variable):
                     session.set_config_variable(name, env[variable])
         session.get_scoped_config()
+        from eks_token.aws.sts_answers import install_sts_answer_check
+
+        install_sts_answer_check(session)
         from eks_token.aws.mfa import install_mfa_prompter
 
         install_mfa_prompter(session, session.profile, env)
@@ -230,8 +232,16 @@ def assumed_role_credentials(
     extra: dict[str, Any] = {"RoleSessionName": session_name}
     if external_id:
         extra["ExternalId"] = external_id
+
+    def client_creator(service: str, **options: Any) -> Any:
+        from eks_token.aws.sts_answers import install_sts_answer_check
+
+        client = session.create_client(service, region_name=region, **options)
+        install_sts_answer_check(client.meta.events)
+        return client
+
     fetcher = AssumeRoleCredentialFetcher(
-        client_creator=functools.partial(session.create_client, region_name=region),
+        client_creator=client_creator,
         source_credentials=_botocore_credentials(source),
         role_arn=role_arn,
         extra_args=extra,
