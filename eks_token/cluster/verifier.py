@@ -9,7 +9,6 @@ cluster fails there.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from eks_token.errors import (
     StsThrottledError,
     StsUnreachableError,
 )
+from eks_token.exec_plugin.exec_info import parse_json
 from eks_token.net.failure import request_failure_reason
 from eks_token.redact import redact
 
@@ -221,7 +221,7 @@ def _error_fields(body: bytes) -> tuple[str | None, str | None]:
     """STS's error code and message, from a JSON or XML error body."""
     text = body.decode("utf-8", errors="replace")
     try:
-        document = json.loads(text)
+        document = parse_json(text)
     except ValueError:
         code = re.search(r"<Code>([^<]{1,100})</Code>", text)
         message = re.search(r"<Message>([^<]{0,1000})</Message>", text)
@@ -260,7 +260,7 @@ def _sts_failure(status: int, body: bytes, server_date: datetime | None) -> StsE
 
 def _answer(body: bytes, checked: CheckedToken, server_date: datetime | None) -> StsAnswer:
     try:
-        document: Any = json.loads(body)
+        document: Any = parse_json(body)
         response = document["GetCallerIdentityResponse"]
         result = response["GetCallerIdentityResult"]
         arn, account, user_id = result["Arn"], result["Account"], result["UserId"]
