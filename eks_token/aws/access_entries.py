@@ -96,6 +96,10 @@ class EksAccessApi:
         options: dict[str, Any] = {"region_name": resolved, "config": config}
         endpoint = env.get("AWS_ENDPOINT_URL_EKS") or env.get("AWS_ENDPOINT_URL")
         if endpoint:
+            from eks_token.core.endpoints import validate_endpoint_url
+
+            what = "the EKS endpoint URL (AWS_ENDPOINT_URL_EKS or AWS_ENDPOINT_URL)"
+            validate_endpoint_url(endpoint, what=what)
             options["endpoint_url"] = endpoint
         if credentials is not None:
             options.update(

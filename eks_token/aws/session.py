@@ -77,6 +77,7 @@ def make_session(
         from eks_token.aws.sts_answers import install_sts_answer_check
 
         install_sts_answer_check(session)
+        session.register("before-send", _refuse_userinfo, unique_id=_REFUSE_USERINFO)
         from eks_token.aws.mfa import install_mfa_prompter
 
         install_mfa_prompter(session, session.profile, env)
@@ -99,6 +100,26 @@ def make_session(
     except BotoCoreError as exc:
         raise _credentials_error(exc, profile) from exc
     return session
+
+
+_REFUSE_USERINFO = "eks-token-refuse-userinfo"
+
+
+def _refuse_userinfo(request: Any, event_name: str = "", **_: Any) -> None:
+    """No request leaves with a user name or password in its endpoint URL (botocore takes
+    AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL and endpoint_url as they are)."""
+    from urllib.parse import urlsplit
+
+    from eks_token.core.endpoints import validate_endpoint_url
+
+    parts = urlsplit(str(request.url))
+    if "@" not in parts.netloc:
+        return
+    names = event_name.split(".")
+    service = names[1] if len(names) > 1 and names[1] else "AWS"
+    variable = f"AWS_ENDPOINT_URL_{service.upper().replace('-', '_')}"
+    what = f"the {service} endpoint URL ({variable}, AWS_ENDPOINT_URL, endpoint_url)"
+    validate_endpoint_url(f"{parts.scheme}://{parts.netloc}/", what=what)
 
 
 def resolve_region(

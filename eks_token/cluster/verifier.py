@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from eks_token.clock import utc_now
 from eks_token.cluster.identity import Identity, identity_from_caller
 from eks_token.cluster.token_rules import CheckedToken, check_token
+from eks_token.core.endpoints import validate_endpoint_url
 from eks_token.core.inputs import validate_cluster_id
 from eks_token.core.sigv4 import CLUSTER_ID_HEADER
 from eks_token.errors import (
@@ -189,8 +190,8 @@ def _now(now: datetime | None) -> datetime:
 
 
 def _check_base_url(base: str) -> None:
-    parts = urlsplit(base)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+    parts = validate_endpoint_url(base, what="the STS endpoint URL", option="sts_endpoint_url")
+    if parts.query:
         raise InvalidInputError(
             f"the STS endpoint URL must be http(s)://HOST[:PORT][/PATH], not {base!r}",
             option="sts_endpoint_url",
