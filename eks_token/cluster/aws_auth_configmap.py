@@ -79,7 +79,7 @@ def parse_aws_auth(configmap: Mapping[str, Any]) -> AwsAuth:
             return reader(data.get(key))
         except MappingError as exc:
             ignored.append((key, str(exc)))
-            warnings.append(ignored_key_warning(key, str(exc)))
+            warnings.append(_ignored_key_warning(key, str(exc)))
             return []
 
     roles = read("mapRoles", lambda raw: _entries(raw, "mapRoles", "rolearn", warnings))
@@ -96,7 +96,7 @@ def parse_aws_auth(configmap: Mapping[str, Any]) -> AwsAuth:
 _REFUSED = "the cluster refuses this aws-auth ConfigMap as a whole"
 
 
-def ignored_key_warning(key: str, reason: str) -> str:
+def _ignored_key_warning(key: str, reason: str) -> str:
     """What the cluster does with a malformed data key (protocol §7)."""
     return (
         f"{key} is malformed ({reason}): the cluster ignores {key} and still maps with the "
