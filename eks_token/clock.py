@@ -34,9 +34,11 @@ def parse_rfc3339(text: str) -> datetime:
     """
     import re
 
-    match = re.fullmatch(_RFC3339, text.strip())
+    # ASCII digits and whitespace only: "\d" and str.strip() also take other scripts'.
+    stripped = text.strip(" \t\r\n")
+    match = re.fullmatch(_RFC3339, stripped, re.ASCII)
     if match is None:
-        if re.fullmatch(_RFC3339.replace(_OFFSET, ""), text.strip()):
+        if re.fullmatch(_RFC3339.replace(_OFFSET, ""), stripped, re.ASCII):
             raise InvalidInputError(f"timestamp has no time zone: {text!r}")
         raise InvalidInputError(f"not an RFC 3339 timestamp: {text!r} (write 2026-11-28T21:33:04Z)")
     year, month, day, hour, minute, second, fraction, offset = match.groups()

@@ -252,3 +252,49 @@ def test_the_doctor_says_which_iam_action_it_lacks(
     details = check["details"]
     assert isinstance(details, dict)
     assert details["iam_action_needed"] == "eks:ListAccessEntries"
+
+
+# --- pagination: every page, and a service that repeats itself ends ----------------------------
+
+
+def test_every_page_of_access_entries_is_read(
+    eks: EksStandin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for n in range(5):
+        eks.entries[f"arn:aws:iam::{ACCOUNT}:user/u{n}"] = StandinEntry()
+    eks.entries[ALICE] = StandinEntry(username="alice")  # sorted first: on page 1
+    eks.entries[f"arn:aws:iam::{ACCOUNT}:user/zed"] = StandinEntry(username="zed")
+    eks.page_size = 2
+    status, answer, err = run_map(capsys, "--arn", f"arn:aws:iam::{ACCOUNT}:user/zed")
+    assert status == 0, err
+    assert answer["username"] == "zed"
+    assert eks.operations.count("ListAccessEntries") == 4
+
+
+def test_a_repeated_next_token_ends_map_with_an_error(
+    eks: EksStandin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    eks.entries[ROLE_WITH_PATH] = StandinEntry()
+    eks.repeated_token = "c2FtZS10b2tlbg=="
+    status, answer, err = run_map(capsys, "--arn", ALICE)
+    assert (status, answer) == (1, {})
+    assert err.startswith("error: ListAccessEntries on cluster 'my-cluster' answered a nextToken")
+    assert "already given" in err
+    assert len(err.splitlines()) == 1
+    assert eks.repeated_token not in err
+    assert eks.operations.count("ListAccessEntries") == 2
+
+
+@pytest.mark.usefixtures("eks_token_on_path")
+def test_a_repeated_next_token_ends_the_doctor_with_the_reason(
+    eks: EksStandin, tmp_path: Path, sts_standin: StsStandin
+) -> None:
+    eks.entries[ROLE_WITH_PATH] = StandinEntry()
+    eks.repeated_token = "c2FtZS10b2tlbg=="
+    with ApiServer(users={}) as server:
+        check = failed_check(doctor_report(tmp_path, server, sts_standin))
+    assert check["name"] == "authentication"
+    details = check["details"]
+    assert isinstance(details, dict)
+    assert "answered a nextToken it had already given" in str(details["access_entries_error"])
+    assert eks.operations.count("ListAccessEntries") == 2

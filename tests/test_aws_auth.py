@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from eks_token.cluster.kube_api import KubeApi
 from eks_token.errors import MappingError, NotMappedError
 from tests.cluster_side_helpers import SIGNED_AT, ConfigMapApiServer, make_token, write_aws_auth
 from tests.support.aws_env import AwsEnv
+from tests.support.moto_server import MotoServer
 
 ACCOUNT = "111122223333"
 
@@ -170,39 +172,75 @@ def test_malformed_and_never_matching_entries_are_warned_about(
     assert any(warning in w for w in config.warnings), config.warnings
 
 
+MALFORMED_KEYS = [
+    ({"mapRoles": "- rolearn: [not, a, string]\n  username: x"}, "rolearn must be a string"),
+    (
+        {
+            "mapRoles": "- rolearn: arn:aws:iam::111122223333:role/R\n"
+            "  groups: system:masters\n  username: x"
+        },
+        "groups must be a list of strings",
+    ),
+    (
+        {
+            "mapRoles": "- rolearn: arn:aws:iam::111122223333:role/A\n  username: a\n"
+            "- rolearn: 5\n  username: b"
+        },
+        "mapRoles entry 2: rolearn",
+    ),
+    ({"mapRoles": "- just-a-string"}, "mapRoles entry 1 is not a mapping"),
+    ({"mapRoles": "rolearn: x"}, "not a YAML list"),
+    ({"mapRoles": "- [unclosed"}, "not valid YAML"),
+    ({"mapRoles": "`backquoted`"}, "not valid YAML"),
+    ({"mapRoles": "not a list"}, "not a YAML list"),
+    ({"mapAccounts": "- [111122223333]"}, "mapAccounts entry 1 is not an account id"),
+    ({"mapAccounts": "accounts: 1"}, "not a YAML list of account ids"),
+]
+
+
+@pytest.mark.parametrize(("data", "message"), MALFORMED_KEYS)
+def test_a_malformed_key_is_ignored_and_the_others_still_map(
+    data: dict[str, object], message: str
+) -> None:
+    # The authenticator parses each key on its own: a key that does not decode is ignored
+    # (logged) and the other keys still map (protocol §7).
+    (key,) = data
+    config = parse_aws_auth({"data": {"mapUsers": USERS, "mapRoles": ROLES, **data}})
+    assert [k for k, _ in config.ignored] == [key]
+    assert any(message in reason for _, reason in config.ignored), config.ignored
+    warning = next(w for w in config.warnings if w.startswith(f"{key} is malformed"))
+    assert message in warning
+    assert f"the cluster ignores {key} and still maps with the other keys" in warning
+    assert "previous" in warning or "before" in warning
+    if key == "mapRoles":
+        assert config.roles == ()
+    else:
+        assert config.accounts == ()
+    alice = map_identity(config, identity(f"arn:aws:iam::{ACCOUNT}:user/alice"))
+    assert alice.username == "alice"
+
+
+@pytest.mark.parametrize("bad", ["not a list", "`backquoted`", "- userarn: [x]\n  username: u"])
+def test_a_malformed_map_users_leaves_map_roles_working(bad: str) -> None:
+    config = parse_aws_auth({"data": {"mapRoles": ROLES, "mapUsers": bad}})
+    mapping = map_identity(config, identity(f"arn:aws:iam::{ACCOUNT}:role/Shared"))
+    assert (mapping.username, mapping.matched_by) == ("from-roles", "mapRoles")
+    with pytest.raises(NotMappedError, match="mapUsers: malformed, so the cluster ignores it"):
+        map_identity(config, identity(f"arn:aws:iam::{ACCOUNT}:user/alice"))
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"mapRoles": "- rolearn: [not, a, string]\n  username: x"}, "rolearn must be a string"),
-        (
-            {
-                "mapRoles": "- rolearn: arn:aws:iam::111122223333:role/R\n"
-                "  groups: system:masters\n  username: x"
-            },
-            "groups must be a list of strings",
-        ),
-        (
-            {
-                "mapRoles": "- rolearn: arn:aws:iam::111122223333:role/A\n  username: a\n"
-                "- rolearn: 5\n  username: b"
-            },
-            "mapRoles entry 2: rolearn",
-        ),
-        ({"mapUsers": "- just-a-string"}, "mapUsers entry 1 is not a mapping"),
-        ({"mapRoles": "rolearn: x"}, "must be a YAML list"),
-        ({"mapRoles": "- [unclosed"}, "not valid YAML"),
-        ({"mapAccounts": "- [111122223333]"}, "mapAccounts entry 1 is not an account id"),
-        ({"mapAccounts": "accounts: 1"}, "mapAccounts must be a YAML list"),
         ({"mapRoles": ["- rolearn: x"]}, "data.mapRoles is a list, not a string"),
         ({"mapUsers": {"userarn": "x"}}, "data.mapUsers is a mapping"),
         ({"other": 5}, "data.other is a number"),
     ],
 )
-def test_the_whole_configmap_is_refused_when_its_data_has_the_wrong_shape(
+def test_a_data_value_that_is_not_a_string_refuses_the_whole_configmap(
     data: dict[str, object], message: str
 ) -> None:
-    # The Go server decodes the ConfigMap's data into strings and each key into typed
-    # structures; a value that does not fit fails the whole ConfigMap (protocol §7).
+    # The API server holds only string data values: such an object cannot exist.
     with pytest.raises(MappingError, match="refuses this aws-auth ConfigMap as a whole") as caught:
         parse_aws_auth({"data": {"mapUsers": USERS, **data}})
     assert message in str(caught.value)
@@ -311,6 +349,40 @@ def test_ec2_private_dns_name_through_describe_instances(
             lookup("i-0123456789abcdef0")
 
 
+def test_map_of_a_node_role_takes_the_region_from_aws_region(
+    aws_env: AwsEnv, moto_server: MotoServer, tmp_path: Path
+) -> None:
+    # AWS_REGION, as every other command reads it (botocore alone reads only
+    # AWS_DEFAULT_REGION and the profile).
+    import boto3
+
+    from tests.support.cli import run_cli
+
+    ec2 = boto3.client("ec2", region_name=aws_env.region, endpoint_url=moto_server.url)
+    instance = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1)["Instances"][0]
+    path = write_aws_auth(tmp_path / "aws-auth.yaml", {"mapRoles": NODE_ROLES})
+    node = f"arn:aws:sts::{ACCOUNT}:assumed-role/Node/{instance['InstanceId']}"
+    env = {"AWS_ENDPOINT_URL_EC2": moto_server.url, "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"}
+    assert "AWS_DEFAULT_REGION" not in os.environ
+    result = run_cli("map", "--aws-auth", str(path), "--arn", node, extra_env=env)
+    assert result.returncode == 0, result.stderr
+    dns = instance["PrivateDnsName"]
+    assert f'"username": "system:node:{dns}"' in result.stdout
+
+
+def test_map_of_a_node_role_without_any_region_says_to_give_one(
+    aws_env: AwsEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.support.cli import assert_clean_failure, run_cli
+
+    monkeypatch.delenv("AWS_REGION")
+    path = write_aws_auth(tmp_path / "aws-auth.yaml", {"mapRoles": NODE_ROLES})
+    node = f"arn:aws:sts::{ACCOUNT}:assumed-role/Node/i-0123456789abcdef0"
+    result = run_cli("map", "--aws-auth", str(path), "--arn", node)
+    assert_clean_failure(result, status=1, mentions=("DescribeInstances", "--region"))
+    assert "NoRegionError" not in result.stderr
+
+
 def test_ec2_private_dns_name_needs_an_instance_id_session() -> None:
     config = parse_aws_auth({"data": {"mapRoles": NODE_ROLES}})
     who = identity(f"arn:aws:sts::{ACCOUNT}:assumed-role/Node/alice")
@@ -375,6 +447,27 @@ def test_map_cli_reports_a_refused_configmap(tmp_path: Path) -> None:
     )
     result = run_cli("map", "--aws-auth", str(path), "--arn", "arn:aws:iam::111122223333:role/A")
     assert_clean_failure(result, status=1, mentions="data.mapRoles is a list, not a string")
+
+
+@pytest.mark.parametrize("bad", ["not a list", "`not yaml`"])
+def test_map_cli_maps_with_map_roles_when_map_users_is_malformed(tmp_path: Path, bad: str) -> None:
+    from tests.support.cli import run_cli
+
+    path = write_aws_auth(tmp_path / "aws-auth.yaml", {"mapRoles": ROLES, "mapUsers": bad})
+    role = f"arn:aws:sts::{ACCOUNT}:assumed-role/Shared/alice"
+    result = run_cli("map", "--aws-auth", str(path), "--arn", role)
+    assert result.returncode == 0, result.stderr
+    assert '"username": "from-roles"' in result.stdout
+    (warning,) = [line for line in result.stderr.splitlines() if "mapUsers" in line]
+    assert warning.startswith("warning: mapUsers is malformed")
+    assert "the cluster ignores mapUsers and still maps with the other keys" in warning
+    assert "refuses" not in result.stderr
+    user = run_cli("map", "--aws-auth", str(path), "--arn", f"arn:aws:iam::{ACCOUNT}:user/alice")
+    assert user.returncode == 1
+    assert user.stdout == ""
+    assert "Traceback" not in user.stderr
+    assert user.stderr.splitlines()[-1].startswith("error: ")
+    assert "mapUsers: malformed, so the cluster ignores it" in user.stderr
 
 
 def test_map_cli_maps_an_unquoted_account(tmp_path: Path) -> None:

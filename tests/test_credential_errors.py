@@ -467,3 +467,130 @@ def test_each_credential_failure_is_one_line_naming_cause_and_fix(world: World, 
         assert noise not in result.stderr
     for server in world.servers:
         assert server.recorded, f"{type(server).__name__} was never asked"
+
+
+# --- AssumeRole answered by something odd: one line naming what came back ---------------------
+
+_XMLNS = "https://sts.amazonaws.com/doc/2011-06-15/"
+_XML = [("Content-Type", "text/xml")]
+
+
+def _assume_role_answer(
+    *,
+    expiration: str = "2099-01-01T00:00:00Z",
+    token: str = SESSION_TOKEN,
+    credentials: bool = True,
+) -> bytes:
+    inner = (
+        "<Credentials><AccessKeyId>ASIAODDANSWEREXAMPLE</AccessKeyId>"
+        "<SecretAccessKey>ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef0123456789</SecretAccessKey>"
+        f"<SessionToken>{token}</SessionToken><Expiration>{expiration}</Expiration>"
+        "</Credentials>"
+        if credentials
+        else ""
+    )
+    return (
+        f'<AssumeRoleResponse xmlns="{_XMLNS}"><AssumeRoleResult>{inner}<AssumedRoleUser>'
+        "<AssumedRoleId>AROAEXAMPLE:s</AssumedRoleId>"
+        "<Arn>arn:aws:sts::111122223333:assumed-role/eks-admins/s</Arn></AssumedRoleUser>"
+        "</AssumeRoleResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata>"
+        "</AssumeRoleResponse>"
+    ).encode()
+
+
+ODD_ANSWERS: dict[str, tuple[Response, tuple[str, ...]]] = {
+    "captive portal": (
+        Response(
+            200,
+            b"<!DOCTYPE html><html><head><title>Hotel Wi-Fi</title></head>"
+            b"<body><form>Accept the terms</form></body></html>",
+            [("Content-Type", "text/html; charset=utf-8")],
+        ),
+        ("HTML page", "between this machine and STS", "captive portal", "log in to the network"),
+    ),
+    "well-formed portal page": (
+        Response(200, b"<html><body><p>Sign in</p></body></html>", [("Content-Type", "text/html")]),
+        ("HTML page", "between this machine and STS"),
+    ),
+    "empty body": (Response(200, b"", _XML), ("answer was empty", "AWS_ENDPOINT_URL_STS")),
+    "not XML": (
+        Response(200, b'{"ok": true}', [("Content-Type", "application/json")]),
+        ("not XML", "application/json"),
+    ),
+    "malformed XML": (
+        Response(200, b"<AssumeRoleResponse><AssumeRoleResult><Credentials>", _XML),
+        ("malformed XML",),
+    ),
+    "redirect elsewhere": (
+        Response(302, b"", [("Location", "https://login.example.net/portal?session=abc")]),
+        ("redirect (HTTP 302) to https://login.example.net", "not followed"),
+    ),
+    "Expiration not a date": (
+        Response(200, _assume_role_answer(expiration="in a while"), _XML),
+        ("Expiration is not a date",),
+    ),
+    "control character in SessionToken": (
+        Response(200, _assume_role_answer(token="FwoGZXIv\x01YXdz"), _XML),
+        ("control character in SessionToken",),
+    ),
+    "control character reference in SessionToken": (
+        Response(200, _assume_role_answer(token="FwoGZXIv&#x1b;YXdz"), _XML),
+        ("control character in SessionToken",),
+    ),
+    "tab in SessionToken": (
+        Response(200, _assume_role_answer(token="FwoGZXIv\tYXdz"), _XML),
+        ("SessionToken holds a control character",),
+    ),
+    "no Credentials element": (
+        Response(200, _assume_role_answer(credentials=False), _XML),
+        ("no Credentials element",),
+    ),
+    "nested 100,000 deep": (
+        Response(200, b"<a>" * 100_000 + b"</a>" * 100_000, _XML),
+        ("no AssumeRoleResult element",),
+    ),
+}
+
+
+class OddSts(LocalServer):
+    """An STS endpoint answering every request with one odd answer."""
+
+    def __init__(self, answer: Response) -> None:
+        super().__init__()
+        self.answer = answer
+
+    def respond(self, request: RecordedRequest) -> Response:
+        return self.answer
+
+
+@pytest.mark.parametrize("how", ["--role-arn", "profile role_arn"])
+@pytest.mark.parametrize("odd", sorted(ODD_ANSWERS))
+def test_an_odd_assume_role_answer_is_one_line_naming_it(world: World, odd: str, how: str) -> None:
+    answer, says = ODD_ANSWERS[odd]
+    sts = OddSts(answer)
+    args = ["token", "-i", "my-cluster"]
+    if how == "--role-arn":
+        args += ["-r", ROLE]
+    else:
+        world.profile_only()
+        world.keys_in("base")
+        add_profile(world.aws, "admin", role_arn=ROLE, source_profile="base", region="us-west-2")
+        args += ["--profile", "admin"]
+    env = dict(os.environ)
+    env.update({"AWS_ENDPOINT_URL_STS": world.serve(sts), "AWS_MAX_ATTEMPTS": "1"})
+    result = subprocess.run(
+        [str(EKS_TOKEN), *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    secrets = ("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef0123456789", SESSION_TOKEN, "session=abc")
+    assert_clean_failure(
+        result, status=1, mentions=("AssumeRole", *says), secrets=(*secrets, "FwoGZXIv")
+    )
+    for noise in ("unexpected", "report it", "Traceback"):
+        assert noise not in result.stderr
+    assert len(sts.recorded) == 1  # not retried

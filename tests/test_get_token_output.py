@@ -240,3 +240,28 @@ def test_a_timeout_that_is_not_seconds_is_refused(aws_env: AwsEnv, value: str) -
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.startswith("error: --cli-connect-timeout takes seconds")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "(" * 5000 + "kind" + ")" * 5000,
+        "[" * 3000 + "kind" + "]" * 3000,
+        "kind|" * 5000 + "kind",
+        "!" * 5000 + "kind",
+        "{a:" * 300 + "kind" + "}" * 300,
+        "kind|" * 300 + "kind",  # compiles, but evaluating it would recurse past the limit
+    ],
+    ids=["parentheses", "brackets", "pipes", "negations", "hashes", "pipes-300"],
+)
+def test_a_deeply_nested_query_is_one_clean_line(aws_env: AwsEnv, query: str) -> None:
+    from tests.support.cli import assert_clean_failure
+
+    result = run_cli("get-token", "--cluster-name", "c", "--query", query)
+    assert_clean_failure(result, status=1, mentions=("--query", "nested more than 100 levels"))
+    assert "unexpected" not in result.stderr
+
+
+def test_a_query_nested_a_few_levels_still_runs(aws_env: AwsEnv) -> None:
+    query = "(" * 40 + "kind" + ")" * 40
+    assert _ours("--cluster-name", "c", "--query", query, "--output", "text") == "ExecCredential\n"

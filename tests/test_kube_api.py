@@ -142,3 +142,21 @@ def test_a_well_formed_review_from_the_stand_in_is_read() -> None:
     with FixedReplyServer(payload) as server, KubeApi(server.url, make_token()) as api:
         user = api.whoami()
     assert (user.uid, user.groups, user.extra) == ("12", ("g",), {"scopes": ["a", "1"]})
+
+
+class DeepReplyServer(LocalServer):
+    """Plain HTTP; answers every request with JSON nested 100,000 deep."""
+
+    def respond(self, request: RecordedRequest) -> Response:
+        body = b'{"status": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+        return Response(201, body, [("Content-Type", "application/json")])
+
+
+def test_an_answer_nested_100000_deep_is_an_api_request_error() -> None:
+    with (
+        DeepReplyServer() as server,
+        KubeApi(server.url, make_token()) as api,
+        pytest.raises(ApiRequestError) as caught,
+    ):
+        api.whoami()
+    assert caught.value.status == 201

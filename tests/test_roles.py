@@ -189,3 +189,27 @@ def test_assume_role_unreachable_is_one_clean_line(aws_env: AwsEnv) -> None:
         result, status=1, mentions="AssumeRole", secrets=(aws_env.secret_access_key,)
     )
     assert "connect" in result.stderr.lower()
+
+
+class _PortalSts(LocalServer):
+    """A captive portal in STS's place: every request gets its login page."""
+
+    def respond(self, request: RecordedRequest) -> Response:
+        page = b"<html><head><title>Guest Wi-Fi</title></head><body>Log in</body></html>"
+        return Response(200, page, [("Content-Type", "text/html")])
+
+
+@pytest.mark.parametrize("given_session", [False, True])
+def test_the_library_names_a_captive_portal_answering_assume_role(
+    aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch, given_session: bool
+) -> None:
+    with _PortalSts() as portal:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_STS", portal.url)
+        monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+        options: dict[str, Any] = {"role_arn": ROLE, "now": NOW}
+        if given_session:  # a botocore session of the caller's, not one eks-token made
+            options["session"] = botocore.session.Session()
+        with pytest.raises(errors.RoleAssumptionError, match="HTML page") as caught:
+            get_token("prod", **options)
+        assert portal.recorded
+    assert "between this machine and STS" in str(caught.value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -223,3 +224,36 @@ def test_verify_cli_splits_the_user_id_as_the_cluster(
     assert result.returncode == 0, result.stderr
     identity = json.loads(result.stdout)
     assert (identity["user_id"], identity["session_name"]) == expected
+
+
+DEEP = b"[" * 100_000 + b"]" * 100_000
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "says"),
+    [
+        (200, DEEP, "without a GetCallerIdentity result in JSON"),
+        (200, b'{"GetCallerIdentityResponse": ' + DEEP + b"}", "without a GetCallerIdentity"),
+        (403, b'{"Error": ' + DEEP + b"}", "STS rejected the token (HTTP 403)"),
+    ],
+)
+def test_an_sts_answer_nested_100000_deep_is_a_clean_error(
+    status: int, body: bytes, says: str
+) -> None:
+    from datetime import datetime, timezone
+
+    from eks_token.errors import StsError
+    from tests.support.cli import assert_clean_failure, run_cli
+    from tests.support.local_server import LocalServer, RecordedRequest, Response
+
+    class DeepSts(LocalServer):
+        def respond(self, request: RecordedRequest) -> Response:
+            return Response(status, body, [("Content-Type", "application/json")])
+
+    with DeepSts() as sts:
+        with pytest.raises(StsError, match=re.escape(says)):
+            TokenVerifier(CLUSTER, sts_endpoint_url=sts.url).verify(make_token(), now=NOW)
+        token = make_token(when=datetime.now(timezone.utc))
+        result = run_cli("verify", "-i", CLUSTER, "-t", token, "--sts-endpoint-url", sts.url)
+    assert_clean_failure(result, status=1, mentions=says, secrets=(token,))
+    assert "unexpected" not in result.stderr

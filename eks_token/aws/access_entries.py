@@ -8,7 +8,7 @@ needs; ``AccessDeniedException`` says plainly that this identity may not call it
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -96,6 +96,10 @@ class EksAccessApi:
         options: dict[str, Any] = {"region_name": resolved, "config": config}
         endpoint = env.get("AWS_ENDPOINT_URL_EKS") or env.get("AWS_ENDPOINT_URL")
         if endpoint:
+            from eks_token.core.endpoints import validate_endpoint_url
+
+            what = "the EKS endpoint URL (AWS_ENDPOINT_URL_EKS or AWS_ENDPOINT_URL)"
+            validate_endpoint_url(endpoint, what=what)
             options["endpoint_url"] = endpoint
         if credentials is not None:
             options.update(
@@ -120,17 +124,8 @@ class EksAccessApi:
 
     def principal_arns(self) -> list[str]:
         """Every access entry's principal ARN (ListAccessEntries, all pages)."""
-        found: list[str] = []
-        token: str | None = None
-        while True:
-            params: dict[str, Any] = {"clusterName": self.cluster}
-            if token:
-                params["nextToken"] = token
-            answer = self._call("ListAccessEntries", "list_access_entries", **params)
-            found += [str(arn) for arn in answer.get("accessEntries") or []]
-            token = answer.get("nextToken")
-            if not token:
-                return found
+        pages = self._pages("ListAccessEntries", "list_access_entries", clusterName=self.cluster)
+        return [str(arn) for page in pages for arn in page.get("accessEntries") or []]
 
     def entry(self, principal_arn: str) -> AccessEntry:
         """DescribeAccessEntry and ListAssociatedAccessPolicies for one principal."""
@@ -151,15 +146,13 @@ class EksAccessApi:
 
     def _policies(self, principal_arn: str) -> tuple[AccessPolicy, ...]:
         found: list[AccessPolicy] = []
-        token: str | None = None
-        while True:
-            params: dict[str, Any] = {"clusterName": self.cluster, "principalArn": principal_arn}
-            if token:
-                params["nextToken"] = token
-            answer = self._call(
-                "ListAssociatedAccessPolicies", "list_associated_access_policies", **params
-            )
-            for item in answer.get("associatedAccessPolicies") or []:
+        for page in self._pages(
+            "ListAssociatedAccessPolicies",
+            "list_associated_access_policies",
+            clusterName=self.cluster,
+            principalArn=principal_arn,
+        ):
+            for item in page.get("associatedAccessPolicies") or []:
                 scope = item.get("accessScope") or {}
                 found.append(
                     AccessPolicy(
@@ -168,9 +161,31 @@ class EksAccessApi:
                         namespaces=tuple(str(n) for n in scope.get("namespaces") or ()),
                     )
                 )
-            token = answer.get("nextToken")
-            if not token:
-                return tuple(found)
+        return tuple(found)
+
+    def _pages(self, operation: str, method: str, **params: Any) -> Iterator[dict[str, Any]]:
+        """Every page of a listing, following ``nextToken``. A token the service already
+        gave ends the listing with an error: a server repeating itself would never end."""
+        seen: set[str] = set()
+        token: str | None = None
+        while True:
+            answer = self._call(
+                operation, method, **params, **({"nextToken": token} if token else {})
+            )
+            yield answer
+            following = answer.get("nextToken")
+            if not following:
+                return
+            token = str(following)
+            if token in seen:
+                raise EksApiError(
+                    f"{operation} on cluster {self.cluster!r} answered a nextToken it had "
+                    f"already given (after {len(seen) + 1} pages): the listing would never "
+                    "end; run it again later",
+                    action=f"eks:{operation}",
+                    code="RepeatedNextToken",
+                )
+            seen.add(token)
 
     def _call(self, operation: str, method: str, **params: Any) -> dict[str, Any]:
         from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError

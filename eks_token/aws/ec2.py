@@ -22,9 +22,7 @@ class Ec2PrivateDnsNames:
 
         try:
             if self._client is None:
-                from eks_token.aws.session import make_session
-
-                self._client = make_session(self.profile).create_client("ec2", self.region)
+                self._client = self._connect()
             answer = self._client.describe_instances(InstanceIds=[instance_id])
             names = [
                 instance.get("PrivateDnsName")
@@ -38,3 +36,16 @@ class Ec2PrivateDnsNames:
         if not names or not names[0]:
             raise MappingError(f"EC2 instance {instance_id} has no private DNS name")
         return str(names[0])
+
+    def _connect(self) -> Any:
+        """An EC2 client in the region every command uses (``--region``, ``AWS_REGION``, ...)."""
+        from eks_token.aws.session import make_session, resolve_region
+
+        session = make_session(self.profile)
+        region = resolve_region(session, self.region)
+        if not region:
+            raise MappingError(
+                "{{EC2PrivateDNSName}} needs EC2 DescribeInstances, which needs the cluster's "
+                "region: pass --region or set AWS_REGION"
+            )
+        return session.create_client("ec2", region_name=region)

@@ -66,6 +66,10 @@ def make_session(
         if env is not os.environ:
             read_environment(session, env)
         session.get_scoped_config()
+        from eks_token.aws.sts_answers import install_sts_answer_check
+
+        install_sts_answer_check(session)
+        session.register("before-send", _refuse_userinfo, unique_id=_REFUSE_USERINFO)
         from eks_token.aws.mfa import install_mfa_prompter
 
         install_mfa_prompter(session, session.profile, env)
@@ -171,6 +175,26 @@ def _web_identity_variable(provider: Any, environ: Mapping[str, str], key: str) 
         return None
     variable = provider._CONFIG_TO_ENV_VAR.get(key)
     return environ.get(variable) if variable else None
+
+
+_REFUSE_USERINFO = "eks-token-refuse-userinfo"
+
+
+def _refuse_userinfo(request: Any, event_name: str = "", **_: Any) -> None:
+    """No request leaves with a user name or password in its endpoint URL (botocore takes
+    AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL and endpoint_url as they are)."""
+    from urllib.parse import urlsplit
+
+    from eks_token.core.endpoints import validate_endpoint_url
+
+    parts = urlsplit(str(request.url))
+    if "@" not in parts.netloc:
+        return
+    names = event_name.split(".")
+    service = names[1] if len(names) > 1 and names[1] else "AWS"
+    variable = f"AWS_ENDPOINT_URL_{service.upper().replace('-', '_')}"
+    what = f"the {service} endpoint URL ({variable}, AWS_ENDPOINT_URL, endpoint_url)"
+    validate_endpoint_url(f"{parts.scheme}://{parts.netloc}/", what=what)
 
 
 def resolve_region(
@@ -304,8 +328,16 @@ def assumed_role_credentials(
     extra: dict[str, Any] = {"RoleSessionName": session_name}
     if external_id:
         extra["ExternalId"] = external_id
+
+    def client_creator(service: str, **options: Any) -> Any:
+        from eks_token.aws.sts_answers import install_sts_answer_check
+
+        client = session.create_client(service, region_name=region, **options)
+        install_sts_answer_check(client.meta.events)
+        return client
+
     fetcher = AssumeRoleCredentialFetcher(
-        client_creator=functools.partial(session.create_client, region_name=region),
+        client_creator=client_creator,
         source_credentials=_botocore_credentials(source),
         role_arn=role_arn,
         extra_args=extra,

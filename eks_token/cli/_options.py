@@ -116,12 +116,41 @@ def compile_query(expression: str | None) -> Any:
     import jmespath
     from jmespath.exceptions import JMESPathError
 
+    too_deep = InvalidInputError(
+        f"--query is nested more than {QUERY_DEPTH_LIMIT} levels deep; write a shallower "
+        "expression",
+        option="query",
+    )
     try:
-        return jmespath.compile(expression)
+        compiled = jmespath.compile(expression)
     except JMESPathError as exc:
         first = " ".join(str(exc).split())
         message = f"--query {expression!r} is not a JMESPath expression: {first}"
         raise InvalidInputError(message, option="query") from None
+    except RecursionError:
+        raise too_deep from None
+    # Evaluating walks the expression's tree recursively: bound its depth here, once.
+    if _tree_depth(compiled.parsed) > QUERY_DEPTH_LIMIT:
+        raise too_deep
+    return compiled
+
+
+#: How deeply a --query expression may nest (the AWS CLI's own queries nest a few levels).
+QUERY_DEPTH_LIMIT = 100
+
+
+def _tree_depth(node: Any) -> int:
+    """The depth of a parsed JMESPath expression (nodes are dicts with ``children``),
+    measured without recursion."""
+    deepest = 0
+    stack = [(node, 1)]
+    while stack:
+        current, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(current, Mapping):
+            children = current.get("children") or ()
+            stack.extend((child, depth + 1) for child in children if isinstance(child, Mapping))
+    return deepest
 
 
 def render_output(credential: Mapping[str, Any], query: Any, output: str | None) -> str:

@@ -1,21 +1,25 @@
 """Reading the aws-auth ConfigMap as the cluster does (protocol §7).
 
-Like the cluster's authenticator, a ConfigMap whose data does not decode into
-the expected shape is refused as a whole (:class:`MappingError`): a data value
-that is not a string, a key whose YAML is not a list, an entry that is not a
-mapping or has a field of the wrong type (``groups: system:masters``). Scalars
-where strings are expected are read as their text, as the Go YAML decoder does
-(an unquoted account id ``- 555555555555`` counts). An entry without an ARN or
-username is dropped alone; each such entry, and every entry that can never
-match, becomes a warning.
+Like the cluster's authenticator, each data key is read on its own. A key
+that does not decode into the expected shape (YAML that does not parse, not a
+list, an entry that is not a mapping or has a field of the wrong type such as
+``groups: system:masters``) is ignored with a warning naming it, and the other
+keys still map; a running authenticator may keep the previous good value of
+that key in memory, a fresh one reads it as empty. Only a data value that is
+not a string refuses the whole ConfigMap (:class:`MappingError`): the API
+server accepts no such object. Scalars where strings are expected are read as
+their text, as the Go YAML decoder does (an unquoted account id
+``- 555555555555`` counts). An entry without an ARN or username is dropped
+alone; each such entry, and every entry that can never match, becomes a
+warning.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from eks_token.cluster.arn import parse_arn
 from eks_token.errors import ArnError, MappingError
@@ -23,6 +27,7 @@ from eks_token.errors import ArnError, MappingError
 __all__ = ["AwsAuth", "MappingEntry", "load_aws_auth_file", "parse_aws_auth"]
 
 _DATA_KEYS = ("mapRoles", "mapUsers", "mapAccounts")
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -43,12 +48,16 @@ class AwsAuth:
     users: tuple[MappingEntry, ...] = ()
     accounts: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    #: The data keys the cluster ignores as malformed, each with the reason.
+    ignored: tuple[tuple[str, str], ...] = ()
 
 
 def parse_aws_auth(configmap: Mapping[str, Any]) -> AwsAuth:
     """Read a ConfigMap object (as ``kubectl get configmap aws-auth -o yaml`` prints it).
 
-    Raises :class:`MappingError` when the cluster would refuse the whole ConfigMap.
+    Each data key is read on its own: a malformed one is left out (see ``ignored`` and the
+    warnings) and the others still map. Raises :class:`MappingError` only for a ConfigMap
+    the API server cannot hold (a data value that is not a string).
     """
     data = configmap.get("data", configmap) if isinstance(configmap, Mapping) else None
     if data is None:
@@ -62,18 +71,38 @@ def parse_aws_auth(configmap: Mapping[str, Any]) -> AwsAuth:
                 f"(write it as a block string: '{key}: |')"
             )
     warnings: list[str] = []
-    roles = _entries(data.get("mapRoles"), "mapRoles", "rolearn", warnings)
-    users = _entries(data.get("mapUsers"), "mapUsers", "userarn", warnings)
-    accounts = _accounts(data.get("mapAccounts"))
+    ignored: list[tuple[str, str]] = []
+
+    def read(key: str, reader: Callable[[str | None], list[_T]]) -> list[_T]:
+        """One key on its own: a malformed key is ignored, the others still map."""
+        try:
+            return reader(data.get(key))
+        except MappingError as exc:
+            ignored.append((key, str(exc)))
+            warnings.append(_ignored_key_warning(key, str(exc)))
+            return []
+
+    roles = read("mapRoles", lambda raw: _entries(raw, "mapRoles", "rolearn", warnings))
+    users = read("mapUsers", lambda raw: _entries(raw, "mapUsers", "userarn", warnings))
+    accounts = read("mapAccounts", _accounts)
     for key in data:
         lowered = str(key).lower()
         if lowered in ("maproles", "mapusers", "mapaccounts") and key not in _DATA_KEYS:
             warnings.append(f"data key {key!r} is ignored: the keys are case-sensitive")
     _warn_never_matching(roles, users, warnings)
-    return AwsAuth(tuple(roles), tuple(users), tuple(accounts), tuple(warnings))
+    return AwsAuth(tuple(roles), tuple(users), tuple(accounts), tuple(warnings), tuple(ignored))
 
 
 _REFUSED = "the cluster refuses this aws-auth ConfigMap as a whole"
+
+
+def _ignored_key_warning(key: str, reason: str) -> str:
+    """What the cluster does with a malformed data key (protocol §7)."""
+    return (
+        f"{key} is malformed ({reason}): the cluster ignores {key} and still maps with the "
+        f"other keys; an authenticator that read a good {key} before may keep using it until "
+        "it restarts, a fresh one reads it as empty"
+    )
 
 
 def _yaml_kind(value: object) -> str:
@@ -105,7 +134,7 @@ def load_aws_auth_file(path: str | Path) -> AwsAuth:
     return parse_aws_auth(document)
 
 
-def _yaml_list(raw: str | None, key: str) -> list[Any]:
+def _yaml_list(raw: str | None) -> list[Any]:
     if raw is None:
         return []
     import yaml
@@ -113,17 +142,17 @@ def _yaml_list(raw: str | None, key: str) -> list[Any]:
     try:
         value = yaml.safe_load(raw)
     except yaml.YAMLError:
-        raise MappingError(f"{_REFUSED}: {key} is not valid YAML") from None
+        raise MappingError("not valid YAML") from None
     if value is None:
         return []
     if not isinstance(value, list):
-        raise MappingError(f"{_REFUSED}: {key} must be a YAML list (each entry starts with '- ')")
+        raise MappingError("not a YAML list (each entry starts with '- ')")
     return value
 
 
 def _entries(raw: str | None, key: str, arn_field: str, warnings: list[str]) -> list[MappingEntry]:
     parsed: list[dict[str, Any]] = []
-    for number, item in enumerate(_yaml_list(raw, key), 1):
+    for number, item in enumerate(_yaml_list(raw), 1):
         parsed.append(_fields(item, f"{key} entry {number}"))
     entries: list[MappingEntry] = []
     for number, fields in enumerate(parsed, 1):
@@ -142,14 +171,14 @@ def _entries(raw: str | None, key: str, arn_field: str, warnings: list[str]) -> 
 def _fields(item: object, where: str) -> dict[str, Any]:
     """Field names match case-insensitively; a field of the wrong type refuses the map."""
     if not isinstance(item, Mapping):
-        raise MappingError(f"{_REFUSED}: {where} is not a mapping (rolearn/userarn, ...)")
+        raise MappingError(f"{where} is not a mapping (rolearn/userarn, ...)")
     fields: dict[str, Any] = {}
     for name, value in item.items():
         key = str(name).lower()
         if value is not None and not _field_type_ok(key, value):
             wanted = "a list of strings" if key == "groups" else "a string"
             example = " (write groups: [system:masters])" if key == "groups" else ""
-            raise MappingError(f"{_REFUSED}: {where}: {name} must be {wanted}{example}")
+            raise MappingError(f"{where}: {name} must be {wanted}{example}")
         fields[key] = value
     return fields
 
@@ -172,15 +201,15 @@ def _accounts(raw: str | None) -> list[str]:
     try:
         root = yaml.compose(raw, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
-        raise MappingError(f"{_REFUSED}: mapAccounts is not valid YAML") from None
+        raise MappingError("not valid YAML") from None
     if root is None or (isinstance(root, yaml.ScalarNode) and root.tag.endswith(":null")):
         return []
     if not isinstance(root, yaml.SequenceNode):
-        raise MappingError(f"{_REFUSED}: mapAccounts must be a YAML list of account ids")
+        raise MappingError("not a YAML list of account ids")
     accounts: list[str] = []
     for number, node in enumerate(root.value, 1):
         if not isinstance(node, yaml.ScalarNode):
-            raise MappingError(f"{_REFUSED}: mapAccounts entry {number} is not an account id")
+            raise MappingError(f"mapAccounts entry {number} is not an account id")
         accounts.append(str(node.value))
     return accounts
 

@@ -133,6 +133,9 @@ def _not_mapped_reason(config: AwsAuth, identity: Identity) -> str:
         f"{identity.canonical_arn} is not mapped: no mapRoles or mapUsers entry has that ARN "
         f"and account {identity.account_id} is not in mapAccounts"
     )
+    if config.ignored:
+        keys = " and ".join(key for key, _ in config.ignored)
+        reason += f" ({keys}: malformed, so the cluster ignores it)"
     wanted = parse_arn(identity.canonical_arn)
     for entry in config.roles:
         try:

@@ -121,8 +121,10 @@ class KubeApi:
                 f"the API server {self.server} cannot be reached: {request_failure_reason(exc)}",
                 cluster=self.server,
             ) from exc
+        from eks_token.exec_plugin.exec_info import parse_json
+
         try:
-            payload = response.json()
+            payload = parse_json(response.content)
         except ValueError:
             payload = None
         return response.status_code, payload

@@ -9,7 +9,6 @@ cluster fails there.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from urllib.parse import urlsplit
 from eks_token.clock import utc_now
 from eks_token.cluster.identity import Identity, identity_from_caller
 from eks_token.cluster.token_rules import CheckedToken, check_token
+from eks_token.core.endpoints import validate_endpoint_url
 from eks_token.core.inputs import validate_cluster_id
 from eks_token.core.sigv4 import CLUSTER_ID_HEADER
 from eks_token.errors import (
@@ -30,6 +30,7 @@ from eks_token.errors import (
     StsThrottledError,
     StsUnreachableError,
 )
+from eks_token.exec_plugin.exec_info import parse_json
 from eks_token.net.failure import request_failure_reason
 from eks_token.redact import redact
 
@@ -189,8 +190,8 @@ def _now(now: datetime | None) -> datetime:
 
 
 def _check_base_url(base: str) -> None:
-    parts = urlsplit(base)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+    parts = validate_endpoint_url(base, what="the STS endpoint URL", option="sts_endpoint_url")
+    if parts.query:
         raise InvalidInputError(
             f"the STS endpoint URL must be http(s)://HOST[:PORT][/PATH], not {base!r}",
             option="sts_endpoint_url",
@@ -221,7 +222,7 @@ def _error_fields(body: bytes) -> tuple[str | None, str | None]:
     """STS's error code and message, from a JSON or XML error body."""
     text = body.decode("utf-8", errors="replace")
     try:
-        document = json.loads(text)
+        document = parse_json(text)
     except ValueError:
         code = re.search(r"<Code>([^<]{1,100})</Code>", text)
         message = re.search(r"<Message>([^<]{0,1000})</Message>", text)
@@ -260,7 +261,7 @@ def _sts_failure(status: int, body: bytes, server_date: datetime | None) -> StsE
 
 def _answer(body: bytes, checked: CheckedToken, server_date: datetime | None) -> StsAnswer:
     try:
-        document: Any = json.loads(body)
+        document: Any = parse_json(body)
         response = document["GetCallerIdentityResponse"]
         result = response["GetCallerIdentityResult"]
         arn, account, user_id = result["Arn"], result["Account"], result["UserId"]

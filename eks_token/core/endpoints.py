@@ -8,7 +8,7 @@ rule engine, so the exec plugin stays fast.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from eks_token.core.inputs import validate_region
 from eks_token.errors import InvalidInputError
@@ -22,6 +22,7 @@ __all__ = [
     "StsEndpoint",
     "partition_for_region",
     "resolve_sts_endpoint",
+    "validate_endpoint_url",
     "validate_region",
 ]
 
@@ -178,16 +179,47 @@ def resolve_sts_endpoint(
 
 
 def _normalise_endpoint_url(endpoint_url: str) -> str:
+    parts = validate_endpoint_url(endpoint_url)
+    path = parts.path if parts.path.endswith("/") else parts.path + "/"
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def validate_endpoint_url(
+    url: str,
+    *,
+    what: str = "the STS endpoint URL (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, endpoint_url)",
+    option: str = "endpoint_url",
+) -> SplitResult:
+    """An endpoint URL, split: ``http(s)://HOST[:PORT][/PATH]`` in printable ASCII, with
+    no user name or password in it (they would be printed with the URL and, for STS,
+    carried into every token). Every endpoint URL we take is checked here."""
     try:
-        parts = urlsplit(endpoint_url)
+        parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a port that is not 0-65535
-        well_formed = endpoint_url.isascii() and endpoint_url.isprintable()
+        well_formed = url.isascii() and url.isprintable()
     except ValueError:  # an unclosed IPv6 bracket, a bad port
         well_formed = False
     if not well_formed or parts.scheme not in ("https", "http") or not parts.hostname:
         raise InvalidInputError(
-            f"STS endpoint URL must be http(s)://HOST[:PORT][/PATH], not {endpoint_url!r}",
-            option="endpoint_url",
+            f"{what} must be http(s)://HOST[:PORT][/PATH], not {_without_userinfo(url)!r}",
+            option=option,
         )
-    path = parts.path if parts.path.endswith("/") else parts.path + "/"
-    return f"{parts.scheme}://{parts.netloc}{path}"
+    if "@" in parts.netloc:
+        raise InvalidInputError(
+            f"{what} {_without_userinfo(url)!r} has a user name or password in it: remove "
+            "them (an endpoint URL carries no credentials; they would be printed and sent "
+            "with every request)",
+            option=option,
+        )
+    return parts
+
+
+def _without_userinfo(url: str) -> str:
+    """``url`` with anything before an ``@`` in its authority shown as ``***``."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url if "@" not in url else "***@" + url.rsplit("@", 1)[-1]
+    authority, slash, path = rest.partition("/")
+    if "@" in authority:
+        authority = "***@" + authority.rsplit("@", 1)[-1]
+    return f"{scheme}{sep}{authority}{slash}{path}"

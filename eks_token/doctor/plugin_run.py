@@ -99,10 +99,10 @@ def run_exec_plugin(
 def read_exec_credential(stdout: str, api_version: str) -> PluginCredential:
     """The ExecCredential on stdout, as kubectl reads it; ExecPluginError naming what is wrong
     (never the token)."""
-    import json
+    from eks_token.exec_plugin.exec_info import parse_json
 
     try:
-        document = json.loads(stdout)
+        document = parse_json(stdout)
     except ValueError as exc:
         size = len(stdout.strip())
         what = "nothing" if not size else f"{size} characters that are not JSON"

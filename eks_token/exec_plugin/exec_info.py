@@ -11,6 +11,7 @@ start-up path, so it loads only :mod:`eks_token.exec_plugin.lean_json` and the e
 from __future__ import annotations
 
 import os
+import sys
 
 from eks_token.errors import ExecInfoError
 from eks_token.exec_plugin.lean_json import loads as lean_loads
@@ -173,19 +174,24 @@ def read_exec_info(environ: Mapping[str, str] | None = None) -> ExecInfo:
     )
 
 
-def parse_json(text: str) -> object:
+def parse_json(text: str | bytes) -> object:
     """``text`` as JSON: the lean reader first, ``json`` for what it leaves (surrogate
-    escapes, NaN, Infinity, invalid documents); ValueError when it is not JSON."""
-    try:
-        return lean_loads(text)
-    except ValueError:
-        import json
-
+    escapes, NaN, Infinity, invalid documents); ValueError when it is not JSON, or nested
+    too deeply to read (every JSON document from outside is read here)."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    if "json" not in sys.modules:  # once json is loaded anyway, it is the faster reader
         try:
-            value: object = json.loads(text)
-        except RecursionError as exc:
-            raise ValueError("nested too deeply") from exc
-        return value
+            return lean_loads(text)
+        except ValueError:
+            pass
+    import json
+
+    try:
+        value: object = json.loads(text)
+    except RecursionError as exc:
+        raise ValueError("nested too deeply") from exc
+    return value
 
 
 def _str_or_none(value: object) -> str | None:

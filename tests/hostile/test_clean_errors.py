@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -185,6 +186,82 @@ def test_a_signing_time_whose_expiry_does_not_fit(aws_env: AwsEnv, when: str) ->
     moment = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
     with pytest.raises(EksTokenError):
         sign_token("c", EXAMPLE, resolve_sts_endpoint("us-west-2"), moment)
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        "\uff12\uff10\uff12\uff16-11-28T21:19:04Z",  # full-width digits
+        "2026-11-28T21:19:0\u0664Z",  # an Arabic-Indic digit
+        "2026-\u0967\u0967-28T21:19:04Z",  # Devanagari digits
+        "2026-11-28T21:19:04.\u0665Z",  # in the fraction
+        "2026-11-28T21:19:04+0\u0661:00",  # in the offset
+        "\u20032026-11-28T21:19:04Z",  # an em space before it
+    ],
+)
+def test_a_signing_time_in_other_digits_is_refused(aws_env: AwsEnv, when: str) -> None:
+    from eks_token.clock import parse_rfc3339
+
+    with pytest.raises(EksTokenError, match="not an RFC 3339 timestamp"):
+        parse_rfc3339(when)
+    for command in (("token", "-i", "c"), ("get-token", "--cluster-name", "c")):
+        result = run_eks_token(*command, "--signing-time", when)
+        assert_clean_refusal(result)
+        assert "not an RFC 3339 timestamp" in result.stderr
+
+
+USERINFO_SECRET = "hunter2endpointPW"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"https://alice:{USERINFO_SECRET}@sts.example.com",
+        f"https://{USERINFO_SECRET}@sts.example.com/",
+        f"http://alice:{USERINFO_SECRET}@127.0.0.1:4566/path",
+        f"https://:{USERINFO_SECRET}@sts.example.com",
+    ],
+)
+def test_an_endpoint_url_with_userinfo_is_refused_everywhere(
+    aws_env: AwsEnv, url: str, tmp_path: Path
+) -> None:
+    secrets = (USERINFO_SECRET,)
+    with pytest.raises(EksTokenError, match="user name or password") as caught:
+        resolve_sts_endpoint("us-west-2", endpoint_url=url)
+    assert USERINFO_SECRET not in str(caught.value)
+    with pytest.raises(EksTokenError, match="user name or password"):
+        TokenVerifier("c", sts_endpoint_url=url)
+    base = {**os.environ, "EKS_TOKEN_NO_CACHE": "1", "AWS_MAX_ATTEMPTS": "1"}
+    runs = [
+        (("token", "-i", "c", "-v"), {"AWS_ENDPOINT_URL_STS": url}),
+        (("get-token", "--cluster-name", "c"), {"AWS_ENDPOINT_URL": url}),
+        (
+            ("token", "-i", "c", "-r", "arn:aws:iam::111122223333:role/r"),
+            {"AWS_ENDPOINT_URL_STS": url},
+        ),
+        (("verify", "-i", "c", "-t", "k8s-aws-v1.x", "--sts-endpoint-url", url), {}),
+        (
+            ("map", "--access-entries", "c", "--arn", "arn:aws:iam::111122223333:user/a"),
+            {"AWS_ENDPOINT_URL_EKS": url},
+        ),
+        (
+            ("kubeconfig", "--name", "c", "--kubeconfig", str(tmp_path / "kubeconfig")),
+            {"AWS_ENDPOINT_URL_EKS": url},
+        ),
+    ]
+    for args, extra in runs:
+        result = run_eks_token(*args, env={**base, **extra})
+        assert_clean_failure(result, status=1, mentions="user name or password", secrets=secrets)
+    # and from the profile's endpoint_url
+    aws_env.config_file.parent.mkdir(parents=True, exist_ok=True)
+    aws_env.config_file.write_text(
+        f"[profile p]\nregion = us-west-2\nendpoint_url = {url}\n"
+        f"aws_access_key_id = {aws_env.access_key_id}\n"
+        f"aws_secret_access_key = {aws_env.secret_access_key}\n"
+    )
+    result = run_eks_token("token", "-i", "c", "--profile", "p", env=base)
+    assert_clean_failure(result, status=1, mentions="user name or password", secrets=secrets)
+    assert not (tmp_path / "kubeconfig").exists()
 
 
 @pytest.mark.parametrize("timeout", ["nan", "inf", "1e308", "-1", "0", "-inf"])

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
 
 import botocore.session
 
@@ -81,7 +81,10 @@ class StandinEntry:
 
 class EksStandin(LocalServer):
     """EKS for one cluster: its authentication mode and access entries by principal ARN;
-    operations in ``denied`` answer AccessDeniedException; ``operations`` lists the calls."""
+    operations in ``denied`` answer AccessDeniedException; ``operations`` lists the calls.
+    ListAccessEntries answers ``page_size`` entries a page (all when None), each page's
+    ``nextToken`` the offset of the next; with ``repeated_token`` every page (up to the
+    100th) answers that same token, as a broken service would."""
 
     def __init__(
         self,
@@ -97,10 +100,14 @@ class EksStandin(LocalServer):
         self.entries = dict(entries or {})
         self.denied = set(denied)
         self.operations: list[str] = []
+        self.page_size: int | None = None
+        self.repeated_token: str | None = None
+        self._query: dict[str, list[str]] = {}
 
     def respond(self, request: RecordedRequest) -> Response:
         operation, names = _route(request.path)
         self.operations.append(operation)
+        self._query = parse_qs(request.query)
         if operation in self.denied:
             return self._error(403, "AccessDeniedException", _denied_message(operation))
         if names[0] != self.cluster:
@@ -137,7 +144,18 @@ class EksStandin(LocalServer):
         }
 
     def _list_access_entries(self, name: str) -> dict[str, Any]:
-        return {"accessEntries": sorted(self.entries)}
+        arns = sorted(self.entries)
+        if self.repeated_token is not None and self.operations.count("ListAccessEntries") < 100:
+            # (after 100 pages it gives up, so that a client that loops ends its test)
+            return {"accessEntries": arns[:1], "nextToken": self.repeated_token}
+        if self.page_size is None:
+            return {"accessEntries": arns}
+        start = int((self._query.get("nextToken") or ["0"])[0])
+        end = start + self.page_size
+        body: dict[str, Any] = {"accessEntries": arns[start:end]}
+        if end < len(arns):
+            body["nextToken"] = str(end)
+        return body
 
     def _describe_access_entry(self, name: str, arn: str) -> dict[str, Any]:
         entry = self.entries[arn]
