@@ -83,6 +83,10 @@ def obtain(
         from eks_token.cache.file_cache import FileTokenCache
 
         cache = FileTokenCache(on_problem=warn if verbose else None)
+        if verbose:
+            from eks_token.aws.cli_cache import report_skipped_entries
+
+            report_skipped_entries(warn)
     signer = signer_for(request, credential_cache=None if use_cache else False)
     from eks_token.cli._fast import missed_key
 
