@@ -173,3 +173,28 @@ def test_the_aws_cache_fingerprint_holds_no_file_contents(aws_env: AwsEnv) -> No
     key = token_cache_key("my-cluster")
     assert SESSION_TOKEN not in json.dumps(key)
     assert "login.json" not in json.dumps(key)
+
+
+@pytest.mark.parametrize("directory", [".aws/sso/cache", ".aws/cli/cache"])
+def test_a_same_size_rewrite_with_its_modification_time_put_back_gives_a_new_key(
+    aws_env: AwsEnv, directory: str
+) -> None:
+    """Another role's credentials of the same length, written over the entry in place with
+    the old modification time restored: the change time still tells, so the token signed
+    with the old ones is not served."""
+    cache_dir = aws_env.home / directory
+    cache_dir.mkdir(parents=True)
+    entry = cache_dir / "d033e22ae348aeb5660fc2140aec35850c4da997.json"
+    entry.write_text('{"AccessKeyId": "ASIAAAAAAAAAAAAAAAAA"}')
+    before = entry.stat()
+    key = token_cache_key("my-cluster")
+    with entry.open("r+") as f:
+        f.write('{"AccessKeyId": "ASIABBBBBBBBBBBBBBBB"}')
+    os.utime(entry, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = entry.stat()
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (
+        before.st_size,
+        before.st_mtime_ns,
+        before.st_ino,
+    )
+    assert token_cache_key("my-cluster") != key

@@ -15,6 +15,7 @@ from eks_token.doctor.report import CHECK_NAMES
 from eks_token.kubeconfig.files import load_context
 from tests.cluster_side_helpers import (
     ADMIN_SESSION,
+    CLUSTER,
     EXEC_ENTRY,
     SIGNED_AT,
     closed_port,
@@ -382,3 +383,36 @@ def test_a_broken_token_gets_the_fix_for_the_rules_it_breaks(
     fix = report.checks[-1].fix or ""
     assert says in fix
     assert not_says not in fix
+
+
+def test_a_token_kept_from_a_time_the_clock_was_ahead_is_blamed_on_the_cache(
+    aws_env: AwsEnv,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    standin: StsStandin,
+    allowed_server: ApiServer,
+) -> None:
+    """This machine's clock agrees with STS; the plugin prints a token signed 20 minutes
+    ahead, kept in eks-token's token cache from a time the clock was ahead (as a plugin
+    that serves such entries would). The doctor names the cached token and the command that
+    clears it, not the clock."""
+    from eks_token import get_token
+    from eks_token.cache.file_cache import FileTokenCache
+
+    standin.freeze(NOW)
+    kept = get_token(CLUSTER, now=NOW + timedelta(minutes=20), cache=FileTokenCache()).value
+    bin_dir = tmp_path / "bin"
+    fixed_token_plugin(bin_dir, kept)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    config = kubeconfig_for(tmp_path, allowed_server.url, allowed_server.ca_data)
+    report = doctor(config, standin, now=NOW)
+    assert failed(report) == "token"
+    check = report.checks[-1]
+    assert check.summary.endswith(": future")
+    assert "signed 20 minutes after this machine's time" in check.causes[0]
+    cache_dir = aws_env.home / ".kube" / "cache" / "eks-token"
+    assert f"the token is in eks-token's token cache ({cache_dir})" in check.causes[1]
+    assert check.fix is not None
+    assert "eks-token cache clear" in check.fix
+    assert "synchronise" not in report.render()
+    assert standin.recorded == []
