@@ -416,3 +416,18 @@ def test_a_token_kept_from_a_time_the_clock_was_ahead_is_blamed_on_the_cache(
     assert "eks-token cache clear" in check.fix
     assert "synchronise" not in report.render()
     assert standin.recorded == []
+
+
+def test_sts_calling_a_token_not_yet_current_while_the_clocks_agree_blames_a_kept_token() -> None:
+    """STS's own words for a token signed ahead of its clock: when this machine's clock
+    agrees with STS's, the token was kept from a time it was ahead, so the fix is to clear
+    the cache that kept it, not to set the clock."""
+    from eks_token.doctor.advice import sts_fix
+    from eks_token.errors import StsRejectedError
+
+    exc = StsRejectedError(
+        "STS rejected the token (403 SignatureDoesNotMatch): Signature not yet current: "
+        "20260115T124000Z is still later than 20260115T121500Z (20260115T120000Z + 15 min.)"
+    )
+    assert "eks-token cache clear" in sts_fix(exc, clock_agrees=True)
+    assert "synchronise this machine's clock" in sts_fix(exc)
