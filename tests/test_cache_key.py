@@ -198,3 +198,36 @@ def test_a_same_size_rewrite_with_its_modification_time_put_back_gives_a_new_key
         before.st_ino,
     )
     assert token_cache_key("my-cluster") != key
+
+
+def test_a_miss_computes_the_key_once_and_looks_at_the_files_again_once(
+    aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The start-up path's key goes with the request to the full command; after signing only
+    the files are looked at again (to store the token under the key it was signed for)."""
+    from eks_token.cache import key as key_module
+    from eks_token.cli import _fast
+    from eks_token.cli.main import main
+
+    computed: list[str] = []
+    rechecked: list[str] = []
+    request_key = key_module.request_key
+    after_signing = key_module.CacheKey.after_signing
+
+    def counted_key(*args: object, **kwargs: object) -> key_module.CacheKey:
+        computed.append("key")
+        return request_key(*args, **kwargs)  # type: ignore[arg-type]
+
+    def counted_recheck(self: key_module.CacheKey) -> dict[str, str] | None:
+        rechecked.append("after")
+        return after_signing(self)
+
+    monkeypatch.setattr(_fast, "request_key", counted_key)
+    monkeypatch.setattr(key_module, "request_key", counted_key)
+    monkeypatch.setattr(key_module.CacheKey, "after_signing", counted_recheck)
+    assert main(["token", "-i", "my-cluster"]) == 0
+    assert (computed, rechecked) == (["key"], ["after"])
+    missed = capsys.readouterr().out
+    assert main(["token", "-i", "my-cluster"]) == 0
+    assert (computed, rechecked) == (["key", "key"], ["after"])
+    assert capsys.readouterr().out == missed
