@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import socket
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +112,9 @@ ONE_RULE_BROKEN = {
     "signed-headers": token_of(replace_param(VALID_URL, "X-Amz-SignedHeaders", "host")),
     "expires": token_of(replace_param(VALID_URL, "X-Amz-Expires", "901")),
     "date": token_of(replace_param(VALID_URL, "X-Amz-Date", "2026-01-15T12:00:00Z")),
+    # Signed 10 minutes after SIGNED_AT: well beyond STS's 5 minutes of skew at any "now"
+    # the rule tests use (a few minutes after SIGNED_AT).
+    "future": make_token(when=SIGNED_AT + timedelta(minutes=10)),
 }
 
 

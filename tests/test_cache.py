@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from eks_token.cache.entry import key_text
+from eks_token.cache.entry import FRESH, INVALID, STALE, key_text, token_state
 from eks_token.cache.file_cache import FileTokenCache, fetch_or_sign
 from eks_token.cache.files import FRESHNESS_MARGIN_SECONDS, entry_name, lock_name
 from eks_token.cache.interface import FRESHNESS_MARGIN, MemoryTokenCache
@@ -245,3 +245,40 @@ def test_memory_cache_through_fetch_or_sign() -> None:
 
     assert fetch_or_sign(memory, KEY, NOW, sign) == fetch_or_sign(memory, KEY, NOW, sign)
     assert len(signed) == 1
+
+
+@pytest.mark.parametrize("memory", [False, True], ids=["file", "memory"])
+@pytest.mark.parametrize(
+    ("ahead", "served"),
+    [
+        (timedelta(minutes=5), True),  # within the skew STS tolerates
+        (timedelta(minutes=5, seconds=1), False),
+        (timedelta(minutes=20), False),  # written under ``faketime -f +20m``
+    ],
+)
+def test_a_token_signed_ahead_of_now_is_served_only_within_stss_skew(
+    cache: FileTokenCache, memory: bool, ahead: timedelta, served: bool
+) -> None:
+    """Signed later than now plus STS's skew: STS refuses it, however much of its life
+    seems left, so neither cache serves it."""
+    store: FileTokenCache | MemoryTokenCache = MemoryTokenCache() if memory else cache
+    cached = token(signed=NOW + ahead)
+    store.put(KEY, cached)
+    assert (store.get(KEY, NOW) == cached) is served
+
+
+@pytest.mark.parametrize(
+    ("signed", "now", "state"),
+    [
+        (0, 0, FRESH),
+        (0, 14 * 60 - 6 * 60 - 1, FRESH),
+        (0, 14 * 60 - 6 * 60, STALE),
+        (0, 14 * 60 - 1, STALE),
+        (0, 14 * 60, INVALID),
+        (5 * 60, 0, FRESH),
+        (5 * 60 + 1, 0, INVALID),
+        (None, 0, FRESH),
+    ],
+)
+def test_one_freshness_state_for_every_token(signed: int | None, now: int, state: str) -> None:
+    assert token_state(14 * 60 + (signed or 0), signed, now) == state

@@ -23,6 +23,7 @@ from tests.support.cache_entries import fake_token_value
 from tests.support.cli import EKS_TOKEN, run_cli, served_status
 from tests.support.kube import Kubectl, WriteKubeconfig
 from tests.support.moto_server import MotoServer
+from tests.support.sts_standin import StsStandin
 
 SIGNED = "eks-token: signed for cluster"
 FROM_CACHE = "from the cache"
@@ -280,3 +281,37 @@ def test_kubectl_twice_with_the_cache(
     seen = [token for token in api_server.tokens if token]
     assert len(seen) >= 2
     assert len(set(seen)) == 1
+
+
+def test_an_entry_signed_ahead_of_the_clock_is_signed_again(
+    aws_env: AwsEnv, sts_standin: StsStandin
+) -> None:
+    """An entry written while the clock was 20 minutes ahead (``faketime -f +20m``; here the
+    library's cache API with ``now`` 20 minutes on): STS refuses its token until then, so it
+    is never served. ``cache list`` says so, decode and verify flag the token, and the next
+    call signs again with the clock as it is."""
+    from eks_token import get_token
+
+    ahead = datetime.now(timezone.utc) + timedelta(minutes=20)
+    kept = get_token("my-cluster", now=ahead, cache=FileTokenCache()).value
+    listed = run_cli("cache", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert "from the future: signed 19 min ahead of this clock" in listed.stdout
+    assert "fresh" not in listed.stdout
+    decoded = run_cli("decode", kept)
+    assert decoded.returncode == 1
+    assert [f["rule"] for f in json.loads(decoded.stdout)["failed_rules"]] == ["future"]
+    verified = run_cli(
+        "verify", "-i", "my-cluster", "-t", kept, "--sts-endpoint-url", sts_standin.url
+    )
+    assert verified.returncode == 1
+    assert "signed 19 minutes after this machine's time" in verified.stderr
+    assert sts_standin.recorded == []  # refused before STS is asked
+    result = run_cli("token", "-i", "my-cluster", "-v")
+    assert SIGNED in result.stderr, result.stderr
+    token = served_status(result)["token"]
+    assert token != kept
+    assert run_cli("decode", token).returncode == 0
+    # The entry is replaced by the token signed now, which is served from then on.
+    assert "fresh" in run_cli("cache", "list").stdout
+    assert not signed()

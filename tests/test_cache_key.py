@@ -173,3 +173,61 @@ def test_the_aws_cache_fingerprint_holds_no_file_contents(aws_env: AwsEnv) -> No
     key = token_cache_key("my-cluster")
     assert SESSION_TOKEN not in json.dumps(key)
     assert "login.json" not in json.dumps(key)
+
+
+@pytest.mark.parametrize("directory", [".aws/sso/cache", ".aws/cli/cache"])
+def test_a_same_size_rewrite_with_its_modification_time_put_back_gives_a_new_key(
+    aws_env: AwsEnv, directory: str
+) -> None:
+    """Another role's credentials of the same length, written over the entry in place with
+    the old modification time restored: the change time still tells, so the token signed
+    with the old ones is not served."""
+    cache_dir = aws_env.home / directory
+    cache_dir.mkdir(parents=True)
+    entry = cache_dir / "d033e22ae348aeb5660fc2140aec35850c4da997.json"
+    entry.write_text('{"AccessKeyId": "ASIAAAAAAAAAAAAAAAAA"}')
+    before = entry.stat()
+    key = token_cache_key("my-cluster")
+    with entry.open("r+") as f:
+        f.write('{"AccessKeyId": "ASIABBBBBBBBBBBBBBBB"}')
+    os.utime(entry, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = entry.stat()
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (
+        before.st_size,
+        before.st_mtime_ns,
+        before.st_ino,
+    )
+    assert token_cache_key("my-cluster") != key
+
+
+def test_a_miss_computes_the_key_once_and_looks_at_the_files_again_once(
+    aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The start-up path's key goes with the request to the full command; after signing only
+    the files are looked at again (to store the token under the key it was signed for)."""
+    from eks_token.cache import key as key_module
+    from eks_token.cli import _fast
+    from eks_token.cli.main import main
+
+    computed: list[str] = []
+    rechecked: list[str] = []
+    request_key = key_module.request_key
+    after_signing = key_module.CacheKey.after_signing
+
+    def counted_key(*args: object, **kwargs: object) -> key_module.CacheKey:
+        computed.append("key")
+        return request_key(*args, **kwargs)  # type: ignore[arg-type]
+
+    def counted_recheck(self: key_module.CacheKey) -> dict[str, str] | None:
+        rechecked.append("after")
+        return after_signing(self)
+
+    monkeypatch.setattr(_fast, "request_key", counted_key)
+    monkeypatch.setattr(key_module, "request_key", counted_key)
+    monkeypatch.setattr(key_module.CacheKey, "after_signing", counted_recheck)
+    assert main(["token", "-i", "my-cluster"]) == 0
+    assert (computed, rechecked) == (["key"], ["after"])
+    missed = capsys.readouterr().out
+    assert main(["token", "-i", "my-cluster"]) == 0
+    assert (computed, rechecked) == (["key", "key"], ["after"])
+    assert capsys.readouterr().out == missed

@@ -450,3 +450,64 @@ def test_the_signer_keeps_role_credentials_out_of_the_cache_when_told(
     TokenSigner(role_arn=ROLE, credential_cache=True).get_token("b")
     assert len(os.listdir(cache)) == 1
     assert assume_calls() == before + 2
+
+
+def test_forgetting_own_role_credentials_forgets_the_tokens_signed_with_them(
+    moto_sts: MotoServer, aws_env: AwsEnv
+) -> None:
+    """As the docs say: ``rm ~/.aws/cli/cache/eks-token-role-*.json`` forgets the
+    credentials of ``--role-arn``, and with them the tokens signed with them."""
+    before = assume_calls()
+    first = run_cli("token", "-i", "prod", "-r", ROLE, "-v")
+    assert first.returncode == 0, first.stderr
+    second = run_cli("token", "-i", "prod", "-r", ROLE, "-v")
+    assert "from the cache" in second.stderr
+    assert second.stdout == first.stdout
+    cache_dir = aws_env.home / ".aws" / "cli" / "cache"
+    removed = list(cache_dir.glob("eks-token-role-*.json"))
+    assert len(removed) == 1
+    removed[0].unlink()
+    third = run_cli("token", "-i", "prod", "-r", ROLE, "-v")
+    assert third.returncode == 0, third.stderr
+    assert "from the cache" not in third.stderr
+    assert assume_calls() == before + 2
+    # Tokens without a role are not keyed on eks-token's role entries.
+    plain = run_cli("token", "-i", "prod", "-v")
+    (cache_dir / removed[0].name).write_text("{}")
+    assert "from the cache" in run_cli("token", "-i", "prod", "-v").stderr
+    assert plain.returncode == 0
+
+
+def test_a_cached_entry_with_a_newline_in_its_access_key_id_is_skipped_and_named(
+    moto_sts: MotoServer, role_profile: Path
+) -> None:
+    """Not an error blaming AWS_ACCESS_KEY_ID: the entry is skipped (named under -v), the
+    role assumed again, and the entry replaced."""
+    role_profile.mkdir(parents=True, mode=0o700)
+    entry = role_profile / (assume_role_cache_key({"RoleArn": ROLE}) + ".json")
+    credentials = {
+        "AccessKeyId": "ASIAEXAMPLE\nEVIL",
+        "SecretAccessKey": "secret",
+        "SessionToken": "token",
+        "Expiration": "2099-01-01T00:00:00Z",
+    }
+    entry.write_text(json.dumps({"Credentials": credentials}))
+    entry.chmod(0o600)
+    before = assume_calls()
+    result = run_cli("token", "-i", "prod", "--profile", "role", "-v")
+    assert result.returncode == 0, result.stderr
+    assert "AWS_ACCESS_KEY_ID" not in result.stderr
+    skipped = [line for line in result.stderr.splitlines() if "skipping" in line]
+    assert skipped == [
+        f"warning: skipping the credential cache entry {entry}: its AccessKeyId has "
+        "characters no AWS credential has"
+    ]
+    assert assume_calls() == before + 1
+    replaced = cached(role_profile)[entry.name]["AccessKeyId"]
+    assert replaced.isalnum()
+    assert token_key_id(json.loads(result.stdout)["status"]["token"]) == replaced
+    # Without -v the same entry is skipped without a word.
+    entry.write_text(json.dumps({"Credentials": credentials}))
+    quiet = run_cli("token", "-i", "other", "--profile", "role")
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stderr == ""

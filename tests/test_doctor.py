@@ -15,6 +15,7 @@ from eks_token.doctor.report import CHECK_NAMES
 from eks_token.kubeconfig.files import load_context
 from tests.cluster_side_helpers import (
     ADMIN_SESSION,
+    CLUSTER,
     EXEC_ENTRY,
     SIGNED_AT,
     closed_port,
@@ -382,3 +383,51 @@ def test_a_broken_token_gets_the_fix_for_the_rules_it_breaks(
     fix = report.checks[-1].fix or ""
     assert says in fix
     assert not_says not in fix
+
+
+def test_a_token_kept_from_a_time_the_clock_was_ahead_is_blamed_on_the_cache(
+    aws_env: AwsEnv,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    standin: StsStandin,
+    allowed_server: ApiServer,
+) -> None:
+    """This machine's clock agrees with STS; the plugin prints a token signed 20 minutes
+    ahead, kept in eks-token's token cache from a time the clock was ahead (as a plugin
+    that serves such entries would). The doctor names the cached token and the command that
+    clears it, not the clock."""
+    from eks_token import get_token
+    from eks_token.cache.file_cache import FileTokenCache
+
+    standin.freeze(NOW)
+    kept = get_token(CLUSTER, now=NOW + timedelta(minutes=20), cache=FileTokenCache()).value
+    bin_dir = tmp_path / "bin"
+    fixed_token_plugin(bin_dir, kept)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    config = kubeconfig_for(tmp_path, allowed_server.url, allowed_server.ca_data)
+    report = doctor(config, standin, now=NOW)
+    assert failed(report) == "token"
+    check = report.checks[-1]
+    assert check.summary.endswith(": future")
+    assert "signed 20 minutes after this machine's time" in check.causes[0]
+    cache_dir = aws_env.home / ".kube" / "cache" / "eks-token"
+    assert f"the token is in eks-token's token cache ({cache_dir})" in check.causes[1]
+    assert check.fix is not None
+    assert "eks-token cache clear" in check.fix
+    assert "synchronise" not in report.render()
+    assert standin.recorded == []
+
+
+def test_sts_calling_a_token_not_yet_current_while_the_clocks_agree_blames_a_kept_token() -> None:
+    """STS's own words for a token signed ahead of its clock: when this machine's clock
+    agrees with STS's, the token was kept from a time it was ahead, so the fix is to clear
+    the cache that kept it, not to set the clock."""
+    from eks_token.doctor.advice import sts_fix
+    from eks_token.errors import StsRejectedError
+
+    exc = StsRejectedError(
+        "STS rejected the token (403 SignatureDoesNotMatch): Signature not yet current: "
+        "20260115T124000Z is still later than 20260115T121500Z (20260115T120000Z + 15 min.)"
+    )
+    assert "eks-token cache clear" in sts_fix(exc, clock_agrees=True)
+    assert "synchronise this machine's clock" in sts_fix(exc)

@@ -216,3 +216,34 @@ def test_repr_shows_no_token(provider: TokenProvider) -> None:
     token = provider.token()
     assert token.value not in repr(provider)
     assert CLUSTER in repr(provider)
+
+
+def test_a_token_signed_while_the_clock_was_ahead_is_replaced_once_it_is_put_back(
+    provider: TokenProvider, clock: ManualClock
+) -> None:
+    """The clock jumps back 20 minutes (NTP corrects it): the token signed before the jump
+    is from the future, which STS refuses, so the provider signs a new one at once, as of
+    the corrected time (not the second after the old token's)."""
+    clock.advance(timedelta(minutes=20))
+    ahead = provider.token()
+    clock.advance(timedelta(minutes=-20))
+    current = provider.token()
+    assert current != ahead
+    assert current.expiration == clock() + TOKEN_LIFETIME
+    assert provider.refresh_count == 2
+    assert_valid(current, clock())
+    rejected = provider.refresh(rejected=current)
+    assert rejected.expiration == clock() + TOKEN_LIFETIME + timedelta(seconds=1)
+
+
+def test_refreshing_a_rejected_token_from_the_future_signs_as_of_now(
+    provider: TokenProvider, clock: ManualClock
+) -> None:
+    """A 401 for a token signed while the clock was ahead: the new one is signed now, not
+    in the second after the rejected one's (which STS would refuse again)."""
+    clock.advance(timedelta(minutes=20))
+    ahead = provider.token()
+    clock.advance(timedelta(minutes=-20))
+    renewed = provider.refresh(rejected=ahead)
+    assert renewed.expiration == clock() + TOKEN_LIFETIME
+    assert_valid(renewed, clock())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -239,3 +239,23 @@ def test_tokens_that_are_not_ascii_fail_a_rule(token: str, rule: str) -> None:
     report = inspect_token(token, now=LATER)
     assert report.failures[0].rule == rule
     assert report.length == len(token.encode("utf-8", "surrogatepass"))
+
+
+def test_a_token_signed_ahead_of_now_beyond_stss_skew_is_flagged() -> None:
+    """STS refuses a request signed more than 5 minutes ahead of its clock: such a token
+    (one a cache kept from a time the clock was ahead) breaks the "future" rule."""
+    ahead = make_token(when=SIGNED_AT + timedelta(minutes=20))
+    check_token(ahead, now=SIGNED_AT + timedelta(minutes=15))  # 5 minutes ahead: accepted
+    with pytest.raises(TokenValidationError) as caught:
+        check_token(ahead, now=SIGNED_AT + timedelta(minutes=14, seconds=59))
+    assert caught.value.rule == "future"
+    assert "20 minutes after" in check_rule_message(ahead, SIGNED_AT)
+    report = inspect_token(ahead, now=SIGNED_AT)
+    assert [f.rule for f in report.failures] == ["future"]
+    assert not report.valid
+
+
+def check_rule_message(token: str, now: datetime) -> str:
+    with pytest.raises(TokenValidationError) as caught:
+        check_token(token, now=now)
+    return caught.value.message

@@ -8,7 +8,9 @@ one ``<key>.json`` per role configuration, holding the AssumeRole response
 AssumeRole arguments (see :func:`assume_role_cache_key`). :class:`CredentialFileCache`
 reads and writes that format with stricter rules than the AWS CLI's own
 cache: files are 0600 in a 0700 directory, written atomically, and an entry
-that is not a regular file of ours, or that others may write, is never read.
+that is not a regular file of ours, or that others may write, is never read. An
+entry whose credentials no AWS credential could be (a newline in the access key
+id) is skipped, named under ``--verbose``, and the credentials are fetched again.
 
 This module does not import botocore;
 :func:`eks_token.aws.cli_cache_wiring.install_cli_cache` wires the cache onto a
@@ -31,11 +33,12 @@ from eks_token.cache.files import (
     write_atomically,
 )
 from eks_token.cache.key import OWN_ROLE_PREFIX
+from eks_token.core.credentials import malformed_field
 from eks_token.errors import CacheError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from eks_token.core.credentials import AwsCredentials
 
@@ -49,6 +52,7 @@ __all__ = [
     "entry_credentials",
     "own_role_entry_name",
     "parse_expiration",
+    "report_skipped_entries",
 ]
 
 CLI_CACHE_DIR = "~/.aws/cli/cache"
@@ -152,16 +156,56 @@ def parse_expiration(text: object) -> float | None:
 
 def entry_credentials(value: object) -> tuple[str, str, str, float] | None:
     """(access key, secret, session token, expiry epoch) of a cache entry; None if malformed."""
+    found = _read_credentials(value)
+    return None if isinstance(found, str) else found
+
+
+#: The JSON names of the fields :func:`~eks_token.core.credentials.malformed_field` names.
+_JSON_FIELDS = {
+    "access_key_id": "AccessKeyId",
+    "secret_access_key": "SecretAccessKey",
+    "session_token": "SessionToken",
+}
+
+
+def _read_credentials(value: object) -> tuple[str, str, str, float] | str:
+    """:func:`entry_credentials`, or what is wrong with the entry."""
     if not isinstance(value, dict):
-        return None
+        return "it is not a JSON object"
     creds = value.get("Credentials")
     if not isinstance(creds, dict):
-        return None
-    fields = [creds.get(k) for k in ("AccessKeyId", "SecretAccessKey", "SessionToken")]
+        return "it has no Credentials"
+    fields = [creds.get(_JSON_FIELDS[name]) for name in _JSON_FIELDS]
+    for name, field in zip(_JSON_FIELDS.values(), fields, strict=True):
+        if not (isinstance(field, str) and field):
+            return f"it has no {name}"
+    access_key, secret, token = (str(field) for field in fields)
+    # What AwsCredentials would refuse later, blaming AWS_ACCESS_KEY_ID and the like.
+    wrong = malformed_field(access_key, secret, token)
+    if wrong is not None:
+        return f"its {_JSON_FIELDS[wrong]} has characters no AWS credential has"
     expires = parse_expiration(creds.get("Expiration"))
-    if expires is None or not all(isinstance(f, str) and f for f in fields):
-        return None
-    return str(fields[0]), str(fields[1]), str(fields[2]), expires
+    if expires is None:
+        return "its Expiration is not a time"
+    return access_key, secret, token, expires
+
+
+#: Where skipped entries are reported (one line each, once): the CLI sets it under
+#: --verbose (:func:`report_skipped_entries`); by default they are skipped quietly.
+_REPORT: list[Callable[[str], None]] = []
+_REPORTED: set[str] = set()
+
+
+def report_skipped_entries(report: Callable[[str], None] | None) -> None:
+    """Send one line for each cache entry skipped as malformed to ``report`` (None: none)."""
+    _REPORT[:] = [report] if report is not None else []
+
+
+def _skipped(path: str, problem: str) -> None:
+    message = f"skipping the credential cache entry {path}: {problem}"
+    if _REPORT and message not in _REPORTED:
+        _REPORTED.add(message)
+        _REPORT[0](message)
 
 
 class CredentialFileCache:
@@ -186,11 +230,15 @@ class CredentialFileCache:
             os.close(dir_fd)
         if data is None:
             return None
+        path = os.path.join(self.directory, key + ".json")
         try:
             value = json.loads(data)
         except ValueError:
+            _skipped(path, "it is not JSON")
             return None
-        if entry_credentials(value) is None:
+        problem = _read_credentials(value)
+        if isinstance(problem, str):
+            _skipped(path, problem)
             return None
         self._last = (key, value)
         return dict(value)

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
     from eks_token.aws.signer import TokenSigner
     from eks_token.cache.interface import TokenCache
+    from eks_token.cache.key import CacheKey
     from eks_token.core.token import Token
 
 __all__ = ["ObtainedToken", "obtain_token"]
@@ -46,14 +47,18 @@ def obtain_token(
     cache: TokenCache | None,
     now: datetime | None = None,
     cache_fixed_time: bool = True,
+    key: CacheKey | None = None,
 ) -> ObtainedToken:
     """``cluster_id``'s token at ``now`` (default: the current time).
 
-    From ``cache`` while it holds one for the same request (:meth:`TokenSigner.cache_key`)
-    that is fresh at ``now``; else signed by ``signer`` as of ``now`` and stored. With
-    ``cache`` None, or a ``now`` given while ``cache_fixed_time`` is False (a token signed
-    as of a time the caller chose, ``--signing-time``), it is signed and the cache is
-    neither read nor written.
+    From ``cache`` while it holds one for the same request (:meth:`TokenSigner.request_key`,
+    or ``key`` when the caller has computed it for this signer's request already) that is
+    fresh at ``now``; else signed by ``signer`` as of ``now`` and stored under that key,
+    when the files it looks at still describe what was signed
+    (:func:`~eks_token.cache.file_cache.store_signed`; otherwise the token is returned
+    and not stored). With ``cache`` None, or a ``now`` given while ``cache_fixed_time`` is
+    False (a token signed as of a time the caller chose, ``--signing-time``), it is signed
+    and the cache is neither read nor written.
     """
     validate_cluster_id(cluster_id)
     moment = now if now is not None else utc_now()
@@ -67,13 +72,6 @@ def obtain_token(
         signed.append(signer.get_token(cluster_id, now=moment))
         return signed[-1]
 
-    # Stored under the key as it stands after signing: a role assumed now is cached in
-    # ~/.aws/cli/cache, which the key looks at, and removing it must not bring the token back.
-    token = fetch_or_sign(
-        cache,
-        signer.cache_key(cluster_id),
-        moment,
-        sign,
-        rekey=lambda: signer.cache_key(cluster_id),
-    )
+    request = key if key is not None else signer.request_key(cluster_id)
+    token = fetch_or_sign(cache, request, moment, sign)
     return ObtainedToken(token, not signed, moment)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from botocore.session import Session
 
     from eks_token.cache.interface import TokenCache
+    from eks_token.cache.key import CacheKey
     from eks_token.core.options import SignerOptionArgs
     from eks_token.exec_plugin.request import TokenRequest
 
@@ -135,13 +136,18 @@ class TokenSigner:
         the environment: a hash of those base credentials (never the secret itself) and
         the resolved STS endpoint are added.
         """
-        from eks_token.cache.key import token_cache_key
+        return self.request_key(cluster_id).material
+
+    def request_key(self, cluster_id: str) -> CacheKey:
+        """:meth:`cache_key` with the state of the files it looked at, for storing a token
+        signed for it (:meth:`~eks_token.cache.key.CacheKey.after_signing`)."""
+        from eks_token.cache.key import request_key
 
         base = self._given_base_credentials()
-        key = token_cache_key(cluster_id, self.options, credentials=base, environ=self._environ)
+        key = request_key(cluster_id, self.options, credentials=base, environ=self._environ)
         if base is not None:
-            key["resolved_sts_endpoint"] = self.endpoint.url
-            key["resolved_signing_region"] = self.endpoint.signing_region
+            key.material["resolved_sts_endpoint"] = self.endpoint.url
+            key.material["resolved_signing_region"] = self.endpoint.signing_region
         return key
 
     def _given_base_credentials(self) -> AwsCredentials | None:

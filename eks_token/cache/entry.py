@@ -19,6 +19,13 @@ An entry is never trusted further than its token: ``expires`` must not be later
 than the token's own ``X-Amz-Date`` plus its lifetime (a tampered far-future
 expiry is corrupt, not forever fresh), and a number too large for a time is
 corrupt too, never an error.
+
+This module also owns freshness, for every token the project hands out (the cache
+on disk and in memory, the start-up path, the providers, ``cache list``):
+:func:`token_state` says FRESH (serve it), STALE (still accepted, but sign a new
+one now) or INVALID (never to be used: expired, or signed so far ahead of this
+clock that STS refuses it). Plain arithmetic on epoch seconds: the start-up path
+calls it without importing datetime.
 """
 
 from __future__ import annotations
@@ -28,12 +35,19 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 __all__ = [
+    "FRESH",
+    "FRESHNESS_MARGIN_SECONDS",
+    "INVALID",
+    "STALE",
+    "STS_CLOCK_SKEW_SECONDS",
     "CacheEntry",
     "decode_entry",
     "encode_entry",
     "key_text",
     "servable",
+    "signed_ahead",
     "token_signed_at",
+    "token_state",
 ]
 
 HEADER = "eks-token cache entry 1"
@@ -44,6 +58,16 @@ _TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345678
 MAX_ENTRY_BYTES = 64 * 1024
 #: ``eks_token.core.token.TOKEN_LIFETIME`` in seconds (no datetime on the start-up path).
 TOKEN_LIFETIME_SECONDS = 14 * 60
+#: A token is served (and kept by the providers) only while more than this is left: the
+#: Python kubernetes client refreshes 5 minutes before expiry and would otherwise re-run
+#: the plugin on every request. The one freshness threshold of the project.
+FRESHNESS_MARGIN_SECONDS = 6 * 60
+#: STS refuses a request signed more than this ahead of its own clock (SigV4's skew).
+STS_CLOCK_SKEW_SECONDS = 5 * 60
+#: The states of :func:`token_state`.
+FRESH = "fresh"
+STALE = "stale"
+INVALID = "invalid"
 #: 9999-12-31T23:59:59Z: later expiries cannot be printed as RFC 3339 times.
 MAX_EXPIRES = 253402300799
 _DATE_MARKER = b"X-Amz-Date="
@@ -51,24 +75,62 @@ _DATE_MARKER = b"X-Amz-Date="
 _OCTAL = {ord(c): f"{i:02o}" for i, c in enumerate(_TOKEN_ALPHABET)}
 
 
+def signed_ahead(signed: float | None, now: float) -> bool:
+    """True when a token signed at ``signed`` (epoch seconds; None: unknown) claims a time
+    later than ``now`` plus the skew STS tolerates: STS refuses it until then."""
+    return signed is not None and signed > now + STS_CLOCK_SKEW_SECONDS
+
+
+def token_state(
+    expires: float, signed: float | None, now: float, margin: float = FRESHNESS_MARGIN_SECONDS
+) -> str:
+    """FRESH, STALE or INVALID at ``now`` for a token that expires at ``expires`` and was
+    signed at ``signed`` (epoch seconds; None when the token does not say).
+
+    FRESH while more than ``margin`` seconds are left; STALE from then until it expires;
+    INVALID once expired, and for a token signed later than ``now`` plus the skew STS
+    tolerates (one written while this clock was ahead: STS refuses it, however much of its
+    life seems left).
+    """
+    if signed_ahead(signed, now):
+        return INVALID
+    left = expires - now
+    if left <= 0:
+        return INVALID
+    return FRESH if left > margin else STALE
+
+
 class CacheEntry:
-    """A decoded entry; ``key_lines`` is the key text it was written for."""
+    """A decoded entry; ``key_lines`` is the key text it was written for, ``signed`` the
+    token's ``X-Amz-Date`` (epoch seconds)."""
 
-    __slots__ = ("cluster_id", "expires", "key_lines", "token")
+    __slots__ = ("cluster_id", "expires", "key_lines", "signed", "token")
 
-    def __init__(self, token: str, expires: int, cluster_id: str | None, key_lines: str) -> None:
+    def __init__(
+        self,
+        token: str,
+        expires: int,
+        cluster_id: str | None,
+        key_lines: str,
+        signed: int | None = None,
+    ) -> None:
         self.token = token
         self.expires = expires
         self.cluster_id = cluster_id
         self.key_lines = key_lines
+        self.signed = token_signed_at(token) if signed is None else signed
 
     def __repr__(self) -> str:
         return f"CacheEntry(cluster_id={self.cluster_id!r}, expires={self.expires})"
 
+    def state(self, now: float, margin: float = FRESHNESS_MARGIN_SECONDS) -> str:
+        """:func:`token_state` of the entry's token at ``now`` (epoch seconds)."""
+        return token_state(self.expires, self.signed, now, margin)
+
     def fresh_for(self, key_lines: str, now: float, margin: float) -> bool:
-        """True when written for ``key_lines`` and, at ``now`` (epoch seconds), more than
-        ``margin`` seconds remain before it expires."""
-        return self.key_lines == key_lines and self.expires - now > margin
+        """True when written for ``key_lines`` and FRESH at ``now`` (epoch seconds) with
+        ``margin``: more than ``margin`` seconds left, and not signed ahead of ``now``."""
+        return self.key_lines == key_lines and self.state(now, margin) == FRESH
 
     def key(self) -> dict[str, str]:
         """The key material, unescaped."""
@@ -120,7 +182,7 @@ def decode_entry(data: bytes) -> CacheEntry | None:
     key_lines = lines[first_key:-2]
     if not all(line.startswith("key ") and line.count(" ") == 2 for line in key_lines):
         return None
-    return CacheEntry(token, int(seconds), cluster_id, "\n".join(key_lines))
+    return CacheEntry(token, int(seconds), cluster_id, "\n".join(key_lines), signed)
 
 
 def token_signed_at(token: str) -> int | None:

@@ -27,6 +27,7 @@ from eks_token.cache.files import (
     write_atomically,
     writer_alive,
 )
+from eks_token.cache.key import CacheKey
 from eks_token.cache.key_lock import KeyLock, exists, remove_idle_lock
 from eks_token.errors import CacheError
 
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from eks_token.cache.listing import CachedToken
     from eks_token.core.token import Token
 
-__all__ = ["FileTokenCache", "fetch_or_sign"]
+__all__ = ["FileTokenCache", "fetch_or_sign", "store_signed"]
 
 
 class FileTokenCache:
@@ -72,7 +73,8 @@ class FileTokenCache:
     def __repr__(self) -> str:
         return f"FileTokenCache({self.directory!r})"
 
-    def _problem(self, message: str) -> None:
+    def note(self, message: str) -> None:
+        """Tell ``on_problem`` (once per message) why the cache was not used."""
         if self._on_problem is not None and message not in self._reported:
             self._reported.add(message)
             self._on_problem(message)
@@ -83,7 +85,7 @@ class FileTokenCache:
         except FileNotFoundError:
             return None
         except CacheError as exc:
-            self._problem(f"not using the token cache: {exc}")
+            self.note(f"not using the token cache: {exc}")
             return None
 
     def get(self, key: Mapping[str, str], now: datetime) -> Token | None:
@@ -100,7 +102,7 @@ class FileTokenCache:
         finally:
             os.close(dir_fd)
         if problem:
-            self._problem(f"{problem}; signing a new token")
+            self.note(f"{problem}; signing a new token")
         if entry is None:
             return None
         if not entry.fresh_for(lines, now.timestamp(), self.margin.total_seconds()):
@@ -110,7 +112,7 @@ class FileTokenCache:
 
     def put(self, key: Mapping[str, str], token: Token) -> None:
         if not servable(token.value):
-            self._problem("not caching a token that is not a k8s-aws-v1. token")
+            self.note("not caching a token that is not a k8s-aws-v1. token")
             return
         lines = key_text(key)
         data = encode_entry(lines, token.value, int(token.expiration.timestamp()), token.cluster_id)
@@ -120,7 +122,7 @@ class FileTokenCache:
         try:
             write_atomically(dir_fd, entry_name(lines), data)
         except OSError as exc:
-            self._problem(f"could not write the token cache: {exc.strerror or exc}")
+            self.note(f"could not write the token cache: {exc.strerror or exc}")
         finally:
             os.close(dir_fd)
 
@@ -189,37 +191,55 @@ class FileTokenCache:
             lock_name(entry_name(key_text(key))),
             open_dir=lambda: self._open(create=True),
             timeout=self.lock_timeout,
-            on_problem=self._problem,
+            on_problem=self.note,
         )
 
 
 def fetch_or_sign(
     cache: TokenCache,
-    key: Mapping[str, str],
+    key: CacheKey | Mapping[str, str],
     now: datetime,
     sign: Callable[[], Token],
-    *,
-    rekey: Callable[[], Mapping[str, str]] | None = None,
 ) -> Token:
-    """The cached token for ``key`` at ``now``, or ``sign()``'s, stored for next time.
+    """The cached token for ``key`` at ``now``, or ``sign()``'s, stored for next time
+    (:func:`store_signed`).
 
     With a :class:`FileTokenCache` a miss takes the key's lock first, so that
-    processes missing together sign once. ``rekey``: the key as it stands after
-    signing, which stores the token (signing may change what the key looks at, such as
-    the role credentials it caches in ``~/.aws/cli/cache``).
+    processes missing together sign once.
     """
-    token = cache.get(key, now)
+    material = key.material if isinstance(key, CacheKey) else key
+    token = cache.get(material, now)
     if token is not None:
         return token
     if not isinstance(cache, FileTokenCache):
         token = sign()
-        cache.put(rekey() if rekey is not None else key, token)
+        store_signed(cache, key, token)
         return token
-    with cache.single_flight(key):
-        token = cache.get(key, now)
+    with cache.single_flight(material):
+        token = cache.get(material, now)
         if token is not None:
             return token
         token = sign()
-        cache.put(rekey() if rekey is not None else key, token)
+        store_signed(cache, key, token)
     cache.prune(now)
     return token
+
+
+def store_signed(cache: TokenCache, key: CacheKey | Mapping[str, str], token: Token) -> bool:
+    """Store ``token``, just signed for ``key``; False when it must not be stored.
+
+    A :class:`~eks_token.cache.key.CacheKey` stores it under the key as the files stand
+    after signing, and only when they still describe what was signed
+    (:meth:`~eks_token.cache.key.CacheKey.after_signing`); otherwise the token serves the
+    call that signed it and is not kept. Plain key material is used as it is.
+    """
+    material = key.after_signing() if isinstance(key, CacheKey) else key
+    if material is None:
+        if isinstance(cache, FileTokenCache):
+            cache.note(
+                "not caching the token: the AWS files it was signed with changed while it "
+                "was signed"
+            )
+        return False
+    cache.put(material, token)
+    return True

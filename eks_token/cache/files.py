@@ -12,8 +12,13 @@ from __future__ import annotations
 import os
 import stat
 
-from eks_token.cache.entry import MAX_ENTRY_BYTES, CacheEntry, decode_entry
-from eks_token.cache.key import sha256_hex
+from eks_token.cache.entry import (
+    FRESHNESS_MARGIN_SECONDS,
+    MAX_ENTRY_BYTES,
+    CacheEntry,
+    decode_entry,
+)
+from eks_token.cache.key import note_written, sha256_hex
 from eks_token.errors import CacheError
 
 TYPE_CHECKING = False
@@ -43,8 +48,6 @@ __all__ = [
     "writer_alive",
 ]
 
-#: ``caching.FRESHNESS_MARGIN`` in seconds, for the start-up path (no datetime there).
-FRESHNESS_MARGIN_SECONDS = 6 * 60
 CACHE_DIR_VARIABLE = "EKS_TOKEN_CACHE_DIR"
 NO_CACHE_VARIABLE = "EKS_TOKEN_NO_CACHE"
 DEFAULT_CACHE_DIR = "~/.kube/cache/eks-token"
@@ -194,6 +197,11 @@ def write_atomically(dir_fd: int, name: str, data: bytes) -> None:
     except BaseException:
         unlink(dir_fd, temp)
         raise
+    try:
+        written = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except OSError:
+        return  # replaced or removed already: then it is not ours to vouch for
+    note_written(written)
 
 
 def writer_alive(temp_name: str) -> bool:

@@ -7,14 +7,25 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from eks_token.cache.entry import FRESH, FRESHNESS_MARGIN_SECONDS, token_signed_at, token_state
 from eks_token.core.token import Token
 
-__all__ = ["FRESHNESS_MARGIN", "MemoryTokenCache", "TokenCache"]
+__all__ = ["FRESHNESS_MARGIN", "MemoryTokenCache", "TokenCache", "state_of"]
 
-#: Serve a cached token only while this much is left: the Python kubernetes
-#: client refreshes 5 minutes before expiry and would otherwise re-run the plugin
-#: on every request.
-FRESHNESS_MARGIN = timedelta(minutes=6)
+#: Serve a cached token (and keep a provider's) only while more than this is left
+#: (:data:`eks_token.cache.entry.FRESHNESS_MARGIN_SECONDS`).
+FRESHNESS_MARGIN = timedelta(seconds=FRESHNESS_MARGIN_SECONDS)
+
+
+def state_of(token: Token, now: datetime, margin: timedelta = FRESHNESS_MARGIN) -> str:
+    """FRESH, STALE or INVALID: :func:`~eks_token.cache.entry.token_state` of ``token`` at
+    ``now`` (its expiry, and the signing time its ``X-Amz-Date`` claims)."""
+    return token_state(
+        token.expiration.timestamp(),
+        token_signed_at(token.value),
+        now.timestamp(),
+        margin.total_seconds(),
+    )
 
 
 class TokenCache(Protocol):
@@ -41,7 +52,7 @@ class MemoryTokenCache:
     def get(self, key: Mapping[str, str], now: datetime) -> Token | None:
         with self._lock:
             token = self._entries.get(_frozen(key))
-        if token is None or token.expired(now, self.margin):
+        if token is None or state_of(token, now, self.margin) != FRESH:
             return None
         return token
 

@@ -22,10 +22,18 @@ if TYPE_CHECKING:
         def hexdigest(self) -> str: ...
 
 
-__all__ = ["CACHE_KEY_VERSION", "OWN_ROLE_PREFIX", "sha256_hex", "token_cache_key"]
+__all__ = [
+    "CACHE_KEY_VERSION",
+    "OWN_ROLE_PREFIX",
+    "CacheKey",
+    "note_written",
+    "request_key",
+    "sha256_hex",
+    "token_cache_key",
+]
 
 #: Bumped when the key material changes meaning, so older entries are misses.
-CACHE_KEY_VERSION = "3"
+CACHE_KEY_VERSION = "4"
 
 #: Variables that choose the profile, the region, the STS endpoint or the credential
 #: provider; kept as they are (they hold no secrets).
@@ -103,10 +111,76 @@ def token_cache_key(
     that pick a profile, region, endpoint or credentials (a variable set to "" is
     not an unset one), and the AWS config, credentials and token files (resolved
     as botocore resolves them: ``$VARIABLES`` and ``~`` expanded; path, size,
-    times) and the ``*.json`` files of ``~/.aws/sso/cache``, ``~/.aws/login/cache``
-    and ``~/.aws/cli/cache`` (names, sizes, times) are all the same. What a
-    ``credential_process`` prints is not seen (see docs/cli.md).
+    times, inode) and the ``*.json`` files of ``~/.aws/sso/cache``, ``~/.aws/login/cache``
+    and ``~/.aws/cli/cache`` (names, sizes, times, inodes; eks-token's own role entries
+    only for a request with a role) are all the same. What a ``credential_process``
+    prints is not seen (see docs/cli.md).
     """
+    return request_key(cluster_id, options, credentials=credentials, environ=environ).material
+
+
+class CacheKey:
+    """A request's key material and the state of the files it was computed from.
+
+    ``material`` is what a cache stores a token under. :meth:`after_signing` looks at the
+    files again (a few ``stat`` calls) and says under which key a token signed meanwhile
+    may be stored, if any.
+    """
+
+    __slots__ = ("_directories", "_files", "material")
+
+    def __init__(
+        self,
+        material: dict[str, str],
+        files: tuple[tuple[str, tuple[str, ...], str], ...],
+        directories: tuple[tuple[str, str, bool, dict[str, _Stat] | str], ...],
+    ) -> None:
+        self.material = material
+        self._files = files
+        self._directories = directories
+
+    def __repr__(self) -> str:
+        return f"CacheKey({self.material.get('cluster_id')!r})"
+
+    def after_signing(self) -> dict[str, str] | None:
+        """The key to store a token signed for this key under, as the files stand now; None
+        when they no longer describe what was signed (do not store it).
+
+        The files must be as they were, and the cache directories too, except for entries
+        this process wrote meanwhile (assuming a role writes its credentials into
+        ``~/.aws/cli/cache``): a token stored under the key that names them is forgotten
+        when they are removed. Anything else that changed (a config file edited while a
+        ``credential_process`` ran) means the token may be of another identity than the
+        files now describe.
+        """
+        for _, paths, before in self._files:
+            if _paths_fingerprint(paths) != before:
+                return None
+        material = dict(self.material)
+        for name, path, own_roles, before_listing in self._directories:
+            listing = _directory_listing(path, own_roles)
+            if listing == before_listing:
+                continue
+            if isinstance(listing, str) or isinstance(before_listing, str):
+                return None  # unreadable then or now
+            if not before_listing.keys() <= listing.keys():
+                return None  # an entry was removed meanwhile
+            for entry, stat in listing.items():
+                if before_listing.get(entry) != stat and stat not in _WRITTEN:
+                    return None  # written by someone else
+            material["dir." + name] = _listing_fingerprint(listing)
+        return material
+
+
+def request_key(
+    cluster_id: str,
+    options: SignerOptions | None = None,
+    *,
+    credentials: AwsCredentials | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> CacheKey:
+    """The :class:`CacheKey` of a token request (see :func:`token_cache_key`): computed once
+    per request, and looked at again after signing (:meth:`CacheKey.after_signing`)."""
     source = os.environ if environ is None else environ
     # Each variable looked up once (os.environ lookups are most of the key's cost);
     # ``source`` itself only for ``$NAME`` in a path, which may name any variable.
@@ -141,19 +215,32 @@ def token_cache_key(
         key["explicit_credentials_sha256"] = sha256_hex(
             "\0".join((*parts, credentials.session_token or ""))
         )
+    files: list[tuple[str, tuple[str, ...], str]] = []
     for name, variable, defaults, expansion in FILES:
         configured = env.get(variable)
         if configured is not None:
-            resolved = _resolve(configured, expansion, env, source)
-            key["file." + name] = "set " + _fingerprint(resolved)
+            paths: tuple[str, ...] = (_resolve(configured, expansion, env, source),)
+            prefix = "set "
         elif defaults:
-            paths = [_resolve(path, expansion, env, source) for path in defaults]
-            key["file." + name] = " | ".join(_fingerprint(path) for path in paths)
+            paths = tuple(_resolve(path, expansion, env, source) for path in defaults)
+            prefix = ""
+        else:
+            continue
+        fingerprint = _paths_fingerprint(paths)
+        key["file." + name] = prefix + fingerprint
+        files.append((name, paths, fingerprint))
+    # eks-token's own role entries (``--role-arn``) hold the credentials of roles it
+    # assumes itself: a request with a role looks at them (removing them forgets its
+    # tokens); one without a role does not (a new one must not make its tokens misses).
+    own_roles = bool(options.role_arn)
+    directories: list[tuple[str, str, bool, dict[str, _Stat] | str]] = []
     for name, moved_by, default in DIRECTORIES:
         configured = env.get(moved_by) if moved_by else None
-        path = default if configured is None else configured
-        key["dir." + name] = _directory_fingerprint(_resolve(path, "vars+user", env, source))
-    return key
+        path = _resolve(default if configured is None else configured, "vars+user", env, source)
+        listing = _directory_listing(path, own_roles and name == "cli_cache")
+        key["dir." + name] = _listing_fingerprint(listing)
+        directories.append((name, path, own_roles and name == "cli_cache", listing))
+    return CacheKey(key, tuple(files), tuple(directories))
 
 
 def _resolve(path: str, expansion: str, env: Mapping[str, str], source: Mapping[str, str]) -> str:
@@ -170,32 +257,65 @@ def _resolve(path: str, expansion: str, env: Mapping[str, str], source: Mapping[
 #: The name prefix of the role credentials eks-token caches for roles it assumes itself.
 OWN_ROLE_PREFIX = "eks-token-role-"
 
+#: What ``stat`` says of a file, as far as the key looks: size, modification and change
+#: times, device and inode. A rewrite of the same size with the modification time put
+#: back still changes the change time; a file renamed into place has a new inode.
+_Stat = tuple[int, int, int, int, int]
 
-def _directory_fingerprint(path: str) -> str:
-    """A SHA-256 over the names, sizes and times of the ``*.json`` files in ``path``;
-    "" when there are none (a missing directory is an empty one)."""
+#: Files this process wrote through :func:`eks_token.cache.files.write_atomically` (such as
+#: role credentials into ``~/.aws/cli/cache``), as ``stat`` saw them just after: a change
+#: to a key's directories that is one of these is the process's own doing.
+_WRITTEN: dict[_Stat, None] = {}
+_WRITTEN_KEPT = 64
+
+
+def note_written(st: os.stat_result) -> None:
+    """Remember that this process has just written the file ``st`` describes."""
+    _WRITTEN[_stat_of(st)] = None
+    while len(_WRITTEN) > _WRITTEN_KEPT:
+        try:
+            del _WRITTEN[next(iter(_WRITTEN))]
+        except (KeyError, RuntimeError, StopIteration):
+            break  # another thread trimmed it
+
+
+def _stat_of(st: os.stat_result) -> _Stat:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_dev, st.st_ino)
+
+
+def _directory_listing(path: str, own_roles: bool) -> dict[str, _Stat] | str:
+    """The ``*.json`` files in ``path``, by name (a missing directory is an empty one;
+    eks-token's own role entries only with ``own_roles``), or why it cannot be read."""
+    files: dict[str, _Stat] = {}
     try:
         with os.scandir(path) as entries:
-            files = []
             for entry in entries:
-                # eks-token's own role entries (``--role-arn``) are keyed by what is
-                # already in this key; a new one must not make every token a miss.
-                if entry.name.endswith(".json") and not entry.name.startswith(OWN_ROLE_PREFIX):
+                name = entry.name
+                if name.endswith(".json") and (own_roles or not name.startswith(OWN_ROLE_PREFIX)):
                     try:
-                        st = entry.stat(follow_symlinks=False)
+                        files[name] = _stat_of(entry.stat(follow_symlinks=False))
                     except FileNotFoundError:
                         continue  # removed while we looked
-                    files.append(
-                        f"{entry.name} {st.st_size} {st.st_mtime_ns} {st.st_dev} {st.st_ino}"
-                    )
     except (FileNotFoundError, NotADirectoryError):
-        return ""
+        return {}
     except OSError as exc:
         return f"unreadable {exc.errno}"
-    if not files:
+    return files
+
+
+def _listing_fingerprint(listing: dict[str, _Stat] | str) -> str:
+    """A SHA-256 over the names and ``stat`` of the files; "" when there are none."""
+    if isinstance(listing, str):
+        return listing
+    if not listing:
         return ""
-    files.sort()
-    return sha256_hex("\n".join(files))
+    return sha256_hex(
+        "\n".join(f"{name} {' '.join(map(str, listing[name]))}" for name in sorted(listing))
+    )
+
+
+def _paths_fingerprint(paths: tuple[str, ...]) -> str:
+    return " | ".join(_fingerprint(path) for path in paths)
 
 
 def _fingerprint(path: str) -> str:

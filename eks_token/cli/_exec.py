@@ -83,8 +83,18 @@ def obtain(
         from eks_token.cache.file_cache import FileTokenCache
 
         cache = FileTokenCache(on_problem=warn if verbose else None)
+        if verbose:
+            from eks_token.aws.cli_cache import report_skipped_entries
+
+            report_skipped_entries(warn)
     signer = signer_for(request, credential_cache=None if use_cache else False)
-    result = obtain_token(signer, request.cluster_id, cache=cache, now=now, cache_fixed_time=False)
+    from eks_token.cli._fast import missed_key
+
+    # The key the start-up path computed for this request before it missed, if it did.
+    key = missed_key(request) if cache is not None and now is None else None
+    result = obtain_token(
+        signer, request.cluster_id, cache=cache, now=now, cache_fixed_time=False, key=key
+    )
     if not result.from_cache:
         report_signed(request, signer, result.token, result.now, verbose=verbose)
     elif verbose:
@@ -96,6 +106,8 @@ def obtain(
 
 
 def add_cache_options(parser: argparse.ArgumentParser) -> None:
+    from eks_token.cache.entry import FRESHNESS_MARGIN_SECONDS
+
     parser.set_defaults(cache=True)
     parser.add_argument(
         "--no-cache",
@@ -108,9 +120,9 @@ def add_cache_options(parser: argparse.ArgumentParser) -> None:
         "--cache",
         dest="cache",
         action="store_true",
-        help="use the caches (the default): a token is printed again while more than 6 of "
-        "its 14 minutes are left ('eks-token cache list' shows them), and role credentials "
-        "are shared with the AWS CLI in ~/.aws/cli/cache",
+        help="use the caches (the default): a token is printed again while more than "
+        f"{FRESHNESS_MARGIN_SECONDS // 60} of its 14 minutes are left ('eks-token cache list' "
+        "shows them), and role credentials are shared with the AWS CLI in ~/.aws/cli/cache",
     )
 
 

@@ -12,16 +12,15 @@ from __future__ import annotations
 import os
 import sys
 
-from eks_token.cache.entry import key_text
+from eks_token.cache.entry import FRESHNESS_MARGIN_SECONDS, key_text
 from eks_token.cache.files import (
-    FRESHNESS_MARGIN_SECONDS,
     cache_disabled,
     default_cache_dir,
     entry_name,
     open_cache_dir,
     read_entry,
 )
-from eks_token.cache.key import token_cache_key
+from eks_token.cache.key import request_key
 from eks_token.errors import CacheError, EksTokenError, OutputError
 from eks_token.exec_plugin.exec_info import read_exec_info
 from eks_token.exec_plugin.request import resolve_token_request
@@ -32,9 +31,17 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from eks_token.cache.key import CacheKey
     from eks_token.exec_plugin.request import TokenRequest
 
-__all__ = ["FastRequest", "cached_note", "exec_credential_line", "parse_request", "serve"]
+__all__ = [
+    "FastRequest",
+    "cached_note",
+    "exec_credential_line",
+    "missed_key",
+    "parse_request",
+    "serve",
+]
 
 #: option -> field, for options that take a value, and for flags.
 _COMMON_VALUES = {"--region": "region", "--profile": "profile", "--output": "output"}
@@ -74,18 +81,33 @@ class FastRequest:
         self.token_only = token_only
         self.verbose = verbose
 
-    def cache_key(self, environ: Mapping[str, str]) -> dict[str, str]:
-        return token_cache_key(self.request.cluster_id, self.request.options, environ=environ)
+    def cache_key(self, environ: Mapping[str, str]) -> CacheKey:
+        return request_key(self.request.cluster_id, self.request.options, environ=environ)
+
+
+#: The request a miss was for and its key, for the full command to sign and store under
+#: (the key is computed once per request).
+_MISSED: list[tuple[TokenRequest, CacheKey]] = []
+
+
+def missed_key(request: TokenRequest) -> CacheKey | None:
+    """The key :func:`serve` computed for ``request`` before it missed, once; None when it
+    computed none for that request."""
+    found = _MISSED.pop() if _MISSED else None
+    return found[1] if found is not None and found[0] == request else None
 
 
 def serve(command: str, argv: Sequence[str], environ: Mapping[str, str], now: float) -> int | None:
     """Print the cached ExecCredential and return 0, or return None to run the full command."""
+    _MISSED.clear()
     if cache_disabled(environ):
         return None
     request = parse_request(command, argv, environ)
     if request is None:
         return None
-    lines = key_text(request.cache_key(environ))
+    key = request.cache_key(environ)
+    _MISSED.append((request.request, key))  # for the full command, on a miss
+    lines = key_text(key.material)
     try:
         dir_fd = open_cache_dir(default_cache_dir(environ))
     except (OSError, CacheError):
@@ -94,6 +116,8 @@ def serve(command: str, argv: Sequence[str], environ: Mapping[str, str], now: fl
         entry = read_entry(dir_fd, entry_name(lines))
     finally:
         os.close(dir_fd)
+    # Fresh: more than the margin left, and not signed ahead of this clock (an entry
+    # written while the clock was ahead is refused by STS: signed again instead).
     if entry is None or not entry.fresh_for(lines, now, FRESHNESS_MARGIN_SECONDS):
         return None
     expiration = _timestamp(entry.expires)

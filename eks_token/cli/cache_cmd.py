@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from eks_token.cache.entry import FRESHNESS_MARGIN_SECONDS
 from eks_token.cache.file_cache import FileTokenCache
 from eks_token.cache.files import open_cache_dir
 from eks_token.cli._common import add_verbose, exit_status_help, guarded, new_parser, parse, warn
@@ -18,10 +19,10 @@ if TYPE_CHECKING:
 
 __all__ = ["run"]
 
-DESCRIPTION = """\
+DESCRIPTION = f"""\
 The token and get-token commands keep each token they sign in a cache
-directory and print it again while at least 6 minutes of its 14 remain, so
-that kubectl commands in a row start in milliseconds instead of loading
+directory and print it again while more than {FRESHNESS_MARGIN_SECONDS // 60} minutes of its 14
+remain, so that kubectl commands in a row start in milliseconds instead of loading
 botocore. An entry is used only for the same cluster, region, role, profile,
 AWS variables and AWS config and credentials files (by size and time).
 A token signed with expiring credentials ends a minute before they do, and
@@ -86,7 +87,7 @@ def _list(cache: FileTokenCache, now: datetime) -> int:
         print(f"no cached tokens ({cache.directory} does not exist)")
         return 0
     os.close(dir_fd)
-    rows = sorted(_row(summary) for summary in cache.summaries(now))
+    rows = sorted(_row(summary, now) for summary in cache.summaries(now))
     if not rows:
         print(f"no cached tokens in {cache.directory}")
         return 0
@@ -98,11 +99,17 @@ def _list(cache: FileTokenCache, now: datetime) -> int:
     return 0
 
 
-def _row(summary: CachedToken) -> tuple[str, str, str, str, str, str]:
+def _row(summary: CachedToken, now: datetime) -> tuple[str, str, str, str, str, str]:
     if summary.status == "fresh":
         status = f"fresh ({int(summary.time_left.total_seconds() // 60)} min left)"
     elif summary.status == "stale":
         status = "stale (signed again on next use)"
+    elif summary.status == "future" and summary.signed is not None:
+        ahead = int((summary.signed - now).total_seconds() // 60)
+        status = (
+            f"from the future: signed {ahead} min ahead of this clock, which STS refuses "
+            "(signed again on next use)"
+        )
     else:
         status = summary.status
     if summary.cut_short:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from urllib.parse import SplitResult, unquote_plus, urlsplit
 
+from eks_token.cache.entry import STS_CLOCK_SKEW_SECONDS
 from eks_token.cluster.sts_hosts import sts_host_pattern
 from eks_token.core.endpoints import validate_region
 from eks_token.core.signing import MAX_TOKEN_LENGTH
@@ -25,6 +26,7 @@ __all__ = [
     "MAX_EXPIRES",
     "PRESIGN_VALIDITY",
     "RULES",
+    "SIGNING_SKEW",
     "RuleFailure",
     "TokenFields",
     "run_rules",
@@ -47,6 +49,7 @@ RULES = (
     "expires",
     "date",
     "expired",
+    "future",
 )
 ALLOWED_PARAMETERS = frozenset(
     {
@@ -63,6 +66,8 @@ ALLOWED_PARAMETERS = frozenset(
 )
 #: STS accepts a presigned GetCallerIdentity URL this long after X-Amz-Date.
 PRESIGN_VALIDITY = timedelta(minutes=15)
+#: ... and refuses one whose X-Amz-Date is more than this ahead of its clock.
+SIGNING_SKEW = timedelta(seconds=STS_CLOCK_SKEW_SECONDS)
 MAX_EXPIRES = 900
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _AMZ_DATE = re.compile(r"[0-9]{8}T[0-9]{6}Z", re.ASCII)
@@ -258,6 +263,15 @@ def _check_date(
     if now > signed + PRESIGN_VALIDITY:
         minutes = int((now - signed).total_seconds() // 60)
         fail("expired", f"the token was signed {minutes} minutes ago; STS accepts it for 15")
+    elif signed > now + SIGNING_SKEW:
+        # Not a rule of the cluster's own: STS refuses such a request ("not yet current").
+        minutes = int((signed - now).total_seconds() // 60)
+        fail(
+            "future",
+            f"the token was signed {minutes} minutes after this machine's time; STS refuses "
+            f"a request signed more than {int(SIGNING_SKEW.total_seconds() // 60)} minutes "
+            "ahead of its clock",
+        )
 
 
 def _shown(value: str, limit: int = 80) -> str:

@@ -1,4 +1,5 @@
-"""The static rules the cluster applies to a token before it asks STS (protocol §5, 1-15).
+"""The static rules the cluster applies to a token before it asks STS (protocol §5, 1-15),
+and one of STS's: a token signed more than STS's clock skew after ``now`` ("future").
 
 :func:`check_token` stops at the first broken rule, as the cluster does;
 :func:`inspect_token` runs every rule it can and reports what the token holds,

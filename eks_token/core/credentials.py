@@ -8,7 +8,7 @@ from typing import Protocol
 from eks_token.errors import CredentialsError, InvalidInputError
 from eks_token.redact import remember_secret
 
-__all__ = ["AwsCredentials", "FrozenCredentialSource", "expiry_of"]
+__all__ = ["AwsCredentials", "FrozenCredentialSource", "expiry_of", "malformed_field"]
 
 
 class _FrozenLike(Protocol):
@@ -45,18 +45,19 @@ class AwsCredentials:
             raise CredentialsError(
                 "partial credentials: both an access key id and a secret access key are needed"
             )
-        if not (access_key_id.isascii() and access_key_id.isalnum() and len(access_key_id) <= 128):
+        wrong = malformed_field(access_key_id, secret_access_key, session_token)
+        if wrong == "access_key_id":
             raise CredentialsError(
                 f"the access key id {access_key_id!r} is not letters and digits "
                 "(such as AKIAIOSFODNN7EXAMPLE); check AWS_ACCESS_KEY_ID or the credentials file"
             )
         # Never shown: only which value is wrong.
-        if not _printable_ascii(secret_access_key):
+        if wrong == "secret_access_key":
             raise CredentialsError(
                 "the secret access key has spaces, control characters or characters that are "
                 "not ASCII; check AWS_SECRET_ACCESS_KEY or the credentials file"
             )
-        if session_token and not _printable_ascii(session_token):
+        if wrong == "session_token":
             raise CredentialsError(
                 "the session token has spaces, control characters or characters that are not "
                 "ASCII; check AWS_SESSION_TOKEN or the credentials file"
@@ -112,6 +113,21 @@ def expiry_of(source: object) -> datetime | None:
     if not isinstance(expiry, datetime) or expiry.tzinfo is None:
         return None
     return expiry.astimezone(timezone.utc)
+
+
+def malformed_field(
+    access_key_id: str, secret_access_key: str, session_token: str | None
+) -> str | None:
+    """The first of ``access_key_id``, ``secret_access_key`` and ``session_token`` (by that
+    name) that no AWS credential could hold, or None: an access key id is up to 128 ASCII
+    letters and digits; a secret and a session token are printable ASCII without spaces."""
+    if not (access_key_id.isascii() and access_key_id.isalnum() and len(access_key_id) <= 128):
+        return "access_key_id"
+    if not _printable_ascii(secret_access_key):
+        return "secret_access_key"
+    if session_token and not _printable_ascii(session_token):
+        return "session_token"
+    return None
 
 
 def _printable_ascii(text: str) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shlex
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -24,10 +24,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CLOCK_FIX",
+    "FUTURE_TOKEN_FIX",
     "TOKEN_RULES_FIX",
     "ago",
     "clock_check",
     "credentials_fix",
+    "future_token_causes",
     "plugin_fix",
     "sts_fix",
     "token_rules_fix",
@@ -37,6 +39,11 @@ __all__ = [
 CLOCK_FIX = (
     "synchronise the system clock with NTP (e.g. 'timedatectl set-ntp true', or "
     "'w32tm /resync' on Windows); tokens are valid for 15 minutes from the time they claim"
+)
+#: A token signed ahead of a clock that is right: kept from a time the clock was ahead.
+FUTURE_TOKEN_FIX = (
+    "run 'eks-token cache clear' (or clear the cache of the plugin that printed it), then "
+    "kubectl again: the token was kept from a time this machine's clock was ahead"
 )
 #: What to do about each static rule a plugin's token breaks (rule name -> fix).
 _TOKEN_RULE_FIXES = {
@@ -50,6 +57,7 @@ _TOKEN_RULE_FIXES = {
         "cluster accepts"
     ),
     "clock": CLOCK_FIX,
+    "future": FUTURE_TOKEN_FIX,
 }
 _RULE_GROUPS = {
     "length": "length",
@@ -58,6 +66,7 @@ _RULE_GROUPS = {
     "path": "endpoint",
     "expired": "clock",
     "date": "clock",
+    "future": "future",
 }
 #: For the rules no setting explains: the plugin does not make EKS tokens.
 TOKEN_RULES_FIX = (
@@ -74,6 +83,22 @@ def token_rules_fix(rules: Iterable[str]) -> str:
         if fix not in fixes:
             fixes.append(fix)
     return "; ".join(fixes) or TOKEN_RULES_FIX
+
+
+def future_token_causes(token: str, environ: Mapping[str, str]) -> tuple[str, ...]:
+    """Why a plugin prints a token signed ahead of this machine's clock: where it was kept."""
+    from eks_token.cache.file_cache import FileTokenCache
+
+    cache = FileTokenCache(environ=environ)
+    if any(entry.token == token for entry in cache.entries()):
+        return (
+            f"the token is in eks-token's token cache ({cache.directory}): it was signed "
+            "while this machine's clock was ahead and kept there since",
+        )
+    return (
+        "the plugin printed a token it kept from a time this machine's clock was ahead of "
+        "what it reads now",
+    )
 
 
 def ago(delta: timedelta) -> str:
@@ -122,12 +147,17 @@ def credentials_fix(exc: EksTokenError) -> str:
     return "fix the exec entry's arguments"
 
 
-def sts_fix(exc: EksTokenError) -> str:
+def sts_fix(exc: EksTokenError, *, clock_agrees: bool = False) -> str:
+    """What to do when STS refuses the plugin's token; ``clock_agrees``: this machine's clock
+    is within the tolerated skew of STS's (so a signing time STS calls "not yet current" was
+    not this clock's: the token was kept from a time it was ahead)."""
     if isinstance(exc, StsUnreachableError):
         return "check the network path to STS (proxy, firewall, VPC endpoint, region)"
     if isinstance(exc, StsThrottledError):
         return "STS is throttling this account; wait and try again"
     text = str(exc)
+    if "not yet current" in text and clock_agrees:
+        return FUTURE_TOKEN_FIX
     if "expired" in text.lower() or "not yet current" in text:
         return "STS thinks the signing time is wrong: synchronise this machine's clock"
     return (

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from eks_token.cache.entry import STS_CLOCK_SKEW_SECONDS
+
 __all__ = ["CHECK_NAMES", "DEFAULT_MAX_CLOCK_SKEW", "REPORT_VERSION", "Check", "DoctorReport"]
 
 #: Every link, in the order they are checked.
@@ -21,7 +23,8 @@ CHECK_NAMES = (
     "authentication",
     "authorization",
 )
-DEFAULT_MAX_CLOCK_SKEW = timedelta(minutes=5)
+#: How far this machine's clock may be from STS's: the skew STS itself tolerates.
+DEFAULT_MAX_CLOCK_SKEW = timedelta(seconds=STS_CLOCK_SKEW_SECONDS)
 #: The version of ``--json``'s shape; it changes only when a field changes meaning or goes.
 REPORT_VERSION = 1
 

@@ -112,7 +112,7 @@ def run_doctor(
         from eks_token.doctor.access import access_explainer
 
         explain = access_explainer(entry, in_process)
-    token = walk.take(token_step(settings, plugin))
+    token = walk.take(token_step(settings, plugin, entry))
     if token is None:
         return walk.report()
     caller = walk.take(caller_identity_step(settings, entry, token))

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from eks_token.doctor.advice import credentials_fix, plugin_fix, token_rules_fix
+from eks_token.doctor.advice import (
+    credentials_fix,
+    future_token_causes,
+    plugin_fix,
+    token_rules_fix,
+)
 from eks_token.doctor.report import Check
 from eks_token.doctor.results import (
     Context,
@@ -191,8 +196,11 @@ def _url_fields(url: str) -> dict[str, object]:
     }
 
 
-def token_step(settings: Settings, plugin: PluginToken) -> ValidToken | Check:
-    """The plugin's token against the static rules the cluster's authenticator applies."""
+def token_step(
+    settings: Settings, plugin: PluginToken, entry: RunnableEntry | None = None
+) -> ValidToken | Check:
+    """The plugin's token against the static rules the cluster's authenticator applies (and
+    STS's refusal of a token signed ahead of its clock, with where such a token was kept)."""
     from eks_token.cluster.token_rules import check_token, inspect_token
 
     token = plugin.credential.token
@@ -200,14 +208,18 @@ def token_step(settings: Settings, plugin: PluginToken) -> ValidToken | Check:
     report = inspect_token(token, now=settings.now, partition=partition)
     details = report.to_dict()
     if not report.valid:
-        rules = ", ".join(f.rule for f in report.failures)
+        rules = [f.rule for f in report.failures]
+        causes = tuple(f.message for f in report.failures)
+        if "future" in rules:
+            environ = entry.env if entry is not None else settings.environ
+            causes += future_token_causes(token, environ)
         return Check(
             "token",
             False,
-            f"the plugin's token breaks the cluster's rules: {rules}",
+            f"the plugin's token breaks the cluster's rules: {', '.join(rules)}",
             details,
-            causes=tuple(f.message for f in report.failures),
-            fix=token_rules_fix(f.rule for f in report.failures),
+            causes=causes,
+            fix=token_rules_fix(rules),
         )
     checked = check_token(token, now=settings.now, partition=partition)
     return ValidToken(

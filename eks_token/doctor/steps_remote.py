@@ -55,7 +55,8 @@ def caller_identity_step(
     except EksTokenError as exc:
         server_date = sts_server_date(exc)
         if server_date is None or abs(settings.now - server_date) <= settings.max_clock_skew:
-            return Check(name, False, str(exc), fix=sts_fix(exc))
+            fix = sts_fix(exc, clock_agrees=server_date is not None)
+            return Check(name, False, str(exc), fix=fix)
         clock = clock_check(settings.now, server_date, settings.max_clock_skew, rejected=True)
         skew = ago(settings.now - server_date)
         return Check(

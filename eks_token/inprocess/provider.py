@@ -15,8 +15,8 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from eks_token.aws.signer import TokenSigner
-from eks_token.cache.entry import token_signed_at
-from eks_token.cache.interface import FRESHNESS_MARGIN, TokenCache
+from eks_token.cache.entry import FRESH, STALE, token_signed_at
+from eks_token.cache.interface import FRESHNESS_MARGIN, TokenCache, state_of
 from eks_token.clock import Clock, utc_now
 from eks_token.core.inputs import validate_cluster_id
 from eks_token.core.token import TOKEN_LIFETIME, Token
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from botocore.session import Session
 
+    from eks_token.cache.key import CacheKey
     from eks_token.core.credentials import AwsCredentials, FrozenCredentialSource
     from eks_token.core.options import SignerOptionArgs
 
@@ -100,9 +101,10 @@ class TokenProvider:
         """
         now = self.clock()
         current = self._token
-        if current is not None and not current.expired(now, self.margin):
+        state = state_of(current, now, self.margin) if current is not None else None
+        if current is not None and state == FRESH:
             return current
-        if current is not None and not current.expired(now):
+        if current is not None and state == STALE:
             # Still usable: one thread refreshes, the others carry on with this one.
             if not self._lock.acquire(blocking=False):
                 return current
@@ -122,7 +124,7 @@ class TokenProvider:
         with self._lock:
             now = self.clock()
             current = self._token
-            if current is not None and not current.expired(now, self.margin):
+            if current is not None and state_of(current, now, self.margin) == FRESH:
                 return current
             return self._refresh_locked(now, use_cache=True)
 
@@ -151,10 +153,11 @@ class TokenProvider:
             return self._refresh_locked(self._new_signing_time(current), use_cache=False)
 
     def _new_signing_time(self, current: Token | None) -> datetime:
-        """Now, or the second after ``current``'s X-Amz-Date if now is not later."""
+        """Now, or the second after ``current``'s X-Amz-Date if that is the second now is in
+        (a token signed ahead of now, while the clock was ahead, is not followed there)."""
         now = self.clock()
         signed = token_signed_at(current.value) if current is not None else None
-        if signed is None or now.timestamp() >= signed + 1:
+        if signed is None or int(now.timestamp()) != signed:
             return now
         return datetime.fromtimestamp(signed + 1, timezone.utc)
 
@@ -169,8 +172,8 @@ class TokenProvider:
         return self.signer.cache_key(self.cluster_id)
 
     def _refresh_locked(self, now: datetime, *, use_cache: bool) -> Token:
-        key: Mapping[str, str] | None = self.cache_key() if self.cache is not None else None
-        token = self._from_cache(key, now) if use_cache else None
+        key = self.signer.request_key(self.cluster_id) if self.cache is not None else None
+        token = self._from_cache(key.material if key else None, now) if use_cache else None
         if token is None:
             token = self.signer.get_token(self.cluster_id, now=now)
             self._to_cache(key, token)
@@ -187,16 +190,18 @@ class TokenProvider:
         except CacheError as exc:
             _log.warning("token cache unusable, signing instead: %s", exc)
             return None
-        if token is None or token.expired(now, self.margin):
+        if token is None or state_of(token, now, self.margin) != FRESH:
             return None
         if token.cluster_id not in (None, self.cluster_id):
             return None
         return token
 
-    def _to_cache(self, key: Mapping[str, str] | None, token: Token) -> None:
+    def _to_cache(self, key: CacheKey | None, token: Token) -> None:
         if self.cache is None or key is None:
             return
+        from eks_token.cache.file_cache import store_signed
+
         try:
-            self.cache.put(key, token)
+            store_signed(self.cache, key, token)
         except CacheError as exc:
             _log.warning("could not store the token in the cache: %s", exc)

@@ -7,9 +7,11 @@ serves is what signing afresh would give: the same access key, region and host.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import threading
+import time
 from pathlib import Path
 from unittest.mock import patch
 
@@ -20,9 +22,10 @@ from hypothesis import strategies as st
 from eks_token.cache.file_cache import FileTokenCache, fetch_or_sign
 from eks_token.core.paths import expand_user, expand_vars, expand_vars_and_user
 from eks_token.core.token import Token
-from tests.hostile.helpers import run_eks_token, served_token, token_facts
+from tests.hostile.helpers import PYTHON, run_eks_token, served_token, token_facts
 from tests.support.aws_env import AwsEnv
 from tests.support.cache_entries import NOW, token
+from tests.support.cli import EKS_TOKEN
 
 KEY_A = ("AKIAAAAAAAAAAAAAAAAA", "secretAsecretAsecretAsecretAsecretAsecre")
 KEY_B = ("AKIABBBBBBBBBBBBBBBB", "secretBsecretBsecretBsecretBsecretBsecre")
@@ -272,3 +275,119 @@ def test_a_global_option_given_twice_means_what_it_means_to_the_aws_cli(
     for _ in range(2):  # a miss, then (with the cache) a hit
         served = token_facts(served_token(run_eks_token(*args, *extra, env=env)))
         assert served.where() == expected
+
+
+# --- the files changing while a token is signed ---------------------------------------------
+
+#: A credential_process that says it has started (``started``), waits for ``go``, then
+#: prints ``key``: the test changes the AWS files between the two, while it "runs".
+_GATED_PROCESS = """\
+import json, pathlib, sys, time
+pathlib.Path({started!r}).touch()
+deadline = time.monotonic() + {wait}
+while not pathlib.Path({go!r}).exists() and time.monotonic() < deadline:
+    time.sleep(0.01)
+print(json.dumps({{"Version": 1, "AccessKeyId": {key!r}, "SecretAccessKey": {secret!r}}}))
+"""
+
+
+class GatedProcess:
+    """A ``credential_process`` for ``key`` that runs until the test lets it finish."""
+
+    def __init__(self, directory: Path, name: str, key: tuple[str, str]) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.started = directory / f"{name}.started"
+        self.go = directory / f"{name}.go"
+        self.script = directory / f"{name}.py"
+        self.script.write_text(
+            _GATED_PROCESS.format(
+                started=str(self.started), go=str(self.go), wait=WAIT, key=key[0], secret=key[1]
+            )
+        )
+
+    @property
+    def command(self) -> str:
+        return f"{PYTHON} {self.script}"
+
+    def wait_until_started(self) -> None:
+        deadline = time.monotonic() + WAIT
+        while not self.started.exists():
+            assert time.monotonic() < deadline, "the credential process never started"
+            time.sleep(0.01)
+
+    def finish(self) -> None:
+        self.go.touch()
+
+
+def _process_profile(config: Path, command: str) -> None:
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(f"[profile p]\ncredential_process = {command}\nregion = us-west-2\n")
+
+
+def test_a_profile_edited_while_its_credential_process_runs_never_gets_the_old_token(
+    aws_env: AwsEnv, tmp_path: Path
+) -> None:
+    """``p`` runs alice's process; while it runs, ~/.aws/config is edited so that ``p`` runs
+    bob's. The token signed with alice's keys is printed for that call, but never stored
+    under the edited config's key: the next call signs with bob's."""
+    alice = GatedProcess(tmp_path / "processes", "alice", KEY_A)
+    bob = GatedProcess(tmp_path / "processes", "bob", KEY_B)
+    bob.finish()  # bob's process answers at once
+    _process_profile(aws_env.config_file, alice.command)
+    env = _file_env(aws_env)
+    command = [str(EKS_TOKEN), "token", "-i", "c1", "--profile", "p", "-v"]
+    first = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        alice.wait_until_started()
+        _process_profile(aws_env.config_file, bob.command)
+        alice.finish()
+        out, err = first.communicate(timeout=WAIT)
+    finally:
+        first.kill()
+    assert first.returncode == 0, err
+    assert token_facts(json.loads(out)["status"]["token"]).access_key_id == KEY_A[0]
+    second = run_eks_token("token", "-i", "c1", "--profile", "p", "-v", env=env)
+    assert second.returncode == 0, second.stderr
+    assert token_facts(served_token(second)).access_key_id == KEY_B[0]
+    assert "from the cache" not in second.stderr
+    # Signed with the files as they are, bob's token is stored and served from then on.
+    third = run_eks_token("token", "-i", "c1", "--profile", "p", "-v", env=env)
+    assert "from the cache" in third.stderr
+    assert third.stdout == second.stdout
+
+
+def test_obtain_token_does_not_store_a_token_when_the_credentials_file_changed_meanwhile(
+    aws_env: AwsEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The library's cache policy (``get_token(cache=)``, providers): a credentials file
+    that gains bob's keys for ``p`` while alice's process runs does not get alice's token."""
+    from eks_token.aws.obtain import obtain_token
+    from eks_token.aws.signer import TokenSigner
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name)
+    alice = GatedProcess(tmp_path / "processes", "alice", KEY_A)
+    _process_profile(aws_env.config_file, alice.command)
+    cache = FileTokenCache(tmp_path / "cache", lock_timeout=WAIT * 2)
+    results: list[Token] = []
+    signing = threading.Thread(
+        target=lambda: results.append(
+            obtain_token(TokenSigner(profile="p"), "c1", cache=cache).token
+        )
+    )
+    signing.start()
+    try:
+        alice.wait_until_started()
+        aws_env.credentials_file.write_text(
+            f"[p]\naws_access_key_id = {KEY_B[0]}\naws_secret_access_key = {KEY_B[1]}\n"
+        )
+    finally:
+        alice.finish()
+        signing.join(WAIT)
+    assert token_facts(results[0].value).access_key_id == KEY_A[0]
+    again = obtain_token(TokenSigner(profile="p"), "c1", cache=cache)
+    assert not again.from_cache
+    assert token_facts(again.token.value).access_key_id == KEY_B[0]
+    assert obtain_token(TokenSigner(profile="p"), "c1", cache=cache).from_cache
