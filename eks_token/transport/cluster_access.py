@@ -12,13 +12,13 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from eks_token.clock import Clock, utc_now
-from eks_token.errors import ClusterError, KubeconfigError
+from eks_token.errors import ClusterError, InvalidInputError, KubeconfigError
 from eks_token.inprocess.provider import DEFAULT_REFRESH_MARGIN, TokenProvider
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ClusterAccess",
+    "cluster_access",
     "context_access",
     "described_access",
     "described_pem",
@@ -155,6 +156,53 @@ def context_access(
         insecure=cluster.insecure_skip_tls_verify,
         tls_server_name=cluster.tls_server_name or None,
     )
+
+
+def cluster_access(
+    cluster_name: str | None = None,
+    *,
+    context: str | None = None,
+    kubeconfig: str | None = None,
+    server: str | None = None,
+    certificate_authority_data: bytes | str | None = None,
+    provider: TokenProvider | None = None,
+    region: str | None = None,
+    profile: str | None = None,
+    role_arn: str | None = None,
+    cache: TokenCache | None = None,
+    margin: timedelta = DEFAULT_REFRESH_MARGIN,
+    clock: Clock = utc_now,
+) -> ClusterAccess:
+    """What every adapter's ``(cluster_name | context, kubeconfig | server, CA, provider)``
+    arguments mean: the EKS cluster ``cluster_name`` (:func:`described_access`; with
+    ``server`` and a ``provider``, the name may be left out), else the kubeconfig
+    ``context`` (:func:`context_access`; the current one by default), whose token
+    ``provider`` signs if given. Blocks (DescribeCluster, files)."""
+    if cluster_name is not None and (context is not None or kubeconfig is not None):
+        raise InvalidInputError(
+            "give a cluster name or a kubeconfig context, not both", option="context"
+        )
+    if cluster_name is None and server is not None:
+        if provider is None:
+            raise InvalidInputError(
+                "give the cluster name (or a provider) with the server URL", option="server"
+            )
+        cluster_name = provider.cluster_id
+    if cluster_name is not None:
+        return described_access(
+            cluster_name,
+            server=server,
+            certificate_authority_data=certificate_authority_data,
+            provider=provider,
+            region=region,
+            profile=profile,
+            role_arn=role_arn,
+            cache=cache,
+            margin=margin,
+            clock=clock,
+        )
+    access = context_access(context, kubeconfig, cache=cache, margin=margin, clock=clock)
+    return access if provider is None else replace(access, provider=provider)
 
 
 def provider_for_context(

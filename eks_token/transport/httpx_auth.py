@@ -6,8 +6,7 @@ Needs the ``httpx`` extra: ``pip install 'eks-iam-token[httpx]'``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Generator, Mapping
-from dataclasses import replace
+from collections.abc import AsyncGenerator, Generator
 from datetime import timedelta
 from typing import Any
 
@@ -15,11 +14,10 @@ import httpx
 
 from eks_token.aio.provider import AsyncTokenProvider
 from eks_token.clock import Clock, utc_now
-from eks_token.errors import InvalidInputError
 from eks_token.inprocess.provider import DEFAULT_REFRESH_MARGIN, TokenProvider
 from eks_token.net.origin import origin, server_origin
 from eks_token.net.tls import ca_context
-from eks_token.transport.cluster_access import ClusterAccess, context_access, described_access
+from eks_token.transport.cluster_access import ClusterAccess, cluster_access
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -142,42 +140,6 @@ def httpx_client_options(
     return {"base_url": access.server, "auth": auth, "verify": verify}
 
 
-def _access(
-    cluster_name: str | None,
-    context: str | None,
-    kubeconfig: str | None,
-    server: str | None,
-    certificate_authority_data: bytes | str | None,
-    options: Mapping[str, Any],
-) -> ClusterAccess:
-    if cluster_name is not None and (context is not None or kubeconfig is not None):
-        raise InvalidInputError(
-            "give a cluster name or a kubeconfig context, not both", option="context"
-        )
-    provider = options.get("provider")
-    if cluster_name is None and server is not None:
-        if provider is None:
-            raise InvalidInputError(
-                "give the cluster name (or a provider) with the server URL", option="server"
-            )
-        cluster_name = provider.cluster_id
-    if cluster_name is not None:
-        return described_access(
-            cluster_name,
-            server=server,
-            certificate_authority_data=certificate_authority_data,
-            **options,
-        )
-    access = context_access(
-        context,
-        kubeconfig,
-        cache=options.get("cache"),
-        margin=options.get("margin", DEFAULT_REFRESH_MARGIN),
-        clock=options.get("clock", utc_now),
-    )
-    return access if provider is None else replace(access, provider=provider)
-
-
 def _with_server_name(
     access: ClusterAccess, options: dict[str, Any], *, asynchronous: bool
 ) -> None:
@@ -219,8 +181,20 @@ def cluster_client(
     ``context`` (and ``kubeconfig``) whose user runs an EKS token tool. Requests may be
     relative to the server URL. ``client_options`` go to ``httpx.Client``.
     """
-    options = _described_options(provider, region, profile, role_arn, cache, margin, clock)
-    access = _access(cluster_name, context, kubeconfig, server, certificate_authority_data, options)
+    access = cluster_access(
+        cluster_name,
+        context=context,
+        kubeconfig=kubeconfig,
+        server=server,
+        certificate_authority_data=certificate_authority_data,
+        provider=provider,
+        region=region,
+        profile=profile,
+        role_arn=role_arn,
+        cache=cache,
+        margin=margin,
+        clock=clock,
+    )
     settings = {**httpx_client_options(access), **client_options}
     _with_server_name(access, settings, asynchronous=False)
     return httpx.Client(**settings)
@@ -248,29 +222,21 @@ def cluster_async_client(
     (or in a worker thread); its requests then never block the event loop on the token.
     """
     sync = provider.sync_provider if isinstance(provider, AsyncTokenProvider) else provider
-    options = _described_options(sync, region, profile, role_arn, cache, margin, clock)
-    access = _access(cluster_name, context, kubeconfig, server, certificate_authority_data, options)
+    access = cluster_access(
+        cluster_name,
+        context=context,
+        kubeconfig=kubeconfig,
+        server=server,
+        certificate_authority_data=certificate_authority_data,
+        provider=sync,
+        region=region,
+        profile=profile,
+        role_arn=role_arn,
+        cache=cache,
+        margin=margin,
+        clock=clock,
+    )
     chosen = provider if isinstance(provider, AsyncTokenProvider) else None
     settings = {**httpx_client_options(access, chosen), **client_options}
     _with_server_name(access, settings, asynchronous=True)
     return httpx.AsyncClient(**settings)
-
-
-def _described_options(
-    provider: TokenProvider | None,
-    region: str | None,
-    profile: str | None,
-    role_arn: str | None,
-    cache: TokenCache | None,
-    margin: timedelta,
-    clock: Clock,
-) -> dict[str, Any]:
-    return {
-        "provider": provider,
-        "region": region,
-        "profile": profile,
-        "role_arn": role_arn,
-        "cache": cache,
-        "margin": margin,
-        "clock": clock,
-    }
