@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,17 @@ __all__ = ["CLUSTER", "PODS", "GuardedApiServer", "eks_token_kubeconfig", "migra
 
 CLUSTER = "my-cluster"
 PODS = "/api/v1/namespaces/default/pods"
+
+
+FORBIDDEN = {
+    "kind": "Status",
+    "apiVersion": "v1",
+    "metadata": {},
+    "status": "Failure",
+    "message": 'secrets is forbidden: User "alice" cannot list resource "secrets"',
+    "reason": "Forbidden",
+    "code": 403,
+}
 
 
 class GuardedApiServer(ApiServer):
@@ -30,13 +42,16 @@ class GuardedApiServer(ApiServer):
         self.redirect_to = ""
 
     def respond(self, request: RecordedRequest) -> Response:
+        if request.path != "/" and request.path.endswith("/"):
+            # Like the real API server: /version/ is /version (kr8s asks for it so).
+            request = replace(request, path=request.path.rstrip("/"))
         response = super().respond(request)
         if response.status == 401:
             with self._lock:
                 self.refused += 1
             return response
         if request.path == self.forbidden_path:
-            return Response.json(403, {"kind": "Status", "reason": "Forbidden", "code": 403})
+            return Response.json(403, FORBIDDEN)
         if request.path == self.redirect_path:
             return Response(302, b"", [("Location", self.redirect_to)])
         return response

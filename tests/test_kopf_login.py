@@ -7,7 +7,7 @@ import asyncio
 import logging
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, cast
 
 import kopf
 import pytest
@@ -63,7 +63,11 @@ async def run_operator(
     kopf_auth.vault_var.set(vault)
     authenticator = asyncio.create_task(
         activities.authenticator(
-            registry=registry, settings=settings, indices={}, vault=vault, memo=kopf.Memo()
+            registry=registry,
+            settings=settings,
+            indices={},
+            vault=vault,
+            memo=cast(Any, kopf.Memo()),
         )
     )
     try:

@@ -103,7 +103,8 @@ def test_the_ca_file_goes_with_the_client(
         client = await kubernetes_asyncio_api_client(
             server=server.url, certificate_authority_data=server.ca_pem, provider=provider
         )
-        path: str = client.configuration.ssl_ca_cert
+        path = client.configuration.ssl_ca_cert
+        assert path is not None
         assert Path(path).read_bytes() == server.ca_pem
         assert os.stat(Path(path).parent).st_mode & 0o077 == 0
         await client.close()
