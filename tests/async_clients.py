@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +41,6 @@ class GuardedApiServer(ApiServer):
         self.redirect_to = ""
 
     def respond(self, request: RecordedRequest) -> Response:
-        if request.path != "/" and request.path.endswith("/"):
-            # Like the real API server: /version/ is /version (kr8s asks for it so).
-            request = replace(request, path=request.path.rstrip("/"))
         response = super().respond(request)
         if response.status == 401:
             with self._lock:
