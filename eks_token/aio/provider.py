@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 from eks_token.clock import Clock, utc_now
 from eks_token.core.signing import sign_token
+from eks_token.errors import EksTokenError
 from eks_token.inprocess.provider import (
     DEFAULT_REFRESH_MARGIN,
     DUE,
@@ -163,29 +164,26 @@ class AsyncTokenProvider:
         raised to all of them.
         """
         state = self._state
-        now = state.clock()
         current = state._token
-        standing = freshness(current, now, state.margin)
-        if current is not None and standing == FRESH:
+        if current is not None and freshness(current, state.clock(), state.margin) == FRESH:
             return current
-        if current is not None and standing == DUE:
-            with self._guard:
-                flight = None if self._flight is not None else self._launch(True, now)
-            if flight is None:
-                return current
-            try:
-                token = await self._wait(flight)
-            except Exception as exc:
-                state._log_failed_refresh(current, now, exc)
-                return current
-            return token if token is not None else current
         while True:
             with self._guard:
                 now = state.clock()
                 current = state._token
-                if current is not None and freshness(current, now, state.margin) == FRESH:
+                standing = freshness(current, now, state.margin)
+                if current is not None and standing == FRESH:
                     return current
+                if current is not None and standing == DUE and self._flight is not None:
+                    return current  # someone is refreshing; this one is still valid
                 flight = self._flight or self._launch(True, now)
+            if current is not None and standing == DUE:
+                try:
+                    token = await self._wait(flight)
+                except EksTokenError as exc:
+                    state._log_failed_refresh(current, now, exc)
+                    return current
+                return token if token is not None else current
             token = await self._wait(flight)
             if token is not None:
                 return token
