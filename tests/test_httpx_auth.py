@@ -338,3 +338,22 @@ def test_one_auth_serves_a_client_and_an_async_client(
     assert asyncio.run(main()) == 200
     assert provider.refresh_count == 1
     assert len(set(server.tokens)) == 1
+
+
+def test_a_cluster_name_takes_endpoint_and_ca_from_describe_cluster(
+    aws_env: AwsEnv, clock: ManualClock, server: GuardedApiServer
+) -> None:
+    from moto import mock_aws
+
+    from tests.test_kubernetes_client import create_moto_cluster, plant_ca
+
+    with mock_aws():
+        created = create_moto_cluster("dev")
+        plant_ca(created["arn"], "dev", server.ca_pem)
+        client = cluster_async_client("dev", clock=clock)
+    endpoint = created["endpoint"].rstrip("/")
+    assert str(client.base_url).rstrip("/") == endpoint.lower()
+    assert isinstance(client.auth, HttpxTokenAuth)
+    assert client.auth.server == endpoint
+    assert client.auth.provider.cluster_id == "dev"
+    asyncio.run(client.aclose())
