@@ -14,6 +14,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from eks_token.aio.provider import AsyncTokenProvider
     from eks_token.aws.signer import TokenSigner, get_token
     from eks_token.cache.file_cache import FileTokenCache
     from eks_token.cache.interface import MemoryTokenCache, TokenCache
@@ -91,12 +92,14 @@ if TYPE_CHECKING:
         UserEntry,
     )
     from eks_token.kubeconfig.update import update_kubeconfig
+    from eks_token.transport.httpx_auth import HttpxTokenAuth
 
 _EXPORTS: dict[str, str] = {
     "API_V1": "core.token",
     "API_V1ALPHA1": "core.token",
     "API_V1BETA1": "core.token",
     "AccessReview": "cluster.kube_api",
+    "AsyncTokenProvider": "aio.provider",
     "ApiRequestError": "errors",
     "ApiTlsError": "errors",
     "ApiUnauthorizedError": "errors",
@@ -122,6 +125,7 @@ _EXPORTS: dict[str, str] = {
     "ExecInvocation": "kubeconfig.exec_args",
     "ExecPluginError": "errors",
     "FileTokenCache": "cache.file_cache",
+    "HttpxTokenAuth": "transport.httpx_auth",
     "Identity": "cluster.identity",
     "IdentityMapping": "cluster.identity_mapping",
     "InvalidInputError": "errors",
@@ -190,6 +194,7 @@ __all__ = [
     "ApiUnauthorizedError",
     "ApiUnreachableError",
     "ArnError",
+    "AsyncTokenProvider",
     "AwsAuth",
     "AwsCredentials",
     "CacheError",
@@ -209,6 +214,7 @@ __all__ = [
     "ExecInvocation",
     "ExecPluginError",
     "FileTokenCache",
+    "HttpxTokenAuth",
     "Identity",
     "IdentityMapping",
     "InvalidInputError",

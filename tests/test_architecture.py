@@ -29,6 +29,7 @@ LAYERS = (
     "kubeconfig",
     "cluster",
     "inprocess",
+    "aio",
     "doctor",
     "transport",
     "cli",
@@ -40,6 +41,11 @@ BOUNDARIES = {
     "botocore": ("aws",),
     "requests": ("net", "cluster", "transport"),
     "kubernetes": ("transport",),
+    "kubernetes_asyncio": ("transport",),
+    "httpx": ("transport",),
+    "kopf": ("transport",),
+    "lightkube": ("transport",),
+    "kr8s": ("transport",),
 }
 
 

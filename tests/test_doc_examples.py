@@ -5,6 +5,7 @@ Python is still checked for undefined names."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.api_server import ApiServer
 from tests.support.aws_env import EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY
 from tests.support.cli import BIN_DIR
 
@@ -22,6 +24,7 @@ DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 RUN = ("sh", "python", "console")
 FENCE = re.compile(r"^```(\w*)\s*$")
 NEEDS = re.compile(r"^<!--\s*needs:\s*(.+?)\s*-->$")
+SERVED = re.compile(r"^<!--\s*runs against: the local API server\s*-->$")
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class Block:
     language: str
     text: str
     needs: str | None
+    served: bool = False
 
     @property
     def name(self) -> str:
@@ -53,9 +57,9 @@ def _blocks() -> list[Block]:
             marker = NEEDS.match(before.strip())
             if language in RUN:
                 text = "\n".join(lines[start + 1 : end]) + "\n"
-                found.append(
-                    Block(path, start + 1, language, text, marker.group(1) if marker else None)
-                )
+                needs = marker.group(1) if marker else None
+                served = SERVED.match(before.strip()) is not None
+                found.append(Block(path, start + 1, language, text, needs, served))
             i = end + 1
     return found
 
@@ -148,6 +152,31 @@ def test_example_runs(block: Block, sandbox: tuple[Path, dict[str, str]]) -> Non
     if block.needs is not None:
         pytest.skip(f"needs {block.needs}")
     work, env = sandbox
+    with contextlib.ExitStack() as stack:
+        if block.served:
+            serve_prod(stack, Path(env["HOME"]))
+        _run_block(block, work, env)
+
+
+def serve_prod(stack: contextlib.ExitStack, home: Path) -> None:
+    """Start the local API server for cluster ``prod`` and point the sandbox kubeconfig's
+    ``prod-cluster`` at it (with its CA)."""
+    server = stack.enter_context(ApiServer(cluster_id="prod"))
+    served = KUBECONFIG.replace(
+        "    server: https://127.0.0.1:9\n",
+        f"    server: {server.url}\n    certificate-authority-data: {server.ca_data}\n",
+    )
+    for path in (home / ".kube" / "config", home / ".kube" / "config.d" / "prod"):
+        path.write_text(served)
+
+    def everything_authenticated() -> None:
+        assert server.recorded, "the example sent the API server nothing"
+        assert all(check.ok for check in server.checks), server.checks
+
+    stack.callback(everything_authenticated)
+
+
+def _run_block(block: Block, work: Path, env: dict[str, str]) -> None:
     if block.language == "python":
         command = [sys.executable, "-c", block.text]
     else:

@@ -11,7 +11,19 @@ import pytest
 
 import eks_token
 
-HEAVY = ("botocore", "requests", "yaml", "urllib3", "kubernetes")
+HEAVY = (
+    "botocore",
+    "requests",
+    "yaml",
+    "urllib3",
+    "kubernetes",
+    "kubernetes_asyncio",
+    "httpx",
+    "kopf",
+    "lightkube",
+    "kr8s",
+    "aiohttp",
+)
 
 
 def test_all_lists_exactly_the_lazy_exports() -> None:

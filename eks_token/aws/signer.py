@@ -167,8 +167,15 @@ class TokenSigner:
         """A fresh token for ``cluster_id``, signed at ``now`` (default: the current time)."""
         validate_cluster_id(cluster_id)
         moment = now if now is not None else utc_now()
-        credentials = self.credentials(now=moment)
-        return sign_token(cluster_id, credentials, self.endpoint, moment)
+        credentials, endpoint = self.signing_inputs(moment)
+        return sign_token(cluster_id, credentials, endpoint, moment)
+
+    def signing_inputs(self, now: datetime) -> tuple[AwsCredentials, StsEndpoint]:
+        """The credentials and endpoint a token signed at ``now`` takes: everything that
+        may wait on the network or a process (botocore's credential providers, AssumeRole,
+        the AWS CLI cache); signing with them (:func:`~eks_token.core.signing.sign_token`)
+        is CPU only."""
+        return self.credentials(now=now), self.endpoint
 
 
 def get_token(

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from eks_token.aws.signer import TokenSigner
-from eks_token.cache.entry import FRESH, STALE, token_signed_at
+from eks_token.cache.entry import FRESH, INVALID, STALE, token_signed_at
 from eks_token.cache.interface import FRESHNESS_MARGIN, TokenCache, state_of
 from eks_token.clock import Clock, utc_now
 from eks_token.core.inputs import validate_cluster_id
@@ -31,7 +30,7 @@ if TYPE_CHECKING:
     from eks_token.core.credentials import AwsCredentials, FrozenCredentialSource
     from eks_token.core.options import SignerOptionArgs
 
-__all__ = ["DEFAULT_REFRESH_MARGIN", "TokenProvider"]
+__all__ = ["DEFAULT_REFRESH_MARGIN", "FRESH", "INVALID", "STALE", "TokenProvider", "freshness"]
 
 
 #: Refresh once fewer than six minutes are left: the same margin the token caches
@@ -39,6 +38,15 @@ __all__ = ["DEFAULT_REFRESH_MARGIN", "TokenProvider"]
 DEFAULT_REFRESH_MARGIN = FRESHNESS_MARGIN
 
 _log = logging.getLogger(__name__)
+
+
+def freshness(token: Token | None, now: datetime, margin: timedelta) -> str:
+    """How a provider treats ``token`` at ``now``: the cache's state of it
+    (:func:`~eks_token.cache.interface.state_of`): :data:`FRESH` (more than ``margin`` left:
+    hand it out), :data:`STALE` (still valid: one caller refreshes, the others keep using
+    it) or :data:`INVALID` (expired, signed ahead of the clock beyond STS's skew, or no token:
+    callers wait for a new one)."""
+    return INVALID if token is None else state_of(token, now, margin)
 
 
 class TokenProvider:
@@ -101,32 +109,34 @@ class TokenProvider:
         """
         now = self.clock()
         current = self._token
-        state = state_of(current, now, self.margin) if current is not None else None
-        if current is not None and state == FRESH:
+        standing = freshness(current, now, self.margin)
+        if current is not None and standing == FRESH:
             return current
-        if current is not None and state == STALE:
+        if current is not None and standing == STALE:
             # Still usable: one thread refreshes, the others carry on with this one.
             if not self._lock.acquire(blocking=False):
                 return current
             try:
                 return self._refresh_locked(self.clock(), use_cache=True)
             except EksTokenError as exc:
-                _log.warning(
-                    "refreshing the token for cluster %r failed; using the current one "
-                    "for %s more: %s",
-                    self.cluster_id,
-                    current.remaining(now),
-                    exc,
-                )
+                self._log_failed_refresh(current, now, exc)
                 return current
             finally:
                 self._lock.release()
         with self._lock:
             now = self.clock()
             current = self._token
-            if current is not None and state_of(current, now, self.margin) == FRESH:
+            if current is not None and freshness(current, now, self.margin) == FRESH:
                 return current
             return self._refresh_locked(now, use_cache=True)
+
+    def _log_failed_refresh(self, current: Token, now: datetime, exc: Exception) -> None:
+        _log.warning(
+            "refreshing the token for cluster %r failed; using the current one for %s more: %s",
+            self.cluster_id,
+            current.remaining(now),
+            exc,
+        )
 
     def refresh(self, rejected: Token | str | None = None) -> Token:
         """Sign a new token now, bypassing the cache; for a token the server refused.
@@ -172,31 +182,43 @@ class TokenProvider:
         return self.signer.cache_key(self.cluster_id)
 
     def _refresh_locked(self, now: datetime, *, use_cache: bool) -> Token:
-        key = self.signer.request_key(self.cluster_id) if self.cache is not None else None
-        token = self._from_cache(key.material if key else None, now) if use_cache else None
+        key, token = self._cached(now, use_cache=use_cache)
         if token is None:
             token = self.signer.get_token(self.cluster_id, now=now)
-            self._to_cache(key, token)
+            self._store(key, token)
+        return self._adopt(token)
+
+    def _adopt(self, token: Token) -> Token:
+        """Make ``token`` the current one (fetched from the cache or signed)."""
         self._token = token
         self._refresh_count += 1
         _log.debug("new token for cluster %r, valid until %s", self.cluster_id, token.expiration)
         return token
 
-    def _from_cache(self, key: Mapping[str, str] | None, now: datetime) -> Token | None:
-        if self.cache is None or key is None:
-            return None
+    def _cached(
+        self, now: datetime, *, use_cache: bool = True
+    ) -> tuple[CacheKey | None, Token | None]:
+        """The cache key of this provider's request (None without a cache) and the cache's
+        token for it if that is fresh at ``now`` (None too when ``use_cache`` is False)."""
+        if self.cache is None:
+            return None, None
+        key = self.signer.request_key(self.cluster_id)
+        if not use_cache:
+            return key, None
         try:
-            token = self.cache.get(key, now)
+            token = self.cache.get(key.material, now)
         except CacheError as exc:
             _log.warning("token cache unusable, signing instead: %s", exc)
-            return None
-        if token is None or state_of(token, now, self.margin) != FRESH:
-            return None
+            return key, None
+        if token is None or freshness(token, now, self.margin) != FRESH:
+            return key, None
         if token.cluster_id not in (None, self.cluster_id):
-            return None
-        return token
+            return key, None
+        return key, token
 
-    def _to_cache(self, key: CacheKey | None, token: Token) -> None:
+    def _store(self, key: CacheKey | None, token: Token) -> None:
+        """Tell the cache (under ``key``, if that still describes the files) about a newly
+        signed token."""
         if self.cache is None or key is None:
             return
         from eks_token.cache.file_cache import store_signed

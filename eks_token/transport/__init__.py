@@ -3,8 +3,16 @@
 * :mod:`eks_token.transport.requests_auth`: :class:`EksTokenAuth` for ``requests``.
 * :mod:`eks_token.transport.kubernetes_client`: a ready ``kubernetes.client.ApiClient``
   (needs the ``kubernetes`` extra).
+* :mod:`eks_token.transport.httpx_auth`: :class:`HttpxTokenAuth` and clients for ``httpx``
+  (the ``httpx`` extra).
+* :mod:`eks_token.transport.kubernetes_asyncio_client`: a ready ``kubernetes_asyncio``
+  ``ApiClient`` (the ``kubernetes-asyncio`` extra).
+* :mod:`eks_token.transport.kopf_login`: ``kopf.ConnectionInfo`` for a login handler (the
+  ``kopf`` extra).
+* :mod:`eks_token.transport.cluster_access`: where a cluster is and what to trust, for all
+  of them.
 
-Names are loaded on first use, so importing this package imports neither library.
+Names are loaded on first use, so importing this package imports none of these libraries.
 """
 
 from __future__ import annotations
@@ -14,6 +22,13 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from eks_token.transport.httpx_auth import (
+        HttpxTokenAuth,
+        cluster_async_client,
+        cluster_client,
+    )
+    from eks_token.transport.kopf_login import kopf_connection_info
+    from eks_token.transport.kubernetes_asyncio_client import kubernetes_asyncio_api_client
     from eks_token.transport.kubernetes_client import (
         api_client_for_cluster,
         api_client_from_kubeconfig,
@@ -23,10 +38,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EksTokenAuth",
+    "HttpxTokenAuth",
     "api_client_for_cluster",
     "api_client_from_kubeconfig",
+    "cluster_async_client",
+    "cluster_client",
     "cluster_session",
     "configure_bearer_token",
+    "kopf_connection_info",
+    "kubernetes_asyncio_api_client",
 ]
 
 _EXPORTS = {
@@ -35,6 +55,11 @@ _EXPORTS = {
     "api_client_for_cluster": "kubernetes_client",
     "api_client_from_kubeconfig": "kubernetes_client",
     "configure_bearer_token": "kubernetes_client",
+    "HttpxTokenAuth": "httpx_auth",
+    "cluster_client": "httpx_auth",
+    "cluster_async_client": "httpx_auth",
+    "kubernetes_asyncio_api_client": "kubernetes_asyncio_client",
+    "kopf_connection_info": "kopf_login",
 }
 
 

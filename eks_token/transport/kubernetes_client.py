@@ -10,22 +10,24 @@ Needs the ``kubernetes`` extra: ``pip install 'eks-iam-token[kubernetes]'``.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from eks_token.cache.interface import TokenCache
 from eks_token.clock import Clock, utc_now
-from eks_token.errors import ClusterError, EksTokenError
+from eks_token.errors import EksTokenError
 from eks_token.inprocess.provider import DEFAULT_REFRESH_MARGIN, TokenProvider
+from eks_token.transport.cluster_access import (
+    ClusterAccess,
+    context_access,
+    described_access,
+    provider_for_context,
+)
 
 if TYPE_CHECKING:
     from datetime import timedelta
 
     from kubernetes.client import ApiClient, Configuration
-
-    from eks_token.kubeconfig.model import ContextView
 
 __all__ = [
     "api_client_for_cluster",
@@ -82,27 +84,6 @@ def _api_client(configuration: Configuration) -> ApiClient:
     return client
 
 
-def _pem_text(data: bytes | str) -> str:
-    # urllib3 reads bytes cadata as DER: hand it the PEM as text.
-    return data.decode("ascii") if isinstance(data, bytes) else data
-
-
-def _described_pem(cluster_name: str, ca_base64: str) -> str:
-    """DescribeCluster's ``certificateAuthority.data``: base64 of the PEM CA certificate."""
-    try:
-        pem = base64.b64decode(ca_base64, validate=True).decode("ascii")
-    except (binascii.Error, ValueError) as exc:
-        raise ClusterError(
-            f"the CA of cluster {cluster_name!r} is not base64 of a PEM certificate",
-            cluster=cluster_name,
-        ) from exc
-    if "-----BEGIN CERTIFICATE-----" not in pem:
-        raise ClusterError(
-            f"the CA of cluster {cluster_name!r} is not a PEM certificate", cluster=cluster_name
-        )
-    return pem
-
-
 def api_client_for_cluster(
     cluster_name: str,
     *,
@@ -124,34 +105,19 @@ def api_client_for_cluster(
     replaces the one built from ``region``, ``profile``, ``role_arn``,
     ``cache``, ``margin`` and ``now``.
     """
-    cluster_id = cluster_name
-    if server is None:
-        from eks_token.aws.eks import describe_cluster
-
-        described = describe_cluster(cluster_name, region=region, profile=profile)
-        server = described.endpoint
-        region = region or described.region
-        cluster_id = described.cluster_id
-        if certificate_authority_data is None:
-            certificate_authority_data = _described_pem(
-                cluster_name, described.certificate_authority_data
-            )
-    if provider is None:
-        provider = TokenProvider(
-            cluster_id,
-            region=region,
-            profile=profile,
-            role_arn=role_arn,
-            cache=cache,
-            margin=margin,
-            clock=clock,
-        )
-    configuration = _new_configuration()
-    configuration.host = server.rstrip("/")
-    if certificate_authority_data is not None:
-        configuration.ca_cert_data = _pem_text(certificate_authority_data)
-    configure_bearer_token(configuration, provider)
-    return _api_client(configuration)
+    access = described_access(
+        cluster_name,
+        server=server,
+        certificate_authority_data=certificate_authority_data,
+        provider=provider,
+        region=region,
+        profile=profile,
+        role_arn=role_arn,
+        cache=cache,
+        margin=margin,
+        clock=clock,
+    )
+    return _api_client_for(access)
 
 
 def api_client_from_kubeconfig(
@@ -169,40 +135,22 @@ def api_client_from_kubeconfig(
     ``aws eks get-token``) is not run: its arguments are read and the token is
     signed in this process, and refreshed here too. ``context`` and
     ``kubeconfig`` mean what kubectl's ``--context`` and ``--kubeconfig`` mean.
-    ``environ`` (default: ``os.environ``) is the environment kubectl would run the
-    plugin in: ``KUBECONFIG`` is read from it, and the token is signed with the
-    identity the plugin would resolve there, the entry's ``env`` applied over it.
     """
-    from eks_token.kubeconfig.files import load_context
-
-    view = load_context(context, kubeconfig, environ)
-    provider = provider_for_context(view, cache=cache, margin=margin, clock=clock, environ=environ)
-    cluster = view.cluster
-    configuration = _new_configuration()
-    configuration.host = cluster.server.rstrip("/")
-    if cluster.certificate_authority_data is not None:
-        configuration.ca_cert_data = _pem_text(cluster.certificate_authority_data)
-    elif cluster.certificate_authority is not None:
-        configuration.ssl_ca_cert = cluster.certificate_authority
-    configuration.verify_ssl = not cluster.insecure_skip_tls_verify
-    if cluster.tls_server_name:
-        configuration.tls_server_name = cluster.tls_server_name
-    configure_bearer_token(configuration, provider)
-    return _api_client(configuration)
-
-
-def provider_for_context(
-    view: ContextView,
-    *,
-    cache: TokenCache | None = None,
-    margin: timedelta = DEFAULT_REFRESH_MARGIN,
-    clock: Clock = utc_now,
-    environ: Mapping[str, str] | None = None,
-) -> TokenProvider:
-    """The provider that signs what the context's exec entry would print."""
-    from eks_token.inprocess.context_token import signer_for_context
-
-    signer, cluster_id = signer_for_context(
-        view, environ, other_tool_hint="; use kubernetes.config.new_client_from_config for it"
+    access = context_access(
+        context, kubeconfig, cache=cache, margin=margin, clock=clock, environ=environ
     )
-    return TokenProvider(cluster_id, signer=signer, cache=cache, margin=margin, clock=clock)
+    return _api_client_for(access)
+
+
+def _api_client_for(access: ClusterAccess) -> ApiClient:
+    configuration = _new_configuration()
+    configuration.host = access.server
+    if access.ca_pem is not None:
+        configuration.ca_cert_data = access.ca_pem
+    elif access.ca_file is not None:
+        configuration.ssl_ca_cert = access.ca_file
+    configuration.verify_ssl = not access.insecure
+    if access.tls_server_name:
+        configuration.tls_server_name = access.tls_server_name
+    configure_bearer_token(configuration, access.provider)
+    return _api_client(configuration)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import requests
 from requests.adapters import BaseAdapter
@@ -12,13 +12,11 @@ from requests.exceptions import UnrewindableBodyError
 from requests.models import PreparedRequest, Response
 from requests.utils import rewind_body
 
-from eks_token.errors import InvalidInputError
 from eks_token.inprocess.provider import TokenProvider
+from eks_token.net.origin import canonical_origin, canonical_url, origin, server_origin
 from eks_token.net.tls import ca_context, context_adapter
 
 __all__ = ["EksTokenAuth", "cluster_session"]
-
-_DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
 class EksTokenAuth(AuthBase):
@@ -40,11 +38,7 @@ class EksTokenAuth(AuthBase):
     def __init__(self, provider: TokenProvider | str, *, server: str | None = None) -> None:
         self.provider = TokenProvider(provider) if isinstance(provider, str) else provider
         self.server = server
-        self._origin = _origin(server) if server is not None else None
-        if server is not None and self._origin is None:
-            raise InvalidInputError(
-                f"the API server URL {server!r} is not http(s)://HOST[:PORT]", option="server"
-            )
+        self._origin = server_origin(server) if server is not None else None
         #: Set by cluster_session: the session and the adapter that trusts the cluster's CA.
         #: The token then goes only into requests that adapter carries.
         self._pinned: tuple[requests.Session, BaseAdapter] | None = None
@@ -66,7 +60,7 @@ class EksTokenAuth(AuthBase):
         if self._pinned is not None:
             # The server's origin however spelled (HTTPS://HOST:0443/ is https://host/):
             # written as the pinned adapter is mounted, so requests picks that adapter.
-            request.url = _canonical_url(request.url or "")
+            request.url = canonical_url(request.url or "")
             if not self._through_pinned(request.url):
                 return request
         value = self.provider.token().value
@@ -76,7 +70,7 @@ class EksTokenAuth(AuthBase):
         return request
 
     def _to_server(self, url: str | None) -> bool:
-        return self._origin is None or _origin(url or "") == self._origin
+        return self._origin is None or origin(url or "") == self._origin
 
     def _through_pinned(self, url: str) -> bool:
         """True when ``url`` would be sent by the pinned adapter (or nothing is pinned)."""
@@ -130,7 +124,7 @@ class EksTokenAuth(AuthBase):
         target = urljoin(response.url or "", response.headers.get("location", ""))
         # requests follows the Location as written (no re-spelling), so a same-origin
         # redirect spelled otherwise would leave the pinned adapter: no token then.
-        if _origin(target) != self._origin or not self._through_pinned(target):
+        if origin(target) != self._origin or not self._through_pinned(target):
             followed.headers.pop("Authorization", None)
 
 
@@ -152,38 +146,6 @@ class _ResponseHook:
 
 def _is_hook_of(hook: object, auth: EksTokenAuth) -> bool:
     return isinstance(hook, _ResponseHook) and hook.auth is auth
-
-
-def _origin(url: str) -> tuple[str, str, int | None] | None:
-    """(scheme, host, effective port), all normalised; None for a URL that has none."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:  # a port out of range, an unclosed bracket
-        return None
-    scheme = parts.scheme.lower()
-    if scheme not in _DEFAULT_PORTS or not parts.hostname:
-        return None
-    return scheme, parts.hostname.lower(), port or _DEFAULT_PORTS[scheme]
-
-
-def _canonical_origin(url: str) -> str:
-    """``scheme://host[:port]`` of ``url``: lower case, without a default port."""
-    origin = _origin(url)
-    if origin is None:
-        raise InvalidInputError(f"{url!r} is not an http(s) URL", option="server")
-    scheme, host, port = origin
-    shown = f"[{host}]" if ":" in host else host
-    return f"{scheme}://{shown}" + ("" if port == _DEFAULT_PORTS[scheme] else f":{port}")
-
-
-def _canonical_url(url: str) -> str:
-    """``url`` with its origin written as :func:`_canonical_origin` writes it."""
-    parts = urlsplit(url)
-    rest = parts.path or "/"
-    if parts.query:
-        rest += "?" + parts.query
-    return _canonical_origin(url) + rest
 
 
 def _bearer(value: str) -> str:
@@ -233,6 +195,6 @@ def cluster_session(
         adapter = context_adapter(ca_context(certificate_authority_data))
         # The whole origin, written as requests writes prepared URLs (lower case, no
         # default port); the auth re-spells other spellings of it to match.
-        session.mount(_canonical_origin(server) + "/", adapter)
+        session.mount(canonical_origin(server) + "/", adapter)
         auth._pinned = (session, adapter)
     return session

@@ -192,8 +192,10 @@ class ApiServer(LocalServer):
         user = self.authenticate(request.token)
         if user is None:
             return Response.json(401, UNAUTHORIZED)
-        if request.method == "GET" and request.path in DISCOVERY:
-            return Response.json(200, DISCOVERY[request.path])
+        # Like the real API server, /version/ is /version (kr8s asks for it so).
+        discovery = request.path.rstrip("/") or "/"
+        if request.method == "GET" and discovery in DISCOVERY:
+            return Response.json(200, DISCOVERY[discovery])
         review = _REVIEW.fullmatch(request.path)
         if request.method == "POST" and review:
             return Response.json(201, _self_subject_review(user, review.group(1)))
