@@ -426,3 +426,45 @@ def test_a_file_whose_owner_cannot_be_kept_is_refused(moto_eks: MotoServer, tmp_
         assert sorted(p.name for p in directory.iterdir()) == ["kc"]
     finally:
         shutil.rmtree(directory)
+
+
+# --- one atomic writer ---------------------------------------------------------------------
+
+
+def test_one_atomic_writer_renames_files_into_place() -> None:
+    """The token cache, the AWS CLI cache and kubeconfig files all go through
+    eks_token.core.atomic_file: no other module renames a file into place."""
+    import ast
+
+    import eks_token
+
+    package = Path(eks_token.__file__).parent
+    renaming = set()
+    for source in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in ("replace", "rename", "mkstemp")
+                and getattr(node.value, "id", None) in ("os", "tempfile")
+            ):
+                renaming.add(source.relative_to(package).as_posix())
+    assert renaming == {"core/atomic_file.py"}
+
+
+def test_a_failed_atomic_write_leaves_the_target_and_no_temporary_file(tmp_path: Path) -> None:
+    from eks_token.core.atomic_file import write_atomically
+
+    target = tmp_path / "kc"
+    target.write_text("kind: Config\n")
+
+    def refuse(fd: int) -> None:
+        raise KubeconfigError("refused on purpose")
+
+    with pytest.raises(KubeconfigError, match="refused on purpose"):
+        write_atomically(str(target), b"new\n", temp_prefix=".kc.", before_rename=refuse)
+    assert target.read_text() == "kind: Config\n"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "home") == ["kc"]
+    write_atomically(str(target), b"new\n", temp_prefix=".kc.", mode=0o640, sync_directory=True)
+    assert target.read_text() == "new\n"
+    assert target.stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "home") == ["kc"]

@@ -80,13 +80,15 @@ def update_file(
 
     Returns the file really written (a symlink is followed). The text is written
     only when it changed. Refused: a file this process may not write (as kubectl
-    refuses it), and a file whose owner or group the new file could not keep.
+    refuses it), a file whose owner or group the new file could not keep, and
+    anything but a regular file or a character device (see ``writable_target``).
     """
     target = writable_target(path)
     _make_directories(path.parent)
     if target.parent != path.parent:
         _make_directories(target.parent)
     with kubeconfig_lock(path, timeout=lock_timeout, on_wait=on_wait):
+        target = writable_target(path)  # again: it may have been swapped meanwhile
         old_text = read_text(target)
         new_text = transform(old_text)
         if new_text != old_text:
