@@ -245,10 +245,6 @@ def _flow_list(items: list[Any]) -> str:
     return "[" + ", ".join(_flow(item) for item in items) + "]"
 
 
-def _indent(block: str, column: int, nl: str) -> str:
-    return nl.join(" " * column + line for line in block.split(nl))
-
-
 def _scalar_text(value: Any, *, flow: bool = False) -> str:
     """The string ``value`` as one scalar, quoted where needed (more often inside ``flow``)."""
     if not isinstance(value, str):
