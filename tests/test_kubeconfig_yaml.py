@@ -388,6 +388,39 @@ def test_flow_style_files_are_edited_in_place_keeping_values_and_comments(
     assert "# static token" in path.read_text()
 
 
+@pytest.mark.parametrize(
+    "layout",
+    [
+        "apiVersion: v1\nclusters: [{name: a, cluster: {server: 'https://a'}}]  # c\n"
+        "users: [\n  {name: a, user: {token: t}},  # u\n]\ncontexts: []\ncurrent-context: a\n",
+        "{apiVersion: v1, kind: Config}  # bare\n",
+        "{apiVersion: v1, clusters: , users: null, contexts: [], current-context: }  # empties\n",
+        "{\n  apiVersion: v1,  # v\n  users: [{name: a, user: {token: t}}, ],\n"
+        '  current-context: "a",\n}\n# after\n',
+        "apiVersion: v1\r\nusers: [{name: a, user: {token: t}}]  # crlf\r\n",
+        "  kind: Config\n  contexts: [{name: a, context: {cluster: a, user: a}}]  # indented\n",
+    ],
+    ids=["block-root", "flow-root", "flow-empties", "multi-line", "crlf", "indented"],
+)
+def test_flow_layouts_edited_in_place_read_by_kubectl(
+    tmp_path: Path, kubectl: Kubectl, layout: str
+) -> None:
+    path = tmp_path / "kc"
+    path.write_bytes(layout.encode())
+    before = kubectl_view(kubectl, path)
+    result = write(path)
+    assert (result.warnings, result.rewritten) == ([], False)
+    after = kubectl_view(kubectl, path)
+    assert without(after, {ARN}) == without(before, set())
+    assert after["current-context"] == ARN
+    for section in ("clusters", "users", "contexts"):
+        assert ARN in [item["name"] for item in after[section]]
+    text = path.read_bytes().decode()
+    for line in layout.splitlines():
+        if "#" in line:
+            assert line[line.index("#") :] in text
+
+
 def test_flow_style_files_keep_every_ambiguous_value(tmp_path: Path, kubectl: Kubectl) -> None:
     namespaces = ["12:30", "0o17", "017", "yes", "on", "y", "2026-01-01", "1e3", "~", ".inf"]
     contexts = ", ".join(
