@@ -204,6 +204,118 @@ def test_a_write_keeps_mode_and_follows_a_symlink(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "home") == ["link", "real"]
 
 
+# --- only regular files are replaced: devices written through, FIFOs and sockets refused ---
+
+
+def null_device(tmp_path: Path) -> Path:
+    """A node of the null device (1, 3) of the test's own, in ``tmp_path``."""
+    import stat
+
+    if not hasattr(os, "mknod") or os.geteuid() != 0:
+        pytest.skip("making a character device node needs root")
+    node = tmp_path / "null"
+    try:
+        os.mknod(node, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except PermissionError as exc:
+        pytest.skip(f"mknod is not permitted here: {exc}")
+    return node
+
+
+def is_null_device(node: Path) -> bool:
+    import stat
+
+    status = os.lstat(node)
+    return stat.S_ISCHR(status.st_mode) and status.st_rdev == os.makedev(1, 3)
+
+
+def test_a_character_device_is_written_through_as_kubectl_writes_it(
+    moto_eks: MotoServer, tmp_path: Path, kubectl: Kubectl
+) -> None:
+    """KUBECONFIG=/dev/null, as root in CI: the device stays a device."""
+    create_cluster("prod", endpoint_url=moto_eks.url)
+    node = null_device(tmp_path)
+    theirs = kubectl.run(node, "config", "set-cluster", "x", "--server=https://a")
+    assert theirs.returncode == 0, theirs.stderr
+    assert is_null_device(node)
+    inode = os.lstat(node).st_ino
+    process = start_writer(moto_eks.url, "--name", "prod", KUBECONFIG=str(node))
+    out, err = process.communicate(timeout=120)
+    assert (process.returncode, err) == (0, "")
+    assert out == f"Added new context {arn('prod')} to {node}\n"
+    # Written through, not renamed over: the same node, and no temporary file left.
+    assert is_null_device(node)
+    assert os.lstat(node).st_ino == inode
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "home") == ["null"]
+
+
+def test_a_symlink_to_a_character_device_stays_a_link_to_it(
+    moto_eks: MotoServer, tmp_path: Path
+) -> None:
+    create_cluster("prod", endpoint_url=moto_eks.url)
+    node = null_device(tmp_path)
+    link = tmp_path / "config"
+    link.symlink_to(node)
+    process = start_writer(moto_eks.url, "--name", "prod", "--kubeconfig", str(link))
+    _, err = process.communicate(timeout=120)
+    assert (process.returncode, err) == (0, "")
+    assert link.is_symlink()
+    assert os.readlink(link) == str(node)
+    assert is_null_device(node)
+
+
+@pytest.mark.parametrize("how", ["KUBECONFIG", "--kubeconfig", "--dry-run"])
+@pytest.mark.parametrize("kind", ["fifo", "socket"])
+def test_a_fifo_or_socket_is_refused_in_one_line_without_waiting(
+    moto_eks: MotoServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    kind: str,
+    how: str,
+) -> None:
+    import socket
+    import stat
+
+    create_cluster("prod", endpoint_url=moto_eks.url)
+    monkeypatch.chdir(tmp_path)  # a socket's path must be short: bind it by its relative name
+    target = tmp_path / kind
+    listener = None
+    if kind == "fifo":
+        os.mkfifo(target)
+    else:
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(kind)
+    try:
+        before = os.lstat(target)
+        args = ["--name", "prod"]
+        extra = {"KUBECONFIG": str(target)}
+        if how != "KUBECONFIG":
+            args += ["--kubeconfig", str(target)]
+            extra = {}
+        if how == "--dry-run":
+            args.append("--dry-run")
+        process = start_writer(moto_eks.url, *args, **extra)
+        try:
+            out, err = process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            pytest.fail(f"eks-token kubeconfig waited on the {kind}")
+        described = "a FIFO (named pipe)" if kind == "fifo" else "a socket"
+        assert process.returncode == 1
+        assert out == ""
+        assert err == (
+            f"error: cannot write {target}: it is {described}, not a kubeconfig file; "
+            "name a regular file in --kubeconfig or KUBECONFIG\n"
+        )
+        after = os.lstat(target)
+        assert stat.S_IFMT(after.st_mode) == stat.S_IFMT(before.st_mode)
+        assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+        assert sorted(p.name for p in tmp_path.iterdir() if p.name != "home") == [kind]
+    finally:
+        if listener is not None:
+            listener.close()
+
+
 # --- read-only files and owners, as kubectl treats them --------------------------------------
 
 NOBODY = 65534
@@ -314,3 +426,45 @@ def test_a_file_whose_owner_cannot_be_kept_is_refused(moto_eks: MotoServer, tmp_
         assert sorted(p.name for p in directory.iterdir()) == ["kc"]
     finally:
         shutil.rmtree(directory)
+
+
+# --- one atomic writer ---------------------------------------------------------------------
+
+
+def test_one_atomic_writer_renames_files_into_place() -> None:
+    """The token cache, the AWS CLI cache and kubeconfig files all go through
+    eks_token.core.atomic_file: no other module renames a file into place."""
+    import ast
+
+    import eks_token
+
+    package = Path(eks_token.__file__).parent
+    renaming = set()
+    for source in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in ("replace", "rename", "mkstemp")
+                and getattr(node.value, "id", None) in ("os", "tempfile")
+            ):
+                renaming.add(source.relative_to(package).as_posix())
+    assert renaming == {"core/atomic_file.py"}
+
+
+def test_a_failed_atomic_write_leaves_the_target_and_no_temporary_file(tmp_path: Path) -> None:
+    from eks_token.core.atomic_file import write_atomically
+
+    target = tmp_path / "kc"
+    target.write_text("kind: Config\n")
+
+    def refuse(fd: int) -> None:
+        raise KubeconfigError("refused on purpose")
+
+    with pytest.raises(KubeconfigError, match="refused on purpose"):
+        write_atomically(str(target), b"new\n", temp_prefix=".kc.", before_rename=refuse)
+    assert target.read_text() == "kind: Config\n"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "home") == ["kc"]
+    write_atomically(str(target), b"new\n", temp_prefix=".kc.", mode=0o640, sync_directory=True)
+    assert target.read_text() == "new\n"
+    assert target.stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "home") == ["kc"]

@@ -344,3 +344,46 @@ def test_a_file_the_aws_cli_wrote_reads_the_same_but_for_our_change(
             i for i in after[section] if i["name"] != ARN
         ]
     assert final["contexts"] == after["contexts"]
+
+
+@pytest.mark.parametrize(
+    ("outpost", "signs_with"),
+    [
+        (None, "prod"),
+        ({"outpostArns": ["arn:x"], "controlPlaneInstanceType": "m5.large"}, "a1b2c3d4-5678"),
+        (
+            {
+                "outpostArns": ["arn:x"],
+                "controlPlaneInstanceType": "m5.large",
+                "etcdInstanceType": "m5.xlarge",
+            },
+            "prod",
+        ),
+    ],
+    ids=["cloud", "local", "local-with-etcd-instances"],
+)
+def test_outposts_cluster_identifier_is_the_one_the_aws_cli_writes(
+    aws_env: AwsEnv,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    outpost: dict[str, Any] | None,
+    signs_with: str,
+) -> None:
+    """The AWS CLI passes --cluster-id only for a local cluster without dedicated etcd
+    instances; the token's x-k8s-aws-id must be what it would be under the AWS CLI."""
+    answer = good_answer(id="a1b2c3d4-5678")
+    if outpost is not None:
+        answer["outpostConfig"] = outpost
+    with EksStandin(answer) as standin:
+        env = {"AWS_ENDPOINT_URL_EKS": standin.url}
+        result = theirs("--name", "prod", "--kubeconfig", str(tmp_path / "aws"), env=env)
+        assert result.returncode == 0, result.stderr
+        monkeypatch.setenv("AWS_ENDPOINT_URL_EKS", standin.url)
+        code, _, err = ours(capsys, "--name", "prod", "--kubeconfig", str(tmp_path / "ours"))
+        assert (code, err) == (0, "")
+    aws_args = read_yaml(tmp_path / "aws")["users"][0]["user"]["exec"]["args"]
+    flag = "--cluster-id" if "--cluster-id" in aws_args else "--cluster-name"
+    assert aws_args[aws_args.index(flag) + 1] == signs_with
+    our_args = read_yaml(tmp_path / "ours")["users"][0]["user"]["exec"]["args"]
+    assert our_args[:3] == ["token", "-i", signs_with]

@@ -202,16 +202,233 @@ def test_layouts_edited_in_place(
         assert "\n" not in text.replace("\r\n", "")
 
 
-def test_flow_style_files_are_rewritten_with_every_ambiguous_value_quoted(
+# Plain scalars go-yaml v2 (kubectl) reads as numbers, booleans or null, or keeps as strings,
+# where YAML 1.1 readers may read them otherwise: underscores are dropped before a scalar
+# starting with a sign or digit is read as a number; one starting with a dot is a Go float.
+GO_YAML_SCALARS = (
+    "1_",
+    "1__0",
+    "1.5_0",
+    "1_e3",
+    "-_1",
+    "+_1",
+    "_1",
+    "0_17",
+    "0x_1F",
+    "0b1_0",
+    "._5",
+    "-_",
+    "_",
+    "1_000",
+    "0o1_7",
+    "1e3",
+    "0o17",
+    "12:30",
+    "2026-01-01",
+    "y",
+    "n",
+    "on",
+    "99999999999999999999",
+    "1_2.5e_3",
+    "0_8",
+    "08",
+    "0.1_",
+    "1e",
+    "1.",
+    "+.5",
+    "0b",
+    "-0b11",
+    "0x",
+    "+0x1",
+    "9223372036854775808",
+    "1_e+3",
+    "1e_3",
+    "0_x1",
+    "-0b1_1",
+    "0B1",
+    "-0x1_0",
+    "1_._5",
+    "_.5",
+    "._",
+    ".1e1_0",
+    "0o",
+    "0o8",
+    "-0o7",
+    "+0b1",
+    "0X1F",
+    "1E3",
+    "-.5",
+    "+1_",
+    "0_",
+    "00",
+    "-0",
+    "0b-1",
+    "0b+1",
+    "-0b-1",
+    "1e999",
+    ".1e999",
+    "1e-999",
+    ".1_5",
+    ".1__5",
+    ".1_e5",
+    ".5e_1",
+    ".5e1_",
+    "+_",
+    "+",
+    "0b2",
+    "9223372036854775807",
+    "-9223372036854775808",
+    "0x8000000000000000",
+    "0xFFFFFFFFFFFFFFFF",
+    "0x10000000000000000",
+    "-0x8000000000000001",
+    "-.5_5",
+    "0b_1",
+    "+0b1_",
+    "__1",
+    "1__",
+    "~",
+    "null",
+    "Null",
+    "yes",
+    "No",
+    "OFF",
+    "True",
+)
+
+
+def extension_values(view: dict[str, Any]) -> list[Any]:
+    values: list[Any] = view["extensions"][0]["extension"]["values"]
+    return values
+
+
+def test_scalars_are_read_as_kubectl_reads_them(tmp_path: Path, kubectl: Kubectl) -> None:
+    path = tmp_path / "kc"
+    path.write_text(
+        "apiVersion: v1\nkind: Config\nextensions:\n- name: probe\n  extension:\n"
+        f"    values: [{', '.join(GO_YAML_SCALARS)}]\n"
+    )
+    theirs = extension_values(kubectl_view(kubectl, path))
+    ours = load_yaml(path.read_text())["extensions"][0]["extension"]["values"]
+    assert len(ours) == len(theirs) == len(GO_YAML_SCALARS)
+    for scalar, mine, kubectls in zip(GO_YAML_SCALARS, ours, theirs, strict=True):
+        # kubectl prints numbers as JSON: compare as float64, and strings and booleans exactly.
+        if isinstance(kubectls, (int, float)) and not isinstance(kubectls, bool):
+            assert isinstance(mine, (int, float)), scalar
+            assert not isinstance(mine, bool), scalar
+            assert float(mine) == float(kubectls), scalar
+        else:
+            assert mine == kubectls, scalar
+            assert type(mine) is type(kubectls), scalar
+
+
+def test_strings_that_kubectl_would_read_as_numbers_are_written_quoted(
     tmp_path: Path, kubectl: Kubectl
 ) -> None:
+    strings = [*GO_YAML_SCALARS, "1_e3", "-_1", "+_1", "1.5_0", "1__0", "0_x1", "0b-1"]
+    path = tmp_path / "kc"
+    document: dict[str, Any] = {"apiVersion": "v1", "kind": "Config"}
+    document["extensions"] = [{"name": "probe", "extension": {"values": strings}}]
+    for flow in (False, True):
+        path.write_text(dump_yaml(document, flow=flow))
+        assert extension_values(kubectl_view(kubectl, path)) == strings
+        assert yaml.safe_load(path.read_text())["extensions"][0]["extension"]["values"] == strings
+
+
+FLOW_FILE = """\
+# Flow style, commented.
+{apiVersion: v1, kind: Config,  # the kind
+ clusters: [{name: a, cluster: {server: 'https://a', extensions: [{name: probe, extension: {
+   values: [%s]}}]}}],  # one cluster
+ users: [
+   {name: a, user: {token: t}},  # static token
+ ],
+ contexts: [{name: a, context: {cluster: a, user: a, namespace: "1_e3"}}],
+ current-context: a}  # where we were
+# the end
+"""
+
+
+def changed_spans(before: str, after: str) -> list[str]:
+    """What of ``before`` was deleted or replaced to make ``after``."""
+    import difflib
+
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    operations = matcher.get_opcodes()
+    return [before[i1:i2] for op, i1, i2, _, _ in operations if op in ("replace", "delete")]
+
+
+def test_flow_style_files_are_edited_in_place_keeping_values_and_comments(
+    tmp_path: Path, kubectl: Kubectl
+) -> None:
+    numerals = ", ".join(GO_YAML_SCALARS)
+    original = FLOW_FILE % numerals
+    path = tmp_path / "kc"
+    path.write_text(original)
+    before = kubectl_view(kubectl, path)
+    result = write(path)
+    assert (result.warnings, result.rewritten) == ([], False)
+    after = kubectl_view(kubectl, path)
+    assert without(after, {ARN}) == without(before, set())
+    assert after["current-context"] == ARN
+    assert named(after, "users", ARN)["user"]["exec"]["command"] == "eks-token"
+    text = path.read_text()
+    # Only our entries were added and current-context's value replaced: nothing else changed.
+    moved = original.replace("current-context: a}", f"current-context: '{ARN}'}}")
+    assert changed_spans(moved, text) == []
+    for comment in ("# Flow style, commented.", "# the kind", "# one cluster", "# static token"):
+        assert comment in text
+    assert text.endswith("}  # where we were\n# the end\n")
+    # A second write with another role replaces our user where it stands, in flow style.
+    again = write(path, role_arn=f"arn:aws:iam::{MOTO_ACCOUNT}:role/admin")
+    assert (again.warnings, again.rewritten) == ([], False)
+    final = kubectl_view(kubectl, path)
+    assert without(final, {ARN}) == without(before, set())
+    assert named(final, "users", ARN)["user"]["exec"]["args"][-1].endswith(":role/admin")
+    assert "# static token" in path.read_text()
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        "apiVersion: v1\nclusters: [{name: a, cluster: {server: 'https://a'}}]  # c\n"
+        "users: [\n  {name: a, user: {token: t}},  # u\n]\ncontexts: []\ncurrent-context: a\n",
+        "{apiVersion: v1, kind: Config}  # bare\n",
+        "{apiVersion: v1, clusters: , users: null, contexts: [], current-context: }  # empties\n",
+        "{\n  apiVersion: v1,  # v\n  users: [{name: a, user: {token: t}}, ],\n"
+        '  current-context: "a",\n}\n# after\n',
+        "apiVersion: v1\r\nusers: [{name: a, user: {token: t}}]  # crlf\r\n",
+        "  kind: Config\n  contexts: [{name: a, context: {cluster: a, user: a}}]  # indented\n",
+    ],
+    ids=["block-root", "flow-root", "flow-empties", "multi-line", "crlf", "indented"],
+)
+def test_flow_layouts_edited_in_place_read_by_kubectl(
+    tmp_path: Path, kubectl: Kubectl, layout: str
+) -> None:
+    path = tmp_path / "kc"
+    path.write_bytes(layout.encode())
+    before = kubectl_view(kubectl, path)
+    result = write(path)
+    assert (result.warnings, result.rewritten) == ([], False)
+    after = kubectl_view(kubectl, path)
+    assert without(after, {ARN}) == without(before, set())
+    assert after["current-context"] == ARN
+    for section in ("clusters", "users", "contexts"):
+        assert ARN in [item["name"] for item in after[section]]
+    text = path.read_bytes().decode()
+    for line in layout.splitlines():
+        if "#" in line:
+            assert line[line.index("#") :] in text
+
+
+def test_flow_style_files_keep_every_ambiguous_value(tmp_path: Path, kubectl: Kubectl) -> None:
     namespaces = ["12:30", "0o17", "017", "yes", "on", "y", "2026-01-01", "1e3", "~", ".inf"]
     contexts = ", ".join(
         f'{{name: c{i}, context: {{cluster: a, user: a, namespace: "{ns}"}}}}'
         for i, ns in enumerate(namespaces)
     )
     original = (
-        "# a comment that cannot be kept\n"
+        "# a comment that is kept\n"
         "{apiVersion: v1, kind: Config, clusters: [{name: a, cluster: {server: 'https://a'}}],"
         f" users: [{{name: a, user: {{token: t}}}}], contexts: [{contexts}]}}\n"
     )
@@ -219,21 +436,42 @@ def test_flow_style_files_are_rewritten_with_every_ambiguous_value_quoted(
     path.write_text(original)
     before = kubectl_view(kubectl, path)
     result = write(path)
-    assert result.rewritten
-    assert result.warnings == [
-        f"{path} was rewritten whole (its layout cannot be edited in place); "
-        "its comments were not kept"
-    ]
+    assert (result.warnings, result.rewritten) == ([], False)
     after = kubectl_view(kubectl, path)
     assert without(after, {ARN}) == without(before, set())
+    assert path.read_text().startswith("# a comment that is kept\n")
     # YAML 1.1 readers (PyYAML) read the same strings too.
     contexts_read = yaml.safe_load(path.read_text())["contexts"]
     assert [c["context"].get("namespace") for c in contexts_read][:-1] == namespaces
 
 
+def test_a_file_rewritten_whole_keeps_every_value_as_kubectl_reads_it(
+    tmp_path: Path, kubectl: Kubectl
+) -> None:
+    """An anchor on a list that changes cannot be edited in place: the rewrite must still
+    leave every other value as kubectl read it (underscore numerals included)."""
+    numerals = ", ".join(GO_YAML_SCALARS)
+    original = (
+        "apiVersion: v1\nkind: Config\n"
+        f"extensions: [{{name: probe, extension: {{values: [{numerals}]}}}}]\n"
+        "clusters: &all [{name: a, cluster: {server: 'https://a'}}]\n"
+        "users: [{name: a, user: {token: t}}]\n"
+        "contexts: [{name: a, context: {cluster: a, user: a, namespace: 1_e3x}}]\n"
+    )
+    path = tmp_path / "kc"
+    path.write_text(original)
+    before = kubectl_view(kubectl, path)
+    result = write(path)
+    assert result.rewritten
+    after = kubectl_view(kubectl, path)
+    assert without(after, {ARN}) == without(before, set())
+    assert extension_values(after) == extension_values(before)
+
+
 def test_the_dumper_quotes_what_any_reader_could_take_for_another_type() -> None:
     values = ["12:30", "0o17", "017", "019", "0x1F", "1_000", "yes", "Y", "n", "off", "~", "null"]
     values += ["", "2026-01-01", "2026-01-01T10:00:00Z", "1e3", ".inf", "-.Inf", ".nan", "=", "<<"]
+    values += ["1_e3", "-_1", "+_1", "1_", "1.5_0", "0_x1", "0b-1", ".1_5"]
     text = dump_yaml({"values": values})
     assert yaml.safe_load(text)["values"] == values
     assert load_yaml(text)["values"] == values
@@ -253,6 +491,37 @@ class _IndentedDumper(yaml.SafeDumper):
 @st.composite
 def block_files(draw: st.DrawFn) -> str:
     """Block-style kubeconfig text in varied layouts, with comments at line ends."""
+    document = draw(documents())
+    dumper = draw(st.sampled_from([yaml.SafeDumper, _IndentedDumper]))
+    text: str = yaml.dump(document, Dumper=dumper, sort_keys=False, default_flow_style=False)
+    lines = []
+    for line in text.splitlines():
+        lines.append(line + draw(COMMENT) if line.strip() else line)
+        if draw(st.integers(0, 5)) == 0:
+            lines.append(" " * draw(st.integers(0, 6)) + f"# note {len(lines)}")
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    return newline.join(lines) + newline if text.strip() != "{}" else "# empty\n"
+
+
+@st.composite
+def flow_files(draw: st.DrawFn) -> str:
+    """Kubeconfig text whose collections are in flow style (all, or all but the root),
+    on one line or wrapped, with comments where a line ends after a complete item."""
+    document = draw(documents())
+    style = draw(st.sampled_from([True, None]))
+    width = draw(st.sampled_from([10**6, 30]))
+    text: str = yaml.dump(
+        document, Dumper=yaml.SafeDumper, sort_keys=False, default_flow_style=style, width=width
+    )
+    lines = []
+    for line in text.splitlines():
+        ends_item = line.rstrip().endswith((",", "[", "{", "]", "}"))
+        lines.append(line + draw(COMMENT) if ends_item else line)
+    return "# flow\n" + "\n".join(lines) + "\n"
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> dict[str, Any]:
     document: dict[str, Any] = {}
     keys = draw(st.permutations(["apiVersion", "kind", "clusters", "users", "contexts", "current"]))
     for key in keys:
@@ -277,15 +546,7 @@ def block_files(draw: st.DrawFn) -> str:
                     item = {body: value, "name": name}
                     items.append(item if draw(st.booleans()) else dict(reversed(item.items())))
                 document[key] = items
-    dumper = draw(st.sampled_from([yaml.SafeDumper, _IndentedDumper]))
-    text: str = yaml.dump(document, Dumper=dumper, sort_keys=False, default_flow_style=False)
-    lines = []
-    for line in text.splitlines():
-        lines.append(line + draw(COMMENT) if line.strip() else line)
-        if draw(st.integers(0, 5)) == 0:
-            lines.append(" " * draw(st.integers(0, 6)) + f"# note {len(lines)}")
-    newline = draw(st.sampled_from(["\n", "\r\n"]))
-    return newline.join(lines) + newline if text.strip() != "{}" else "# empty\n"
+    return document
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -309,8 +570,31 @@ def test_block_files_are_edited_in_place(text: str) -> None:
     assert_subsequence(kept, result.text.replace("\r\n", "\n").split("\n"))
 
 
-def replaced_spans(text: str) -> list[tuple[int, int]]:
-    """Where the entries named ARN lie: from the item's first character to its last."""
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=flow_files())
+def test_flow_files_are_edited_in_place(text: str) -> None:
+    from eks_token.kubeconfig.files import parse_document
+    from eks_token.kubeconfig.splice import splice_entries
+
+    document = parse_document(text, Path("kc"))
+    result = splice_entries(text, document, build_entries(CLUSTER), "kc")
+    assert load_yaml(result.text) == result.document
+    if not document:  # `{}` is rewritten whole, as before
+        return
+    assert not result.rewritten, text
+    # Every comment outside our own entries (which are replaced whole) is kept.
+    spans = replaced_spans(text, whole=True)
+    offset = 0
+    for line in text.split("\n"):
+        at = line.find("#")
+        if at >= 0 and not any(start <= offset + at < end for start, end in spans):
+            assert line[at:] in result.text
+        offset += len(line) + 1
+
+
+def replaced_spans(text: str, *, whole: bool = False) -> list[tuple[int, int]]:
+    """Where the entries named ARN lie: from the item's first character to its last scalar's
+    end (``whole``: to the item's end, a flow item's closing bracket)."""
     root = yaml.compose(text, Loader=yaml.SafeLoader)
     spans: list[tuple[int, int]] = []
     if not isinstance(root, yaml.MappingNode):
@@ -323,7 +607,8 @@ def replaced_spans(text: str) -> list[tuple[int, int]]:
         for item in value.value:
             names = [v.value for k, v in item.value if k.value == "name"]
             if names == [ARN]:
-                spans.append((item.start_mark.index, last_scalar_end(item)))
+                end = item.end_mark.index if whole else last_scalar_end(item)
+                spans.append((item.start_mark.index, end))
     return spans
 
 

@@ -54,7 +54,8 @@ class EksCluster:
     certificate_authority_data: str
     status: str
     region: str
-    #: What the token's x-k8s-aws-id carries: the name, or the id of a local cluster on Outposts.
+    #: What the token's x-k8s-aws-id carries: the name, or the id of a local cluster on
+    #: Outposts without dedicated etcd instances.
     cluster_id: str
 
     @classmethod
@@ -83,7 +84,7 @@ class EksCluster:
                 f"EKS cluster {name!r} has no endpoint or certificate authority yet",
                 cluster=name,
             )
-        is_local = bool(cluster.get("outpostConfig")) and bool(cluster.get("id"))
+        is_local = _signs_with_id(cluster)
         arn = cluster.get("arn")
         match = _ARN.fullmatch(arn) if isinstance(arn, str) else None
         if not isinstance(arn, str) or match is None or match.group("name") != name:
@@ -120,6 +121,16 @@ class EksCluster:
             region=region,
             cluster_id=local_id if isinstance(local_id, str) else name,
         )
+
+
+def _signs_with_id(cluster: Mapping[str, Any]) -> bool:
+    """Whether tokens for this cluster carry its id: an Outposts local cluster without
+    dedicated etcd instances (``outpostConfig`` without ``etcdInstanceType``), as the
+    AWS CLI decides; every other cluster, local ones with etcd instances too, its name."""
+    outpost = cluster.get("outpostConfig")
+    if outpost is None or not cluster.get("id"):
+        return False
+    return not (isinstance(outpost, Mapping) and outpost.get("etcdInstanceType") is not None)
 
 
 def describe_cluster(

@@ -181,22 +181,11 @@ def _unsafe(info: os.stat_result, *, writable_by_others: int, regular: bool = Fa
 
 
 def write_atomically(dir_fd: int, name: str, data: bytes) -> None:
-    temp = f"{TEMP_PREFIX}{os.getpid()}-{os.urandom(6).hex()}"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | O_NOFOLLOW | O_CLOEXEC
-    fd = os.open(temp, flags, 0o600, dir_fd=dir_fd)
-    try:
-        try:
-            os.fchmod(fd, 0o600)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(temp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
-    except BaseException:
-        unlink(dir_fd, temp)
-        raise
+    """Replace entry ``name`` with ``data`` (mode 0600) through a ``.tmp-<pid>-`` file, and
+    note what was written (a key computed before this write still describes it)."""
+    from eks_token.core.atomic_file import write_atomically as replace
+
+    replace(name, data, dir_fd=dir_fd, temp_prefix=TEMP_PREFIX, mode=0o600)
     try:
         written = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
     except OSError:

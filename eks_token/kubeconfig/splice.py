@@ -3,11 +3,14 @@
 The file is parsed into events, which carry their positions. A named entry is
 replaced where it stands; a new one is appended after the last item of its
 ``clusters``/``users``/``contexts`` sequence (the key is added if absent);
-``current-context`` is set in place. Every other byte, comments and layout
-included, stays as it was. The result is parsed again and must equal the
-merged document; when it does not, or the file's layout is one this does not
-handle (flow style, anchors on the edited parts...), the whole file is
-rewritten with a dumper that quotes every ambiguous string.
+``current-context`` is set in place. Block and flow collections alike
+(``clusters: [{name: a, ...}]``, a root ``{...}``): what goes into a flow
+collection is written in flow style. Every other byte, comments and layout
+included, stays as it was. The result is parsed again (as kubectl reads it)
+and must equal the merged document; when it does not, or the file's layout is
+one this does not handle (anchors or tags on the edited parts, several
+documents...), the whole file is rewritten with a dumper that quotes every
+ambiguous string.
 """
 
 from __future__ import annotations
@@ -94,7 +97,7 @@ def _try_splice(text: str, document: Mapping[str, Any], merged: dict[str, Any]) 
 
     try:
         root = parse_nodes(text)
-        if root is None or root.kind != "map" or root.flow or root.props:
+        if root is None or root.kind != "map" or root.props:
             return None
         edits = _edits(text, root, document, merged)
         if edits is None:
@@ -118,8 +121,12 @@ def _edits(
     pairs = _pairs(root)
     if pairs is None:
         return None
+    flow_root = root.flow
     root_col = _column(text, root.start)
-    root_end = _line_end(text, root.end)
+    # New root keys: after the last one in a flow mapping, on a line of their own in a block.
+    if flow_root and not root.children:
+        return None
+    root_end = root.children[-1].end if flow_root else _line_end(text, root.end)
     edits: list[tuple[int, int, int, int, str]] = []
     order = 0
 
@@ -131,6 +138,13 @@ def _edits(
 
     def items_text(items: list[Any], column: int) -> str:
         return "".join(f"{nl}{' ' * column}- {_render(item, column + 2, nl)}" for item in items)
+
+    def add_root_key(key: str, value: Any) -> None:
+        if flow_root:
+            add(root_end, root_end, ", " + _flow({key: value})[1:-1], root=True)
+        else:
+            line = _render({key: value}, root_col, nl)
+            add(root_end, root_end, nl + " " * root_col + line, root=True)
 
     for key in document:
         if key not in merged:
@@ -147,36 +161,45 @@ def _edits(
                 return None
             found = pairs.get(key)
             if found is None:
-                block = f"{key}:{items_text(new, 0)}"
-                add(root_end, root_end, nl + _indent(block, root_col, nl), root=True)
+                add_root_key(key, new)
                 continue
             name, value = found
             if _is_empty(value):
-                add(name.start, value.end, f"{key}:{items_text(new, _column(text, name.start))}")
+                if flow_root:
+                    gap = " " if text[value.start - 1 : value.start] == ":" else ""
+                    add(value.start, value.end, gap + _flow_list(new))
+                else:
+                    column = _column(text, name.start)
+                    add(name.start, value.end, f"{key}:{items_text(new, column)}")
                 continue
-            if value.kind != "seq" or value.flow or value.props:
+            if value.kind != "seq" or value.props:
                 return None
             if len(value.children) != len(old_items):
                 return None
             for index, (was, now) in enumerate(zip(old_items, new, strict=False)):
                 if was != now:
                     child = value.children[index]
-                    add(child.start, child.end, _render(now, _column(text, child.start), nl))
-            if len(new) > len(old_items):
+                    column = _column(text, child.start)
+                    replacement = _flow(now) if value.flow else _render(now, column, nl)
+                    add(child.start, child.end, replacement)
+            added = new[len(old_items) :]
+            if added and value.flow:
+                at = value.children[-1].end
+                add(at, at, "".join(f", {_flow(item)}" for item in added))
+            elif added:
                 at = _line_end(text, value.children[-1].end)
-                add(at, at, items_text(new[len(old_items) :], _column(text, value.start)))
+                add(at, at, items_text(added, _column(text, value.start)))
         elif key == "current-context" and key in pairs:
             name, value = pairs[key]
             if value.kind != "scalar" or value.props:
                 return None
             if value.plain and value.value == "":
                 # An empty value sits just after the colon.
-                add(value.start, value.start, f" {_scalar_text(new)}")
+                add(value.start, value.start, f" {_scalar_text(new, flow=flow_root)}")
             else:
-                add(value.start, value.end, _scalar_text(new))
-        elif key not in document and (key == "current-context" or isinstance(new, str)):
-            line = f"{key}: {_scalar_text(new)}"
-            add(root_end, root_end, nl + " " * root_col + line, root=True)
+                add(value.start, value.end, _scalar_text(new, flow=flow_root))
+        elif key not in document:
+            add_root_key(key, new)
         else:
             return None
     return edits
@@ -208,15 +231,31 @@ def _render(item: Any, column: int, nl: str) -> str:
     return (nl + " " * column).join(lines)
 
 
-def _indent(block: str, column: int, nl: str) -> str:
-    return nl.join(" " * column + line for line in block.split(nl))
-
-
-def _scalar_text(value: Any) -> str:
+def _flow(item: Any) -> str:
+    """``item`` as flow YAML on one line, to go inside a flow collection."""
     from eks_token.kubeconfig.yaml_compat import dump_yaml
 
+    rendered = dump_yaml(item, flow=True).rstrip("\n")
+    if "\n" in rendered:
+        raise ValueError("flow YAML over several lines")
+    return rendered
+
+
+def _flow_list(items: list[Any]) -> str:
+    return "[" + ", ".join(_flow(item) for item in items) + "]"
+
+
+def _scalar_text(value: Any, *, flow: bool = False) -> str:
+    """The string ``value`` as one scalar, quoted where needed (more often inside ``flow``)."""
     if not isinstance(value, str):
         raise ValueError("not a string")
+    if flow:
+        rendered = _flow([value])
+        if not (rendered.startswith("[") and rendered.endswith("]")):
+            raise ValueError("not a single scalar")
+        return rendered[1:-1]
+    from eks_token.kubeconfig.yaml_compat import dump_yaml
+
     rendered = dump_yaml({"k": value}).rstrip("\n")
     if "\n" in rendered:
         raise ValueError("a multi-line scalar")

@@ -14,7 +14,7 @@ from eks_token.kubeconfig.entries import EXEC_COMMAND, KubeconfigEntries, build_
 from eks_token.kubeconfig.files import parse_document, read_text
 from eks_token.kubeconfig.lock import DEFAULT_LOCK_TIMEOUT
 from eks_token.kubeconfig.splice import SplicedText, splice_entries
-from eks_token.kubeconfig.writer import target_path, update_file
+from eks_token.kubeconfig.writer import target_path, update_file, writable_target
 
 __all__ = ["UpdateResult", "split_path", "update_kubeconfig", "write_cluster_entries"]
 
@@ -69,7 +69,7 @@ def write_cluster_entries(
         return spliced[-1].text
 
     if dry_run:
-        merge(read_text(path))
+        merge(read_text(writable_target(path)))
         written_path = path
     else:
         written_path = update_file(path, merge, lock_timeout=lock_timeout, on_wait=on_wait)

@@ -1,18 +1,20 @@
 """Writing kubeconfig files safely, and choosing which file to write.
 
 Each write holds kubectl's ``<file>.lock``, reads the file again under it,
-and replaces the file atomically: a temporary file in the same directory is
-written, fsynced, given the old file's mode, owner and group, and renamed over
-the target, then the directory is fsynced. Readers see the old or the new
-file, never half of one; concurrent writers (eks-token or kubectl) never lose
-each other's entries.
+and replaces the file atomically (:func:`eks_token.core.atomic_file.write_atomically`):
+a temporary file in the same directory is written, fsynced, given the old
+file's mode, owner and group, and renamed over the target, then the directory
+is fsynced. Readers see the old or the new file, never half of one; concurrent
+writers (eks-token or kubectl) never lose each other's entries. A symbolic link
+is followed and stays a link. Only regular files are ever replaced: a character
+device (``KUBECONFIG=/dev/null``) is written through, as kubectl writes it, and
+a FIFO, socket or block device is refused before anything is read or written.
 """
 
 from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,7 @@ __all__ = [
     "rewrite_document",
     "target_path",
     "update_file",
+    "writable_target",
     "write_document",
 ]
 
@@ -77,17 +80,38 @@ def update_file(
 
     Returns the file really written (a symlink is followed). The text is written
     only when it changed. Refused: a file this process may not write (as kubectl
-    refuses it), and a file whose owner or group the new file could not keep.
+    refuses it), a file whose owner or group the new file could not keep, and
+    anything but a regular file or a character device (see ``writable_target``).
     """
-    target = path.resolve() if path.is_symlink() else path
+    target = writable_target(path)
     _make_directories(path.parent)
     if target.parent != path.parent:
         _make_directories(target.parent)
     with kubeconfig_lock(path, timeout=lock_timeout, on_wait=on_wait):
+        target = writable_target(path)  # again: it may have been swapped meanwhile
         old_text = read_text(target)
         new_text = transform(old_text)
         if new_text != old_text:
-            _replace(target, new_text)
+            _write(target, new_text)
+    return target
+
+
+def writable_target(path: Path) -> Path:
+    """The file a write of ``path`` changes: a symlink's target (the link stays a link).
+
+    Refused before anything reads it: a FIFO or socket (reading one would wait
+    for a writer that never comes) and a block device.
+    """
+    target = path.resolve() if path.is_symlink() else path
+    try:
+        status = os.stat(target)
+    except (FileNotFoundError, NotADirectoryError):
+        return target
+    except OSError as exc:
+        raise _write_error(target, exc) from exc
+    refusal = _not_writable_kind(target, status)
+    if refusal is not None:
+        raise refusal
     return target
 
 
@@ -124,40 +148,93 @@ def rewrite_document(
     return update_file(path, transform, lock_timeout=lock_timeout, on_wait=on_wait)
 
 
-def _replace(target: Path, text: str) -> None:
+def _write(target: Path, text: str) -> None:
+    """Replace a regular file (or create one) atomically; write through a character device."""
     try:
         old = os.stat(target)
     except FileNotFoundError:
         old = None
     except OSError as exc:
         raise _write_error(target, exc) from exc
-    if old is not None and not _may_write(target):
-        # kubectl opens the file for writing and fails the same way.
-        raise KubeconfigError(
-            f"cannot write {target}: permission denied (the file is read-only for this user)",
-            path=str(target),
-        )
+    if old is not None:
+        refusal = _not_writable_kind(target, old)
+        if refusal is not None:
+            raise refusal
+        if not _may_write(target):
+            # kubectl opens the file for writing and fails the same way.
+            raise KubeconfigError(
+                f"cannot write {target}: permission denied (the file is read-only for this user)",
+                path=str(target),
+            )
+    data = text.encode("utf-8")
+    if old is not None and stat.S_ISCHR(old.st_mode):
+        _write_through(target, data)
+        return
+    from eks_token.core.atomic_file import write_atomically
+
+    def keep_owner(fd: int) -> None:
+        if old is not None and hasattr(os, "fchown"):
+            _keep_owner(fd, target, old)
+
     try:
-        fd, temporary = tempfile.mkstemp(
-            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+        write_atomically(
+            str(target),
+            data,
+            temp_prefix=f".{target.name}.",
+            temp_suffix=".tmp",
+            mode=stat.S_IMODE(old.st_mode) if old else NEW_FILE_MODE,
+            before_rename=keep_owner,
+            sync_directory=True,
         )
     except OSError as exc:
         raise _write_error(target, exc) from exc
+
+
+def _not_writable_kind(target: Path, status: os.stat_result) -> KubeconfigError | None:
+    """Why ``target`` (of ``status``) cannot hold a kubeconfig; None for a regular file, a
+    character device (written through) and a directory (reading it says so)."""
+    mode = status.st_mode
+    if stat.S_ISREG(mode) or stat.S_ISCHR(mode) or stat.S_ISDIR(mode):
+        return None
+    kind = (
+        "a FIFO (named pipe)"
+        if stat.S_ISFIFO(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "a block device"
+        if stat.S_ISBLK(mode)
+        else "not a regular file"
+    )
+    return KubeconfigError(
+        f"cannot write {target}: it is {kind}, not a kubeconfig file; "
+        "name a regular file in --kubeconfig or KUBECONFIG",
+        path=str(target),
+    )
+
+
+def _write_through(target: Path, data: bytes) -> None:
+    """Write ``data`` into the character device ``target``, as kubectl does (no rename)."""
+    flags = os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            if old is not None and hasattr(os, "fchown"):
-                _keep_owner(handle.fileno(), target, old)
-            os.fsync(handle.fileno())
-        os.chmod(temporary, stat.S_IMODE(old.st_mode) if old else NEW_FILE_MODE)
-        os.replace(temporary, target)
-    except BaseException as exc:
-        Path(temporary).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise _write_error(target, exc) from exc
-        raise
-    _sync_directory(target.parent)
+        # O_NONBLOCK: a FIFO swapped in meanwhile fails at once instead of waiting.
+        fd = os.open(target, flags | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise _write_error(target, exc) from exc
+    try:
+        status = os.fstat(fd)
+        if not stat.S_ISCHR(status.st_mode):
+            raise _not_writable_kind(target, status) or KubeconfigError(
+                f"cannot write {target}: it changed while it was being written; try again",
+                path=str(target),
+            )
+        os.set_blocking(fd, True)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    except OSError as exc:
+        raise _write_error(target, exc) from exc
+    finally:
+        os.close(fd)
 
 
 def _may_write(target: Path) -> bool:
@@ -200,21 +277,6 @@ def _make_directories(directory: Path) -> None:
             continue
         except OSError as exc:
             raise _write_error(folder, exc) from exc
-
-
-def _sync_directory(directory: Path) -> None:
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _write_error(path: Path, exc: OSError) -> KubeconfigError:
