@@ -22,9 +22,9 @@ class Ec2PrivateDnsNames:
 
         try:
             if self._client is None:
-                from eks_token.aws.session import make_session
+                from eks_token.aws.session import client, make_session
 
-                self._client = make_session(self.profile).create_client("ec2", self.region)
+                self._client = client(make_session(self.profile), "ec2", region=self.region)
             answer = self._client.describe_instances(InstanceIds=[instance_id])
             names = [
                 instance.get("PrivateDnsName")

@@ -19,6 +19,7 @@ from eks_token.errors import (
     EksTokenError,
     RoleAssumptionError,
 )
+from eks_token.redact import remember_environment_secrets, remember_secret
 
 if TYPE_CHECKING:
     from botocore.session import Session
@@ -27,6 +28,7 @@ __all__ = [
     "DEFAULT_ROLE_SESSION_NAME",
     "assumed_role_credentials",
     "base_credentials",
+    "client",
     "forwarded_session_name",
     "make_session",
     "resolve_region",
@@ -68,8 +70,10 @@ def make_session(
     env = os.environ if environ is None else environ
     if profile is None and env is not os.environ:
         profile = env.get("AWS_DEFAULT_PROFILE") or env.get("AWS_PROFILE") or None
+    remember_environment_secrets(env)
     try:
         session = botocore.session.Session(profile=profile or None)
+        _remember_issued_secrets(session)
         if env is not os.environ:
             for name, variable in _SESSION_VARIABLES:
                 if variable in env and env.get(variable) != os.environ.get(variable):
@@ -97,6 +101,64 @@ def make_session(
     except BotoCoreError as exc:
         raise _credentials_error(exc, profile) from exc
     return session
+
+
+#: Fields of AWS answers (STS, SSO, SSO OIDC) and request headers that hold secrets.
+_ANSWERED_SECRETS = frozenset(
+    {"SecretAccessKey", "SessionToken", "secretAccessKey", "sessionToken", "accessToken"}
+)
+_SENT_SECRETS = ("X-Amz-Security-Token", "x-amz-sso_bearer_token")
+
+
+def _remember_issued_secrets(session: Session) -> None:
+    """Register every secret botocore handles for this session's clients, its credential
+    providers' own included (a source profile's, an SSO role's, an assumed role's): the
+    secrets an answer issues, and the tokens a request carries."""
+
+    def answered(parsed: object = None, **_: Any) -> None:
+        _remember_fields(parsed, depth=3)
+
+    def sent(request: Any = None, **_: Any) -> None:
+        headers = getattr(request, "headers", None) or {}
+        for name in _SENT_SECRETS:
+            value = headers.get(name)
+            remember_secret(value.decode("latin-1") if isinstance(value, bytes) else value)
+
+    session.register("after-call", answered, unique_id="eks-token-answered-secrets")
+    session.register("before-send", sent, unique_id="eks-token-sent-secrets")
+
+
+def _remember_fields(value: object, depth: int) -> None:
+    if not isinstance(value, dict) or depth < 0:
+        return
+    for key, item in value.items():
+        if key in _ANSWERED_SECRETS and isinstance(item, str):
+            remember_secret(item)
+        elif isinstance(item, dict):
+            _remember_fields(item, depth - 1)
+
+
+def client(
+    session: Session,
+    service: str,
+    *,
+    region: str | None,
+    credentials: AwsCredentials | None = None,
+    **options: Any,
+) -> Any:
+    """A botocore client of ``service`` signing with ``credentials``, by default the
+    session's own, resolved here (so they are registered as secrets before anything can
+    echo them, and a failing source is one of our errors)."""
+    if credentials is None:
+        credentials = freeze(base_credentials(session), session=session)
+    return session.create_client(
+        service,
+        region_name=region,
+        aws_access_key_id=credentials.access_key_id,
+        aws_secret_access_key=credentials.secret_access_key,
+        aws_session_token=credentials.session_token,
+        **options,
+    )
 
 
 def resolve_region(
@@ -251,14 +313,8 @@ def forwarded_session_name(
 
     creds = freeze(source, session=session)
     try:
-        client = session.create_client(
-            "sts",
-            region_name=region,
-            aws_access_key_id=creds.access_key_id,
-            aws_secret_access_key=creds.secret_access_key,
-            aws_session_token=creds.session_token,
-        )
-        user_id = str(client.get_caller_identity()["UserId"])
+        sts = client(session, "sts", region=region, credentials=creds)
+        user_id = str(sts.get_caller_identity()["UserId"])
     except (ClientError, BotoCoreError) as exc:
         from eks_token.aws.failures import credentials_failure
 
@@ -280,9 +336,9 @@ def credential_method(source: FrozenCredentialSource) -> str:
 def _botocore_credentials(source: FrozenCredentialSource) -> Any:
     from botocore.credentials import Credentials
 
+    creds = freeze(source)  # registers the secrets whatever the source
     if isinstance(source, Credentials):
         return source
-    creds = freeze(source)
     return Credentials(
         creds.access_key_id, creds.secret_access_key, creds.session_token, method="explicit"
     )
