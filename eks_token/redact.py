@@ -87,6 +87,9 @@ def remember_secret(value: str | None) -> None:
     if not value or len(value) < _MIN_SECRET_LENGTH:
         return
     if value in _KNOWN_SECRETS:
+        # Newest last: the secrets in use are the last to be forgotten.
+        del _KNOWN_SECRETS[value]
+        _KNOWN_SECRETS[value] = None
         return
     _KNOWN_SECRETS[value] = None
     while len(_KNOWN_SECRETS) > _MAX_KNOWN_SECRETS:
@@ -188,9 +191,8 @@ def _encoded(form: str) -> str:
             parts.append(character)
             continue
         code = ord(character)
-        choices = [re.escape(character)]
-        if character == "/":
-            choices.append(r"\\{1,2}/")
+        # raw, or after a backslash or two (JSON's \/ and \", a Python repr's \', ...)
+        choices = [rf"(?:\\{{1,2}})?{re.escape(character)}"]
         if character == " ":
             choices.append(r"\+")
         if code < 0x100:

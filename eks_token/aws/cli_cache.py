@@ -32,6 +32,7 @@ from eks_token.cache.files import (
 )
 from eks_token.cache.key import OWN_ROLE_PREFIX
 from eks_token.errors import CacheError
+from eks_token.redact import remember_secret
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -190,8 +191,11 @@ class CredentialFileCache:
             value = json.loads(data)
         except ValueError:
             return None
-        if entry_credentials(value) is None:
+        found = entry_credentials(value)
+        if found is None:
             return None
+        remember_secret(found[1])
+        remember_secret(found[2])
         self._last = (key, value)
         return dict(value)
 

@@ -99,7 +99,7 @@ class EksStandin(LocalServer):
         self.operations: list[str] = []
 
     def respond(self, request: RecordedRequest) -> Response:
-        operation, names = _route(request.path)
+        operation, names = route(request.path)
         self.operations.append(operation)
         if operation in self.denied:
             return self._error(403, "AccessDeniedException", _denied_message(operation))
@@ -172,7 +172,8 @@ class EksStandin(LocalServer):
         return {"clusterName": name, "principalArn": arn, "associatedAccessPolicies": policies}
 
 
-def _route(path: str) -> tuple[str, tuple[str, ...]]:
+def route(path: str) -> tuple[str, tuple[str, ...]]:
+    """The EKS operation a request path asks for, and the names in the path."""
     for pattern, operation in _ROUTES:
         match = pattern.fullmatch(path)
         if match:
