@@ -99,11 +99,13 @@ def remember_secret(value: str | None) -> None:
 
 def secret_variable(name: str) -> bool:
     """Whether an environment variable's name says its value is a secret (a token, a
-    secret key, a password) rather than a file, an address or a time that names one."""
+    secret key, a password) rather than a file, a directory, an address or a time that
+    goes with one; eks-token's own settings (``EKS_TOKEN_...``) are none."""
     upper = name.upper()
-    if upper == "KUBERNETES_EXEC_INFO" or upper.endswith(
-        ("_FILE", "_PATH", "_URI", "_URL", "_EXPIRATION", "_ARN")
-    ):
+    if upper == "KUBERNETES_EXEC_INFO":
+        return False
+    upper = upper.removeprefix("EKS_TOKEN_")
+    if upper.rsplit("_", 1)[-1] in ("FILE", "PATH", "DIR", "URI", "URL", "EXPIRATION", "ARN"):
         return False
     return any(word in upper for word in ("SECRET", "TOKEN", "PASSWORD", "PASSPHRASE"))
 

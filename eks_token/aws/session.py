@@ -105,7 +105,15 @@ def make_session(
 
 #: Fields of AWS answers (STS, SSO, SSO OIDC) and request headers that hold secrets.
 _ANSWERED_SECRETS = frozenset(
-    {"SecretAccessKey", "SessionToken", "secretAccessKey", "sessionToken", "accessToken"}
+    {
+        "SecretAccessKey",
+        "SessionToken",
+        "secretAccessKey",
+        "sessionToken",
+        "accessToken",
+        "refreshToken",
+        "clientSecret",
+    }
 )
 _SENT_SECRETS = ("X-Amz-Security-Token", "x-amz-sso_bearer_token")
 
@@ -136,6 +144,24 @@ def _remember_fields(value: object, depth: int) -> None:
             remember_secret(item)
         elif isinstance(item, dict):
             _remember_fields(item, depth - 1)
+
+
+def _remember_profile_secrets(session: Session) -> None:
+    """Register the secret keys and session tokens the AWS files give the session's profile
+    and its source_profile chain (botocore signs with a source profile's keys itself)."""
+    try:
+        profiles: Mapping[str, Any] = session.full_config.get("profiles", {})
+    except Exception:
+        return  # botocore reports the broken file
+    name = session.profile or "default"
+    seen: set[str] = set()
+    while isinstance(profiles.get(name), Mapping) and name not in seen:
+        seen.add(name)
+        section = profiles[name]
+        for key in ("aws_secret_access_key", "aws_session_token", "aws_security_token"):
+            value = section.get(key)
+            remember_secret(value if isinstance(value, str) else None)
+        name = section.get("source_profile")
 
 
 def client(
@@ -216,6 +242,7 @@ def base_credentials(session: Session) -> FrozenCredentialSource:
     """The session's credentials (botocore's provider chain), or a clear error."""
     from eks_token.aws.failure_text import no_credentials_error
 
+    _remember_profile_secrets(session)
     try:
         found = session.get_credentials()
     except Exception as exc:

@@ -432,6 +432,35 @@ def test_kubeconfig_assume_role_hides_every_form_sts_echoes(
     assert eks.operations == []
 
 
+@pytest.mark.parametrize("command", ["kubeconfig", "token"])
+def test_a_source_profile_s_keys_are_hidden_when_sts_echoes_them(
+    caller_env: dict[str, str], aws_env: AwsEnv, tmp_path: Path, command: str
+) -> None:
+    """botocore assumes a role profile's role with its source profile's keys itself: the keys
+    the credentials file holds are secrets all the same."""
+    from tests.credential_sources import add_profile
+
+    aws_env.credentials_file.parent.mkdir(parents=True, exist_ok=True)
+    aws_env.credentials_file.write_text(
+        f"[base]\naws_access_key_id = {CALLER_KEY_ID}\n"
+        f"aws_secret_access_key = {CALLER.secret_access_key}\n"
+        f"aws_session_token = {CALLER.session_token}\n"
+    )
+    add_profile(aws_env, "chained", role_arn=ROLE, source_profile="base", region="us-west-2")
+    env = {k: v for k, v in caller_env.items() if not k.startswith("AWS_SE")}
+    env.pop("AWS_ACCESS_KEY_ID")
+    args = {
+        "kubeconfig": ("kubeconfig", "--name", CLUSTER, "--kubeconfig", str(tmp_path / "c")),
+        "token": ("token", "-i", CLUSTER),
+    }[command]
+    with EchoingSts() as sts:
+        result = run_cli(
+            *args, "--profile", "chained", env={**env, "AWS_ENDPOINT_URL_STS": sts.url}
+        )
+    assert_echo_redacted(sts, result)
+    assert "AssumeRole" in result.stderr
+
+
 # A message quotes at most 300 characters of EKS's answer: one form at a time.
 @pytest.mark.parametrize("form", FORMS)
 @pytest.mark.parametrize("operation", ["ListAccessEntries", "DescribeCluster"])
@@ -508,3 +537,23 @@ def test_one_placeholder_everywhere() -> None:
         f"failed: {REDACTED} password={REDACTED}"
     )
     assert "<redacted>" not in redact(f"x {SECRET}", program_output=True)
+
+
+def test_secret_variables_are_registered_and_settings_are_not(tmp_path: Path) -> None:
+    """The values of secret variables are hidden wherever they appear; eks-token's own
+    settings and the files, addresses and times other variables name stay readable."""
+    from eks_token.redact import remember_environment_secrets
+
+    container_token = "containerAuthorizationToken0123456789"
+    cache_dir = str(tmp_path / "cache-dir")
+    token_file = str(tmp_path / "web-identity-token")
+    remember_environment_secrets(
+        {
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN": container_token,
+            "EKS_TOKEN_CACHE_DIR": cache_dir,
+            "AWS_WEB_IDENTITY_TOKEN_FILE": token_file,
+            "AWS_CREDENTIAL_EXPIRATION": "2099-01-01T00:00:00Z",
+        }
+    )
+    shown = redact(f"{quote(container_token)} in {cache_dir}, {token_file}, 2099-01-01T00:00:00Z")
+    assert shown == f"{REDACTED} in {cache_dir}, {token_file}, 2099-01-01T00:00:00Z"
