@@ -361,9 +361,13 @@ def credential_method(source: FrozenCredentialSource) -> str:
 
 
 def _botocore_credentials(source: FrozenCredentialSource) -> Any:
-    from botocore.credentials import Credentials
+    from botocore.credentials import Credentials, RefreshableCredentials
 
-    creds = freeze(source)  # registers the secrets whatever the source
+    if isinstance(source, RefreshableCredentials):
+        # Refreshed when the role is assumed, not before (its cached role may do without);
+        # the session token it sends is registered then.
+        return source
+    creds = freeze(source)  # registers the secret key and session token
     if isinstance(source, Credentials):
         return source
     return Credentials(
