@@ -15,7 +15,7 @@ from urllib.parse import quote, quote_plus
 from xml.sax.saxutils import escape
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from eks_token.aws.signer import get_token
@@ -512,7 +512,21 @@ SECRET_CHARACTERS = st.characters(min_codepoint=0x21, max_codepoint=0x7E)
 SURROUNDING = st.text(alphabet=SECRET_CHARACTERS, max_size=12)
 
 
-@settings(max_examples=300, deadline=None)
+@pytest.fixture
+def own_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A registry of secrets for this test alone: the random ones it registers ("00000000")
+    must not hide text in the tests that run after it."""
+    import eks_token.redact
+
+    monkeypatch.setattr(eks_token.redact, "_KNOWN_SECRETS", {})
+    monkeypatch.setattr(eks_token.redact, "_KNOWN_FORMS", [])
+    monkeypatch.setattr(eks_token.redact, "_FORM_PATTERNS", {})
+
+
+@pytest.mark.usefixtures("own_registry")
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     secret=st.text(alphabet=SECRET_CHARACTERS, min_size=8, max_size=120),
     form=st.sampled_from(FORMS),
@@ -539,6 +553,7 @@ def test_one_placeholder_everywhere() -> None:
     assert "<redacted>" not in redact(f"x {SECRET}", program_output=True)
 
 
+@pytest.mark.usefixtures("own_registry")
 def test_secret_variables_are_registered_and_settings_are_not(tmp_path: Path) -> None:
     """The values of secret variables are hidden wherever they appear; eks-token's own
     settings and the files, addresses and times other variables name stay readable."""
