@@ -59,8 +59,11 @@ def sign_token(
         now=signed_at,
     )
     value = encode_token(url)
-    # A bearer token this process holds: whatever echoes it (with its prefix or without) is
-    # redacted.
+    # The token is a bearer secret this process holds: whatever echoes it (with its prefix
+    # or without) is redacted, and so are the secrets it was signed with (registered again,
+    # so that signing many tokens never makes the registry forget them).
+    remember_secret(credentials.secret_access_key)
+    remember_secret(credentials.session_token)
     remember_secret(value[len(TOKEN_PREFIX) :])
     return Token(value, expiration, cluster_id)
 

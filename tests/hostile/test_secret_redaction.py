@@ -572,3 +572,22 @@ def test_secret_variables_are_registered_and_settings_are_not(tmp_path: Path) ->
     )
     shown = redact(f"{quote(container_token)} in {cache_dir}, {token_file}, 2099-01-01T00:00:00Z")
     assert shown == f"{REDACTED} in {cache_dir}, {token_file}, 2099-01-01T00:00:00Z"
+
+
+@pytest.mark.usefixtures("own_registry")
+def test_signing_many_tokens_never_forgets_the_keys_they_are_signed_with() -> None:
+    """A long-running process signs a token every few minutes with the same credentials; each
+    token is a secret too, and none of them pushes the keys out of the registry."""
+    from datetime import datetime, timedelta, timezone
+
+    credentials = AwsCredentials("ASIAIOSFODNN7EXAMPLE", SECRET, SESSION_TOKEN)
+    endpoint = resolve_sts_endpoint("us-west-2")
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    tokens = [
+        sign_token("my-cluster", credentials, endpoint, start + timedelta(minutes=i)).value
+        for i in range(200)
+    ]
+    body = tokens[-1].removeprefix("k8s-aws-v1.")
+    shown = redact(f"echo {quote(SECRET, safe='')} {SESSION_TOKEN} and the token {body}")
+    assert leaked(shown, (SECRET, SESSION_TOKEN)) == [], shown
+    assert body not in shown
