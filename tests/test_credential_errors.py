@@ -211,7 +211,7 @@ def process_failing(w: World) -> Case:
     )
     return Case(
         args=("token", "-i", "my-cluster", "--profile", "p"),
-        says=("credential_process", "failed", "session expired for bob", "password=<redacted>"),
+        says=("credential_process", "failed", "session expired for bob", "password=REDACTED"),
     )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from eks_token.errors import CredentialsError, EksApiError
+from eks_token.redact import redact
 
 if TYPE_CHECKING:
     from eks_token.core.credentials import AwsCredentials
@@ -82,7 +83,7 @@ class EksAccessApi:
         from botocore.config import Config
         from botocore.exceptions import BotoCoreError
 
-        from eks_token.aws.session import make_session, resolve_region
+        from eks_token.aws.session import client, make_session, resolve_region
 
         session = make_session(profile, environ)
         resolved = resolve_region(session, region, environ)
@@ -93,7 +94,7 @@ class EksAccessApi:
         env = os.environ if environ is None else environ
         retries: Any = {"max_attempts": 2, "mode": "standard"}
         config = Config(retries=retries, connect_timeout=10, read_timeout=10)
-        options: dict[str, Any] = {"region_name": resolved, "config": config}
+        options: dict[str, Any] = {"config": config}
         endpoint = env.get("AWS_ENDPOINT_URL_EKS") or env.get("AWS_ENDPOINT_URL")
         if endpoint:
             from eks_token.core.endpoints import validate_endpoint_url
@@ -101,19 +102,13 @@ class EksAccessApi:
             what = "the EKS endpoint URL (AWS_ENDPOINT_URL_EKS or AWS_ENDPOINT_URL)"
             validate_endpoint_url(endpoint, what=what)
             options["endpoint_url"] = endpoint
-        if credentials is not None:
-            options.update(
-                aws_access_key_id=credentials.access_key_id,
-                aws_secret_access_key=credentials.secret_access_key,
-                aws_session_token=credentials.session_token,
-            )
         try:
-            client = session.create_client("eks", **options)
+            eks = client(session, "eks", region=resolved, credentials=credentials, **options)
         except BotoCoreError as exc:
             raise EksApiError(
                 f"cannot create an EKS client in {resolved}: {exc}", action="eks:*"
             ) from exc
-        return cls(client, cluster, resolved)
+        return cls(eks, cluster, resolved)
 
     def authentication_mode(self) -> str:
         """DescribeCluster's ``accessConfig.authenticationMode`` (CONFIG_MAP when absent)."""
@@ -201,7 +196,8 @@ class EksAccessApi:
         except ClientError as exc:
             error = exc.response.get("Error", {})
             code = str(error.get("Code") or "")
-            message = str(error.get("Message") or "")[:300]
+            # Redacted before it is cut short, so no part of a secret survives the cut.
+            message = redact(str(error.get("Message") or ""))[:300]
             if code == "AccessDeniedException":
                 raise EksApiError(
                     f"{operation} on cluster {self.cluster!r} was denied: this identity needs "

@@ -35,6 +35,7 @@ from eks_token.cache.files import (
 from eks_token.cache.key import OWN_ROLE_PREFIX
 from eks_token.core.credentials import malformed_field
 from eks_token.errors import CacheError
+from eks_token.redact import remember_secret
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -236,10 +237,12 @@ class CredentialFileCache:
         except ValueError:
             _skipped(path, "it is not JSON")
             return None
-        problem = _read_credentials(value)
-        if isinstance(problem, str):
-            _skipped(path, problem)
+        found = _read_credentials(value)
+        if isinstance(found, str):
+            _skipped(path, found)
             return None
+        remember_secret(found[1])
+        remember_secret(found[2])
         self._last = (key, value)
         return dict(value)
 

@@ -39,7 +39,7 @@ class Ec2PrivateDnsNames:
 
     def _connect(self) -> Any:
         """An EC2 client in the region every command uses (``--region``, ``AWS_REGION``, ...)."""
-        from eks_token.aws.session import make_session, resolve_region
+        from eks_token.aws.session import client, make_session, resolve_region
 
         session = make_session(self.profile)
         region = resolve_region(session, self.region)
@@ -48,4 +48,4 @@ class Ec2PrivateDnsNames:
                 "{{EC2PrivateDNSName}} needs EC2 DescribeInstances, which needs the cluster's "
                 "region: pass --region or set AWS_REGION"
             )
-        return session.create_client("ec2", region_name=region)
+        return client(session, "ec2", region=region)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from eks_token.core.credentials import AwsCredentials
 from eks_token.errors import ClusterError, CredentialsError, InvalidInputError, RoleAssumptionError
 
 __all__ = [
@@ -148,7 +149,7 @@ def describe_cluster(
     """
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-    from eks_token.aws.session import make_session, resolve_region
+    from eks_token.aws.session import client, make_session, resolve_region
     from eks_token.core.endpoints import validate_region
 
     validate_cluster_name(name)
@@ -163,11 +164,11 @@ def describe_cluster(
         )
     validate_region(resolved)
     try:
-        keys: dict[str, str] = {}
+        credentials = None
         if assume_role_arn:
-            keys = _assume_role(session, assume_role_arn, resolved)
-        client = session.create_client("eks", region_name=resolved, **keys)
-        answer = client.describe_cluster(name=name)
+            credentials = _assume_role(session, assume_role_arn, resolved)
+        eks = client(session, "eks", region=resolved, credentials=credentials)
+        answer = eks.describe_cluster(name=name)
     except NoCredentialsError as exc:
         raise CredentialsError(
             "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
@@ -201,19 +202,21 @@ def describe_cluster(
     return cluster
 
 
-def _assume_role(session: Any, role_arn: str, region: str) -> dict[str, str]:
-    """Keys of ``role_arn`` for the DescribeCluster call only."""
+def _assume_role(session: Any, role_arn: str, region: str) -> AwsCredentials:
+    """Credentials of ``role_arn`` for the DescribeCluster call only."""
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
+    from eks_token.aws.session import client
+
     try:
-        sts = session.create_client("sts", region_name=region)
+        sts = client(session, "sts", region=region)
         found = sts.assume_role(RoleArn=role_arn, RoleSessionName=DESCRIBE_SESSION_NAME)
         credentials = found["Credentials"]
-        return {
-            "aws_access_key_id": str(credentials["AccessKeyId"]),
-            "aws_secret_access_key": str(credentials["SecretAccessKey"]),
-            "aws_session_token": str(credentials["SessionToken"]),
-        }
+        return AwsCredentials(
+            str(credentials["AccessKeyId"]),
+            str(credentials["SecretAccessKey"]),
+            str(credentials["SessionToken"]),
+        )
     except NoCredentialsError:
         raise
     except ClientError as exc:

@@ -1,50 +1,31 @@
 """The wording credential failures share: where credentials came from, when they end, the
-SSO and no-credentials messages, and the redaction of anything secret a source printed."""
+SSO and no-credentials messages, and how a message quotes what a credential source printed."""
 
 from __future__ import annotations
 
-import os
-import re
-from collections.abc import Mapping
 from datetime import datetime
 
 from eks_token.errors import CredentialsError
+from eks_token.redact import redact
 
 __all__ = [
     "expired_credentials_error",
     "last_line",
     "no_credentials_error",
-    "redact",
+    "quoted_output",
     "sso_login_error",
     "stamp",
     "where",
 ]
 
-#: Variables whose values are secrets: never repeated, even from a process's stderr.
-SECRET_VARIABLES = (
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-)
-_LONG_SECRETISH = re.compile(r"[A-Za-z0-9+/=_-]{32,}")
-_KEYWORD_VALUE = re.compile(
-    r"(?i)((?:secret|token|password|passwd|credential)[\w-]*\s*[=:]\s*)"
-    r"(\"[^\"]*\"|'[^']*'|[^\s)\]},;]+)"
-)
 _MAX_QUOTED = 200
 
 
-def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
-    """``text`` with secret values, ``secret=...``-like values and long key-like runs replaced."""
-    env = os.environ if environ is None else environ
-    for name in SECRET_VARIABLES:
-        value = env.get(name)
-        if value and len(value) >= 8:
-            text = text.replace(value, "<redacted>")
-    text = _KEYWORD_VALUE.sub(r"\1<redacted>", text)
-    text = _LONG_SECRETISH.sub("<redacted>", text)
-    text = " ".join(text.split())
+def quoted_output(text: str) -> str:
+    """What a credential source printed, as a message quotes it: redacted as another
+    program's output (before it is cut short, so no part of a secret survives the cut),
+    on one line of at most 200 characters."""
+    text = " ".join(redact(text, program_output=True).split())
     return text if len(text) <= _MAX_QUOTED else text[: _MAX_QUOTED - 3] + "..."
 
 

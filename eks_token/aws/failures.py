@@ -20,7 +20,7 @@ from eks_token.aws.call_failures import client_failure, network_failure
 from eks_token.aws.failure_text import (
     last_line,
     no_credentials_error,
-    redact,
+    quoted_output,
     sso_login_error,
     where,
 )
@@ -130,9 +130,9 @@ def credentials_failure(
     sso_provider = kwargs.get("provider") in ("sso", "sso_token")
     if isinstance(exc, bx.SSOError) or (isinstance(exc, bx.TokenRetrievalError) and sso_provider):
         detail = last_line(str(kwargs.get("error_msg") or ""))
-        return sso_login_error(profile, redact(detail) if detail else "")
+        return sso_login_error(profile, quoted_output(detail) if detail else "")
     if isinstance(exc, bx.CredentialRetrievalError):
-        detail = redact(last_line(str(kwargs.get("error_msg") or "")))
+        detail = quoted_output(last_line(str(kwargs.get("error_msg") or "")))
         if kwargs.get("provider") == "custom-process":
             process = credential_process_of(session, profile)
             which = f"'{process[1]}' of profile {process[0]!r}" if process else "of the profile"

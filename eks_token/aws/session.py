@@ -19,6 +19,7 @@ from eks_token.errors import (
     EksTokenError,
     RoleAssumptionError,
 )
+from eks_token.redact import remember_environment_secrets, remember_secret
 
 if TYPE_CHECKING:
     from botocore.session import Session
@@ -27,6 +28,7 @@ __all__ = [
     "DEFAULT_ROLE_SESSION_NAME",
     "assumed_role_credentials",
     "base_credentials",
+    "client",
     "forwarded_session_name",
     "make_session",
     "read_environment",
@@ -61,8 +63,10 @@ def make_session(
     from botocore.exceptions import BotoCoreError
 
     env = os.environ if environ is None else environ
+    remember_environment_secrets(env)
     try:
         session = botocore.session.Session(profile=profile or None)
+        _remember_issued_secrets(session)
         if env is not os.environ:
             read_environment(session, env)
         session.get_scoped_config()
@@ -197,6 +201,90 @@ def _refuse_userinfo(request: Any, event_name: str = "", **_: Any) -> None:
     validate_endpoint_url(f"{parts.scheme}://{parts.netloc}/", what=what)
 
 
+#: Fields of AWS answers (STS, SSO, SSO OIDC) and request headers that hold secrets.
+_ANSWERED_SECRETS = frozenset(
+    {
+        "SecretAccessKey",
+        "SessionToken",
+        "secretAccessKey",
+        "sessionToken",
+        "accessToken",
+        "refreshToken",
+        "clientSecret",
+    }
+)
+_SENT_SECRETS = ("X-Amz-Security-Token", "x-amz-sso_bearer_token")
+
+
+def _remember_issued_secrets(session: Session) -> None:
+    """Register every secret botocore handles for this session's clients, its credential
+    providers' own included (a source profile's, an SSO role's, an assumed role's): the
+    secrets an answer issues, and the tokens a request carries."""
+
+    def answered(parsed: object = None, **_: Any) -> None:
+        _remember_fields(parsed, depth=3)
+
+    def sent(request: Any = None, **_: Any) -> None:
+        headers = getattr(request, "headers", None) or {}
+        for name in _SENT_SECRETS:
+            value = headers.get(name)
+            remember_secret(value.decode("latin-1") if isinstance(value, bytes) else value)
+
+    session.register("after-call", answered, unique_id="eks-token-answered-secrets")
+    session.register("before-send", sent, unique_id="eks-token-sent-secrets")
+
+
+def _remember_fields(value: object, depth: int) -> None:
+    if not isinstance(value, dict) or depth < 0:
+        return
+    for key, item in value.items():
+        if key in _ANSWERED_SECRETS and isinstance(item, str):
+            remember_secret(item)
+        elif isinstance(item, dict):
+            _remember_fields(item, depth - 1)
+
+
+def _remember_profile_secrets(session: Session) -> None:
+    """Register the secret keys and session tokens the AWS files give the session's profile
+    and its source_profile chain (botocore signs with a source profile's keys itself)."""
+    try:
+        profiles: Mapping[str, Any] = session.full_config.get("profiles", {})
+    except Exception:
+        return  # botocore reports the broken file
+    name = session.profile or "default"
+    seen: set[str] = set()
+    while isinstance(profiles.get(name), Mapping) and name not in seen:
+        seen.add(name)
+        section = profiles[name]
+        for key in ("aws_secret_access_key", "aws_session_token", "aws_security_token"):
+            value = section.get(key)
+            remember_secret(value if isinstance(value, str) else None)
+        name = section.get("source_profile")
+
+
+def client(
+    session: Session,
+    service: str,
+    *,
+    region: str | None,
+    credentials: AwsCredentials | None = None,
+    **options: Any,
+) -> Any:
+    """A botocore client of ``service`` signing with ``credentials``, by default the
+    session's own, resolved here (so they are registered as secrets before anything can
+    echo them, and a failing source is one of our errors)."""
+    if credentials is None:
+        credentials = freeze(base_credentials(session), session=session)
+    return session.create_client(
+        service,
+        region_name=region,
+        aws_access_key_id=credentials.access_key_id,
+        aws_secret_access_key=credentials.secret_access_key,
+        aws_session_token=credentials.session_token,
+        **options,
+    )
+
+
 def resolve_region(
     session: Session, explicit: str | None = None, environ: Mapping[str, str] | None = None
 ) -> str | None:
@@ -252,6 +340,7 @@ def base_credentials(session: Session) -> FrozenCredentialSource:
     """The session's credentials (botocore's provider chain), or a clear error."""
     from eks_token.aws.failure_text import no_credentials_error
 
+    _remember_profile_secrets(session)
     try:
         found = session.get_credentials()
     except Exception as exc:
@@ -357,14 +446,8 @@ def forwarded_session_name(
 
     creds = freeze(source, session=session)
     try:
-        client = session.create_client(
-            "sts",
-            region_name=region,
-            aws_access_key_id=creds.access_key_id,
-            aws_secret_access_key=creds.secret_access_key,
-            aws_session_token=creds.session_token,
-        )
-        user_id = str(client.get_caller_identity()["UserId"])
+        sts = client(session, "sts", region=region, credentials=creds)
+        user_id = str(sts.get_caller_identity()["UserId"])
     except (ClientError, BotoCoreError) as exc:
         from eks_token.aws.failures import credentials_failure
 
@@ -384,11 +467,15 @@ def credential_method(source: FrozenCredentialSource) -> str:
 
 
 def _botocore_credentials(source: FrozenCredentialSource) -> Any:
-    from botocore.credentials import Credentials
+    from botocore.credentials import Credentials, RefreshableCredentials
 
+    if isinstance(source, RefreshableCredentials):
+        # Refreshed when the role is assumed, not before (its cached role may do without);
+        # the session token it sends is registered then.
+        return source
+    creds = freeze(source)  # registers the secret key and session token
     if isinstance(source, Credentials):
         return source
-    creds = freeze(source)
     return Credentials(
         creds.access_key_id, creds.secret_access_key, creds.session_token, method="explicit"
     )

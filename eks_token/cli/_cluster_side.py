@@ -50,4 +50,8 @@ def _read_stdin() -> str:
 
 
 def print_json(value: object) -> None:
-    print(json.dumps(value, indent=2, sort_keys=False))
+    """``value`` as JSON on stdout, with every secret in it (a server's text may echo one)
+    redacted."""
+    from eks_token.redact import redact
+
+    print(redact(json.dumps(value, indent=2, sort_keys=False)))

@@ -89,7 +89,9 @@ def run(argv: Sequence[str]) -> int:
         if args.json:
             print_json(report.to_dict())
         else:
-            print(report.render())
+            from eks_token.redact import redact
+
+            print(redact(report.render()))
         return 0 if report.ok else EXIT_ERROR
 
     return guarded(action, verbose=args.verbose)

@@ -45,12 +45,16 @@ def run(argv: Sequence[str]) -> int:
         if args.json:
             print_json(user.to_dict())
             return 0
-        print(f"Username: {user.username}")
+        from eks_token.redact import redact
+
+        lines = [f"Username: {user.username}"]
         if user.uid:
-            print(f"UID:      {user.uid}")
-        print(f"Groups:   {', '.join(user.groups) or '(none)'}")
+            lines.append(f"UID:      {user.uid}")
+        lines.append(f"Groups:   {', '.join(user.groups) or '(none)'}")
         for key, values in sorted(user.extra.items()):
-            print(f"Extra:    {key}={','.join(values)}")
+            lines.append(f"Extra:    {key}={','.join(values)}")
+        # The cluster's answer, which may echo a secret.
+        print(redact("\n".join(lines)))
         return 0
 
     return guarded(action, verbose=args.verbose)

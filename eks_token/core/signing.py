@@ -8,8 +8,9 @@ from eks_token.core.credentials import AwsCredentials
 from eks_token.core.endpoints import StsEndpoint
 from eks_token.core.inputs import validate_cluster_id
 from eks_token.core.sigv4 import presign_get_caller_identity
-from eks_token.core.token import TOKEN_LIFETIME, Token, encode_token
+from eks_token.core.token import TOKEN_LIFETIME, TOKEN_PREFIX, Token, encode_token
 from eks_token.errors import CredentialsError, InvalidInputError
+from eks_token.redact import remember_secret
 
 __all__ = ["CREDENTIALS_MARGIN", "MAX_TOKEN_LENGTH", "sign_token", "token_expiration"]
 
@@ -57,7 +58,14 @@ def sign_token(
         cluster_id=cluster_id,
         now=signed_at,
     )
-    return Token(encode_token(url), expiration, cluster_id)
+    value = encode_token(url)
+    # The token is a bearer secret this process holds: whatever echoes it (with its prefix
+    # or without) is redacted, and so are the secrets it was signed with (registered again,
+    # so that signing many tokens never makes the registry forget them).
+    remember_secret(credentials.secret_access_key)
+    remember_secret(credentials.session_token)
+    remember_secret(value[len(TOKEN_PREFIX) :])
+    return Token(value, expiration, cluster_id)
 
 
 def token_expiration(signed_at: datetime, credentials_expiry: datetime | None) -> datetime:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import subprocess
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -18,27 +18,11 @@ from eks_token.clock import parse_rfc3339
 from eks_token.errors import EksTokenError, ExecPluginError
 from eks_token.kubeconfig.exec_check import KubectlExec, plugin_environment
 from eks_token.kubeconfig.model import ContextView
-from eks_token.redact import redact as redact_text
+from eks_token.redact import redact, remember_environment_secrets, remember_secret
 
-__all__ = ["PluginCredential", "read_exec_credential", "redact", "run_exec_plugin"]
+__all__ = ["PluginCredential", "read_exec_credential", "run_exec_plugin"]
 
 _STDERR_LIMIT = 2000
-_SECRET_NAME = re.compile(r"SECRET|TOKEN|PASSWORD|PASSPHRASE|CREDENTIAL", re.IGNORECASE)
-_PATTERNS = (
-    (re.compile(r"k8s-aws-v1\.[A-Za-z0-9_\-]+"), "k8s-aws-v1.<redacted>"),
-    (re.compile(r"(?i)\b(bearer\s+)[^\s\"',]+"), r"\1<redacted>"),
-    (
-        re.compile(r"(?i)(x-amz-(?:security-token|signature|credential)=)[^&\s\"']+"),
-        r"\1<redacted>",
-    ),
-    (
-        re.compile(
-            r"(?i)((?:aws_)?(?:secret_access_key|session_token|security_token)|secretaccesskey"
-            r"|sessiontoken|\"token\")(\"?\s*[:=]\s*\"?)[^\s\"',}]+"
-        ),
-        r"\1\2<redacted>",
-    ),
-)
 
 
 @dataclass(frozen=True)
@@ -62,7 +46,8 @@ def run_exec_plugin(
     """Start the plugin as kubectl would; ExecPluginError (secret-free) when kubectl would
     fail on what it does or prints."""
     env = plugin_environment(view, checked, environ)
-    secrets = secret_values(env)
+    # The plugin's secrets are this process's too: hidden in its stderr and everywhere else.
+    remember_environment_secrets(env)
     try:
         completed = subprocess.run(
             checked.argv,
@@ -73,7 +58,7 @@ def run_exec_plugin(
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
-        stderr = redact(_text(exc.stderr), secrets)
+        stderr = _shown_stderr(_text(exc.stderr))
         raise ExecPluginError(
             f"{checked.entry.command} did not finish within {timeout:g}s", stderr=stderr
         ) from exc
@@ -82,7 +67,9 @@ def run_exec_plugin(
             f"{checked.executable} cannot be started: {exc.strerror or type(exc).__name__}"
         ) from exc
     stdout = _text(completed.stdout)
-    stderr = redact(_text(completed.stderr), (*secrets, *_token_in(stdout)))
+    for token in _token_in(stdout):
+        remember_secret(token)
+    stderr = _shown_stderr(_text(completed.stderr))
     if completed.returncode != 0:
         raise ExecPluginError(
             f"{checked.entry.command} failed with exit code {completed.returncode}",
@@ -136,25 +123,11 @@ def read_exec_credential(stdout: str, api_version: str) -> PluginCredential:
     return PluginCredential(token, expiration, api_version)
 
 
-def secret_values(env: Mapping[str, str]) -> tuple[str, ...]:
-    """Values of variables whose names say they are secrets (long enough to be worth hiding)."""
-    return tuple(
-        value
-        for name, value in env.items()
-        if _SECRET_NAME.search(name) and len(value) >= 8 and name != "KUBERNETES_EXEC_INFO"
-    )
-
-
-def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """``text`` without tokens, bearer tokens, signatures, session tokens or secret keys; the
-    last lines only when it is long."""
-    for secret in sorted(set(secrets), key=len, reverse=True):
-        if secret:
-            text = text.replace(secret, "<redacted>")
-    for pattern, replacement in _PATTERNS:
-        text = pattern.sub(replacement, text)
-    # and every form the rest of eks-token hides (debug logs' headers, STS's XML, ...)
-    text = redact_text(text).strip()
+def _shown_stderr(text: str) -> str:
+    """The plugin's stderr as the report shows it: redacted as another program's output
+    (before it is cut, so no part of a secret survives the cut); the last lines only
+    when it is long."""
+    text = redact(text, program_output=True).strip()
     if len(text) > _STDERR_LIMIT:
         text = "..." + text[-_STDERR_LIMIT:]
     return text

@@ -105,7 +105,7 @@ class EksStandin(LocalServer):
         self._query: dict[str, list[str]] = {}
 
     def respond(self, request: RecordedRequest) -> Response:
-        operation, names = _route(request.path)
+        operation, names = route(request.path)
         self.operations.append(operation)
         self._query = parse_qs(request.query)
         if operation in self.denied:
@@ -190,7 +190,8 @@ class EksStandin(LocalServer):
         return {"clusterName": name, "principalArn": arn, "associatedAccessPolicies": policies}
 
 
-def _route(path: str) -> tuple[str, tuple[str, ...]]:
+def route(path: str) -> tuple[str, tuple[str, ...]]:
+    """The EKS operation a request path asks for, and the names in the path."""
     for pattern, operation in _ROUTES:
         match = pattern.fullmatch(path)
         if match:
