@@ -19,6 +19,7 @@ __all__ = [
     "read_bytes",
     "read_document",
     "read_text",
+    "resolve_link",
 ]
 
 _SECTIONS = ("clusters", "users", "contexts")
@@ -77,9 +78,7 @@ def read_bytes(path: Path, *, null_device: bool = False) -> bytes | None:
         return None
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise KubeconfigError(
-                f"{path} is a symbolic link loop; point it at a file", path=str(path)
-            ) from exc
+            raise _loop(path) from exc
         kind = _file_kind(path)
         if kind is not None:
             raise _not_a_file(path, kind) from exc
@@ -99,6 +98,27 @@ def read_bytes(path: Path, *, null_device: bool = False) -> bytes | None:
         raise KubeconfigError(f"cannot read {path}: {_reason(exc)}", path=str(path)) from exc
     finally:
         os.close(fd)
+
+
+def resolve_link(path: Path) -> Path:
+    """The file the symlink ``path`` points at (``path`` itself when it is no symlink);
+    a symlink loop is a KubeconfigError naming ``path``, as reading it would be."""
+    import errno
+
+    if not path.is_symlink():
+        return path
+    try:
+        return path.resolve(strict=False)
+    except RuntimeError as exc:  # a loop, before Python 3.13
+        raise _loop(path) from exc
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _loop(path) from exc
+        raise KubeconfigError(f"cannot read {path}: {_reason(exc)}", path=str(path)) from exc
+
+
+def _loop(path: Path) -> KubeconfigError:
+    return KubeconfigError(f"{path} is a symbolic link loop", path=str(path))
 
 
 def decode_text(data: bytes, path: Path | str) -> str:
@@ -165,9 +185,7 @@ def _kind_of_mode(mode: int) -> str:
 def _not_a_file(path: Path, kind: str) -> KubeconfigError:
     if kind == "a directory":
         return KubeconfigError(f"{path} is a directory, not a kubeconfig", path=str(path))
-    return KubeconfigError(
-        f"{path} is {kind}, not a regular file; give a kubeconfig file", path=str(path)
-    )
+    return KubeconfigError(f"{path} is {kind}, not a regular file", path=str(path))
 
 
 def parse_document(text: str, path: Path) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from eks_token.errors import KubeconfigError
-from eks_token.kubeconfig.files import kubeconfig_paths, read_document, read_text
+from eks_token.kubeconfig.files import kubeconfig_paths, read_document, read_text, resolve_link
 from eks_token.kubeconfig.lock import DEFAULT_LOCK_TIMEOUT, kubeconfig_lock
 
 __all__ = [
@@ -79,7 +79,7 @@ def update_file(
     only when it changed. Refused: a file this process may not write (as kubectl
     refuses it), and a file whose owner or group the new file could not keep.
     """
-    target = path.resolve() if path.is_symlink() else path
+    target = resolve_link(path)
     _make_directories(path.parent)
     if target.parent != path.parent:
         _make_directories(target.parent)
