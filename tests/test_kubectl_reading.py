@@ -213,8 +213,18 @@ def test_whoami_sends_the_static_token_kubectl_sends(
         # the first match wins: kubectl refuses it even when a later entry has the command
         (lambda bin_dir: f".{os.pathsep}{bin_dir}", False),
         (lambda bin_dir: f"{bin_dir}{os.pathsep}.", True),
+        # Go's switch that lets kubectl run what it finds there
+        (lambda bin_dir: "GODEBUG=execerrdot=0 .", True),
     ],
-    ids=["dot", "empty-first", "empty-last", "relative", "dot-before-absolute", "absolute-first"],
+    ids=[
+        "dot",
+        "empty-first",
+        "empty-last",
+        "relative",
+        "dot-before-absolute",
+        "absolute-first",
+        "dot-with-execerrdot-0",
+    ],
 )
 def test_a_command_found_relative_to_the_working_directory_is_refused_as_kubectl_refuses_it(
     aws_env: AwsEnv,
@@ -231,8 +241,12 @@ def test_a_command_found_relative_to_the_working_directory_is_refused_as_kubectl
     write_script(tmp_path / "bin", "eks-token", forwarder)
     absolute = tmp_path / "absolute"
     write_script(absolute, "eks-token", forwarder)
-    monkeypatch.chdir(tmp_path / "bin" if path_of(absolute) != "bin" else tmp_path)
-    monkeypatch.setenv("PATH", path_of(absolute))
+    search = path_of(absolute)
+    if search.startswith("GODEBUG="):
+        setting, _, search = search.partition(" ")
+        monkeypatch.setenv("GODEBUG", setting.partition("=")[2])
+    monkeypatch.chdir(tmp_path / "bin" if search != "bin" else tmp_path)
+    monkeypatch.setenv("PATH", search)
     config = kube.write_kubeconfig(tmp_path / "kubeconfig", server.url, server.ca_data, GOOD_EXEC)
     assert agree(kubectl, config, sts_standin) == works
     if works:
