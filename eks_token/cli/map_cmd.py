@@ -65,7 +65,7 @@ examples:
 def run(argv: Sequence[str]) -> int:
     parser = new_parser("eks-token map", DESCRIPTION, EPILOG)
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--aws-auth", metavar="FILE", help="the ConfigMap as YAML")
+    source.add_argument("--aws-auth", metavar="FILE", help="the ConfigMap as YAML (- for stdin)")
     source.add_argument(
         "--from-cluster", action="store_true", help="read kube-system/aws-auth from the cluster"
     )

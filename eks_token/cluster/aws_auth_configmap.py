@@ -118,20 +118,64 @@ def _yaml_kind(value: object) -> str:
 
 
 def load_aws_auth_file(path: str | Path) -> AwsAuth:
-    """Parse a YAML (or JSON) file holding the aws-auth ConfigMap."""
+    """Parse a YAML (or JSON) file holding the aws-auth ConfigMap; ``-`` reads stdin.
+
+    The file is read as kubectl reads a file it is given: a regular file only (a FIFO or
+    device is refused rather than waited on), UTF-8 or UTF-16 with a byte order mark.
+    """
+    from eks_token.errors import KubeconfigError
+    from eks_token.kubeconfig.files import decode_text, read_bytes
+
+    try:
+        if str(path) == "-":
+            text = decode_text(_read_stdin(), "stdin")
+        else:
+            data = read_bytes(Path(path))
+            if data is None:
+                raise MappingError(f"cannot read {path}: it does not exist")
+            text = decode_text(data, path)
+    except KubeconfigError as exc:
+        raise MappingError(str(exc)) from exc
+    return _parse_aws_auth_text(text, str(path) if str(path) != "-" else "stdin")
+
+
+def _parse_aws_auth_text(text: str, source: str) -> AwsAuth:
+    """The aws-auth ConfigMap in ``text`` (YAML or JSON, as ``kubectl get -o yaml`` writes
+    it); ``source`` names where it came from in errors."""
     import yaml
 
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MappingError(f"cannot read {path}: {type(exc).__name__}") from exc
-    try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise MappingError(f"{path} is not valid YAML") from exc
+        raise MappingError(f"{source} is not valid YAML") from exc
     if not isinstance(document, Mapping) or not isinstance(document.get("data"), Mapping):
-        raise MappingError(f"{path} is not a ConfigMap with data (kubectl get cm aws-auth -o yaml)")
+        raise MappingError(
+            f"{source} is not a ConfigMap with data (kubectl get cm aws-auth -o yaml)"
+        )
     return parse_aws_auth(document)
+
+
+#: An aws-auth ConfigMap is at most 1 MiB (the API server's limit); stdin is read up to this.
+_STDIN_LIMIT = 16 << 20
+
+
+def _read_stdin() -> bytes:
+    import sys
+
+    stream = sys.stdin
+    if stream is None:
+        raise MappingError("--aws-auth -: stdin is closed")
+    buffer = getattr(stream, "buffer", None)
+    data: bytes = (
+        buffer.read(_STDIN_LIMIT + 1)
+        if buffer is not None
+        else stream.read(_STDIN_LIMIT + 1).encode("utf-8", "surrogateescape")
+    )
+    if len(data) > _STDIN_LIMIT:
+        raise MappingError(
+            f"stdin holds more than {_STDIN_LIMIT >> 20} MiB; an aws-auth ConfigMap is far smaller"
+        )
+    return data
 
 
 def _yaml_list(raw: str | None) -> list[Any]:

@@ -36,6 +36,23 @@ class PluginCredential:
     stderr: str = ""
 
 
+#: What the doctor reads of a plugin's stdout. kubectl reads it all; an ExecCredential is a
+#: few kilobytes, so more than this is a plugin gone wrong, and reading on would only cost memory.
+STDOUT_LIMIT = 1 << 20
+#: The end of the plugin's stderr that is kept (the report shows less).
+_STDERR_KEPT = 64 << 10
+_CHUNK = 64 << 10
+
+
+@dataclass
+class _Ran:
+    returncode: int | None = None
+    stdout: bytes = b""
+    stderr: bytes = b""
+    overflow: bool = False
+    timed_out: bool = False
+
+
 def run_exec_plugin(
     view: ContextView,
     checked: KubectlExec,
@@ -44,60 +61,147 @@ def run_exec_plugin(
     timeout: float,
 ) -> PluginCredential:
     """Start the plugin as kubectl would; ExecPluginError (secret-free) when kubectl would
-    fail on what it does or prints."""
+    fail on what it does or prints. At most :data:`STDOUT_LIMIT` of its stdout is read."""
     env = plugin_environment(view, checked, environ)
     # The plugin's secrets are this process's too: hidden in its stderr and everywhere else.
     remember_environment_secrets(env)
     try:
-        completed = subprocess.run(
-            checked.argv,
-            env=env,
-            stdin=None if checked.interactive else subprocess.DEVNULL,
-            capture_output=True,
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        stderr = _shown_stderr(_text(exc.stderr))
-        raise ExecPluginError(
-            f"{checked.entry.command} did not finish within {timeout:g}s", stderr=stderr
-        ) from exc
+        ran = _run_capped(checked.argv, env, interactive=checked.interactive, timeout=timeout)
     except OSError as exc:
         raise ExecPluginError(
             f"{checked.executable} cannot be started: {exc.strerror or type(exc).__name__}"
         ) from exc
-    stdout = _text(completed.stdout)
+    stdout = _text(ran.stdout)
     for token in _token_in(stdout):
         remember_secret(token)
-    stderr = _shown_stderr(_text(completed.stderr))
-    if completed.returncode != 0:
+    stderr = _shown_stderr(_text(ran.stderr))
+    if ran.timed_out:
         raise ExecPluginError(
-            f"{checked.entry.command} failed with exit code {completed.returncode}",
-            exit_code=completed.returncode,
+            f"{checked.entry.command} did not finish within {timeout:g}s", stderr=stderr
+        )
+    if ran.overflow:
+        raise ExecPluginError(
+            f"{checked.entry.command} printed more than {STDOUT_LIMIT >> 20} MiB on stdout; the "
+            "doctor stopped it there (an ExecCredential is a few kilobytes: the plugin prints "
+            "something else)",
+            stderr=stderr,
+        )
+    if ran.returncode != 0:
+        raise ExecPluginError(
+            f"{checked.entry.command} failed with exit code {ran.returncode}",
+            exit_code=ran.returncode,
             stderr=stderr,
         )
     try:
-        credential = read_exec_credential(stdout, checked.api_version)
+        credential = read_exec_credential(ran.stdout, checked.api_version)
     except ExecPluginError as exc:
         raise ExecPluginError(exc.message, exit_code=0, stderr=stderr) from exc
     return PluginCredential(credential.token, credential.expiration, credential.api_version, stderr)
 
 
-def read_exec_credential(stdout: str, api_version: str) -> PluginCredential:
-    """The ExecCredential on stdout, as kubectl reads it; ExecPluginError naming what is wrong
-    (never the token)."""
-    from eks_token.exec_plugin.exec_info import parse_json
+def _run_capped(
+    argv: list[str], env: Mapping[str, str], *, interactive: bool, timeout: float
+) -> _Ran:
+    """Run ``argv``; keep at most STDOUT_LIMIT (+1 byte) of stdout, stopping the process when
+    it prints more, and the last _STDERR_KEPT bytes of stderr."""
+    import threading
+    import time
+    from typing import IO
 
+    ran = _Ran()
+    process = subprocess.Popen(
+        argv,
+        env=dict(env),
+        stdin=None if interactive else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    assert process.stderr is not None
+
+    def read_stdout(stream: IO[bytes]) -> None:
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := stream.read1(_CHUNK):  # type: ignore[attr-defined]
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > STDOUT_LIMIT:
+                ran.overflow = True
+                process.kill()
+                break
+        ran.stdout = b"".join(chunks)[: STDOUT_LIMIT + 1]
+
+    def read_stderr(stream: IO[bytes]) -> None:
+        kept = bytearray()
+        while chunk := stream.read1(_CHUNK):  # type: ignore[attr-defined]
+            kept += chunk
+            if len(kept) > 2 * _STDERR_KEPT:
+                del kept[:-_STDERR_KEPT]
+        ran.stderr = bytes(kept[-_STDERR_KEPT:])
+
+    readers = [
+        threading.Thread(target=read_stdout, args=(process.stdout,), daemon=True),
+        threading.Thread(target=read_stderr, args=(process.stderr,), daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
+    deadline = time.monotonic() + timeout
     try:
-        document = parse_json(stdout)
-    except ValueError as exc:
-        size = len(stdout.strip())
+        ran.returncode = process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        ran.timed_out = True
+        process.kill()
+        process.wait()
+    for reader, stream in zip(readers, (process.stdout, process.stderr), strict=True):
+        # A child the plugin left behind may hold the pipes open: do not wait for it (its
+        # reader is left to end with it; closing a stream a thread reads would block).
+        reader.join(timeout=max(1.0, deadline - time.monotonic()))
+        if not reader.is_alive():
+            stream.close()
+    return ran
+
+
+def read_exec_credential(stdout: str | bytes, api_version: str) -> PluginCredential:
+    """The ExecCredential on stdout, as kubectl reads it; ExecPluginError naming what is wrong
+    (never the token).
+
+    kubectl reads stdout as JSON when it starts (after white space) with ``{``, otherwise
+    as YAML: a byte order mark (UTF-8 or UTF-16) and a YAML ExecCredential are accepted.
+    The ``kind``, when given, must be ExecCredential; ``apiVersion`` must be the entry's.
+    """
+    import json
+
+    import yaml
+
+    from eks_token.kubeconfig.yaml_compat import load_first_document, yaml_text
+
+    data = stdout.encode("utf-8", "surrogateescape") if isinstance(stdout, str) else stdout
+    text = data.decode("utf-8", "replace")
+    size = len(text.strip())
+
+    def not_json() -> ExecPluginError:
         what = "nothing" if not size else f"{size} characters that are not JSON"
-        raise ExecPluginError(
+        return ExecPluginError(
             f"the plugin printed {what} on stdout; kubectl needs one ExecCredential JSON object"
-        ) from exc
+        )
+
+    document: object
+    try:
+        if text.lstrip().startswith("{"):
+            document = json.loads(text, parse_constant=_no_constant)
+        else:
+            document = load_first_document(yaml_text(data))
+            if not isinstance(document, dict):
+                raise not_json()
+    except (ValueError, RecursionError, yaml.YAMLError) as exc:
+        raise not_json() from exc
     if not isinstance(document, dict):
         raise ExecPluginError("the plugin printed JSON that is not an ExecCredential object")
+    kind = document.get("kind")
+    if kind not in (None, "", "ExecCredential"):
+        raise ExecPluginError(
+            f"the plugin returned kind {str(kind)[:40]!r}: kubectl accepts only ExecCredential"
+        )
     answered = document.get("apiVersion")
     if answered != api_version:
         raise ExecPluginError(
@@ -144,3 +248,8 @@ def _text(data: bytes | str | None) -> str:
     if isinstance(data, str):
         return data
     return data.decode("utf-8", "replace")
+
+
+def _no_constant(name: str) -> object:
+    # Go's JSON decoder has no NaN or Infinity.
+    raise ValueError(f"{name} is not JSON")

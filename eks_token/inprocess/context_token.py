@@ -137,9 +137,13 @@ def signer_for_context(
 def token_for_context(
     view: ContextView, *, now: datetime | None = None, environ: Mapping[str, str] | None = None
 ) -> str:
-    """Sign a token as the context's exec entry would, or use its static token."""
-    if view.user.exec is None and view.user.token:
-        return view.user.token
+    """The bearer token kubectl sends for the context: its static token or token file when
+    kubectl uses those (before any exec entry), else one signed as the exec entry would."""
+    user = view.user
+    if not user.refused and user.credential == "token" and user.token:
+        return user.token
+    if not user.refused and user.credential == "tokenFile" and user.token_file:
+        return _read_token_file(user.token_file, view)
     if view.user.exec is None:
         raise KubeconfigError(
             f"user {view.user.name!r} of context {view.name!r} has neither an exec entry nor a "
@@ -148,3 +152,26 @@ def token_for_context(
         )
     signer, cluster_id = signer_for_context(view, environ)
     return signer.get_token(cluster_id, now=now).value
+
+
+def _read_token_file(name: str, view: ContextView) -> str:
+    """The token in the user's ``tokenFile``, as kubectl reads it (surrounding blanks off)."""
+    from pathlib import Path
+
+    from eks_token.kubeconfig.files import read_bytes
+
+    path = Path(name).expanduser()
+    if not path.is_absolute():
+        # kubectl resolves it against the file that defines the user.
+        path = (view.user.source or view.source).parent / path
+    try:
+        data = read_bytes(path)
+    except KubeconfigError as exc:
+        raise KubeconfigError(f"user {view.user.name!r}: tokenFile: {exc}", path=name) from exc
+    token = data.decode("utf-8", "replace").strip() if data is not None else ""
+    if data is None or not token:
+        what = "does not exist" if data is None else "is empty"
+        raise KubeconfigError(
+            f"user {view.user.name!r}: tokenFile {path} {what}", path=str(view.source)
+        )
+    return token

@@ -4,9 +4,11 @@ the plugin, and what it hands the plugin.
 kubectl refuses an entry whose ``apiVersion`` is not ``client.authentication.k8s.io/v1`` or
 ``v1beta1`` (v1alpha1 was removed in 1.24: "invalid apiVersion"), needs ``interactiveMode``
 (Never, IfAvailable or Always) unless the entry is v1beta1 (which defaults to IfAvailable),
-and resolves ``command`` through its own ``PATH``, except that a command with a slash is a
-path, relative to the directory of the kubeconfig file that defines the user. The plugin
-sees kubectl's environment, the entry's ``env`` over it, and ``KUBERNETES_EXEC_INFO`` last.
+and resolves ``command`` through its own ``PATH`` (refusing a match relative to the working
+directory: ``.``, an empty or a relative entry of PATH), except that a command with a slash
+is a path, relative to the directory of the kubeconfig file that defines the user. A user
+with a static credential beside ``exec`` never runs it (``model.kubectl_credential``). The
+plugin sees kubectl's environment, the entry's ``env`` over it, and ``KUBERNETES_EXEC_INFO`` last.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ __all__ = [
     "check_exec_entry",
     "ensure_kubectl_can_run",
     "exec_info_json",
+    "look_path",
     "plugin_environment",
     "resolve_command",
     "running_eks_token_directory",
@@ -36,6 +39,12 @@ __all__ = [
 ]
 
 INTERACTIVE_MODES = ("Never", "IfAvailable", "Always")
+_STATIC_NAMES = {
+    "token": "static token",
+    "tokenFile": "token file",
+    "client-certificate": "client certificate",
+    "basic": "username and password",
+}
 MIGRATE_FIX = "run 'eks-token kubeconfig migrate'"
 _Refuse = Callable[[str, str], ContextEntryError]
 
@@ -83,6 +92,11 @@ def check_exec_entry(
     def refuse(problem: str, fix: str) -> ContextEntryError:
         return ContextEntryError(f"user {user!r}: {problem}", path=where, fix=fix)
 
+    if view.user.refused:
+        raise refuse(
+            f"kubectl refuses the user: {view.user.refused}",
+            f"keep one way to authenticate in user {user!r} of {where} (for eks-token: exec alone)",
+        )
     if entry is None:
         raise refuse(
             "has no exec entry",
@@ -118,6 +132,13 @@ def check_exec_entry(
             f"kubectl refuses the exec entry: invalid interactiveMode {mode!r}",
             "set interactiveMode to one of " + ", ".join(INTERACTIVE_MODES),
         )
+    if view.user.static_keys:
+        raise refuse(
+            f"kubectl never runs the exec entry: it sends the user's "
+            f"{_STATIC_NAMES[view.user.credential]} ({', '.join(view.user.static_keys)}) instead",
+            f"remove {', '.join(view.user.static_keys)} from user {user!r} in {where} "
+            "(a static credential comes before exec)",
+        )
     if mode == "Always" and not stdin_is_terminal:
         raise refuse(
             "exec plugin cannot support interactive mode: standard input is not a terminal "
@@ -136,8 +157,9 @@ def check_exec_entry(
 
 def ensure_kubectl_can_run(view: ContextView, environ: Mapping[str, str] | None = None) -> None:
     """What ``whoami`` and ``can-i`` check before signing: an exec entry kubectl would refuse
-    or could not start raises ContextEntryError (a user with a static token passes)."""
-    if view.user.exec is None and view.user.token:
+    or could not start raises ContextEntryError (a user kubectl authenticates with a bearer
+    token or token file passes: that is what is sent)."""
+    if not view.user.refused and view.user.credential in ("token", "tokenFile"):
         return
     check_exec_entry(view, environ, stdin_is_terminal=stdin_is_terminal())
 
@@ -180,14 +202,53 @@ def resolve_command(
                 f"chmod +x {path}",
             )
         return str(path)
-    search_path = environ.get("PATH", "")
-    found = shutil.which(command, path=search_path)
+    found, relative = look_path(command, environ)
     if found is None:
         raise refuse(
             f"kubectl cannot start {command!r}: executable {command} not found on PATH",
             _not_found_fix(command),
         )
-    return str(Path(found).absolute())
+    if relative:
+        raise refuse(
+            f"kubectl cannot start {command!r}: executable {command} not found (kubectl's "
+            f"lookup found {found}, relative to the working directory, and refuses it)",
+            "replace '.', empty or relative entries of PATH with absolute directories, or "
+            + _not_found_fix(command),
+        )
+    return found
+
+
+def look_path(command: str, environ: Mapping[str, str]) -> tuple[str | None, bool]:
+    """Where kubectl's lookup of ``command`` on ``environ``'s ``PATH`` ends (Go's
+    ``exec.LookPath``): the first executable match, and whether that match is relative
+    (an empty, ``.`` or relative entry of PATH), which kubectl refuses unless
+    ``GODEBUG=execerrdot=0``. ``(None, False)`` when nothing matches."""
+    search_path = environ.get("PATH", "")
+    if os.name == "nt":
+        found = shutil.which(command, path=search_path)
+        relative = found is not None and not os.path.isabs(found)
+    else:
+        found = None
+        relative = False
+        for directory in search_path.split(os.pathsep) if search_path else []:
+            candidate = os.path.normpath(os.path.join(directory or ".", command))
+            if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+                found, relative = candidate, not os.path.isabs(candidate)
+                break
+    if found is None:
+        return None, False
+    if relative and _relative_lookups_allowed(environ):
+        return str(Path(found).absolute()), False
+    return (found if relative else str(Path(found).absolute())), relative
+
+
+def _relative_lookups_allowed(environ: Mapping[str, str]) -> bool:
+    setting = ""
+    for item in environ.get("GODEBUG", "").split(","):
+        key, _, value = item.strip().partition("=")
+        if key == "execerrdot":
+            setting = value
+    return setting == "0"
 
 
 def _not_found_fix(command: str) -> str:

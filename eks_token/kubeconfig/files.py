@@ -11,12 +11,15 @@ from eks_token.errors import KubeconfigError
 from eks_token.kubeconfig.model import ContextView, KubeConfig
 
 __all__ = [
+    "decode_text",
     "kubeconfig_paths",
     "load_context",
     "load_kubeconfig",
     "parse_document",
+    "read_bytes",
     "read_document",
     "read_text",
+    "resolve_link",
 ]
 
 _SECTIONS = ("clusters", "users", "contexts")
@@ -43,36 +46,161 @@ def kubeconfig_paths(
 
 
 def read_document(path: Path) -> dict[str, Any] | None:
-    """The parsed file; None when it does not exist; an empty file is an empty document."""
-    text = read_text(path)
-    return None if text is None else parse_document(text, path)
+    """The parsed file; None when it does not exist; an empty file is an empty document,
+    and so is the null device (``KUBECONFIG=/dev/null``, which kubectl reads as empty)."""
+    data = read_bytes(path, null_device=True)
+    return None if data is None else parse_document(decode_text(data, path), path)
 
 
 def read_text(path: Path) -> str | None:
-    """The file's text; None when it does not exist."""
+    """The file's text as kubectl reads it; None when it does not exist.
+
+    Only a regular file is read (a FIFO, socket, device or directory is refused, as is a
+    symlink loop), and its bytes are decoded as kubectl's YAML reader decodes them
+    (:func:`decode_text`).
+    """
+    data = read_bytes(path)
+    return None if data is None else decode_text(data, path)
+
+
+def read_bytes(path: Path, *, null_device: bool = False) -> bytes | None:
+    """The bytes of the regular file ``path``; None when it does not exist (a dangling
+    symlink included, as kubectl skips it). Anything else that cannot be read is one
+    KubeconfigError naming the file; with ``null_device`` the null device reads as empty."""
+    import errno
+    import stat
+
+    # O_NONBLOCK: opening a FIFO must not wait for a writer before it can be refused.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        with open(path, encoding="utf-8", newline="") as handle:
-            return handle.read()
+        fd = os.open(path, flags)
     except (FileNotFoundError, NotADirectoryError):
         return None
-    except IsADirectoryError as exc:
-        raise KubeconfigError(f"{path} is a directory, not a kubeconfig", path=str(path)) from exc
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _loop(path) from exc
+        kind = _file_kind(path)
+        if kind is not None:
+            raise _not_a_file(path, kind) from exc
+        raise KubeconfigError(f"cannot read {path}: {_reason(exc)}", path=str(path)) from exc
+    try:
+        status = os.fstat(fd)
+        mode = status.st_mode
+        if null_device and _is_null_device(status):
+            return b""
+        if not stat.S_ISREG(mode):
+            raise _not_a_file(path, _kind_of_mode(mode))
+        chunks: list[bytes] = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise KubeconfigError(f"cannot read {path}: {_reason(exc)}", path=str(path)) from exc
+    finally:
+        os.close(fd)
+
+
+def resolve_link(path: Path) -> Path:
+    """The file the symlink ``path`` points at (``path`` itself when it is no symlink);
+    a symlink loop is a KubeconfigError naming ``path``, as reading it would be."""
+    import errno
+
+    if not path.is_symlink():
+        return path
+    try:
+        return path.resolve(strict=False)
+    except RuntimeError as exc:  # a loop, before Python 3.13
+        raise _loop(path) from exc
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _loop(path) from exc
         raise KubeconfigError(f"cannot read {path}: {_reason(exc)}", path=str(path)) from exc
 
 
+def _loop(path: Path) -> KubeconfigError:
+    return KubeconfigError(f"{path} is a symbolic link loop", path=str(path))
+
+
+def decode_text(data: bytes, path: Path | str) -> str:
+    """``data`` decoded as kubectl's YAML reader decodes it: UTF-16 (little or big endian)
+    or UTF-8 when it starts with that byte order mark, otherwise UTF-8; the mark is dropped.
+    UTF-16 without a mark, or bytes that are not UTF-8, are refused (kubectl refuses them)."""
+    from eks_token.kubeconfig.yaml_compat import yaml_text
+
+    try:
+        text = yaml_text(data)
+    except UnicodeDecodeError as exc:
+        shown = "UTF-8" if exc.encoding.startswith("utf-8") else "UTF-16"
+        raise KubeconfigError(
+            f"{path} is not {shown} text (bad bytes at offset {exc.start}); save it as UTF-8",
+            path=str(path),
+        ) from exc
+    if "\x00" in text:
+        raise KubeconfigError(
+            f"{path} holds NUL characters (UTF-16 or UTF-32 without a byte order mark?); "
+            "save it as UTF-8",
+            path=str(path),
+        )
+    return text
+
+
+def _is_null_device(status: os.stat_result) -> bool:
+    import stat
+
+    if not stat.S_ISCHR(status.st_mode):
+        return False
+    try:
+        null = os.stat(os.devnull)
+    except OSError:
+        return False
+    return stat.S_ISCHR(null.st_mode) and status.st_rdev == null.st_rdev
+
+
+def _file_kind(path: Path) -> str | None:
+    """What ``path`` is when it is not a regular file (None: a regular file or unknown)."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    return None if stat.S_ISREG(mode) else _kind_of_mode(mode)
+
+
+def _kind_of_mode(mode: int) -> str:
+    import stat
+
+    for test, kind in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    ):
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+def _not_a_file(path: Path, kind: str) -> KubeconfigError:
+    if kind == "a directory":
+        return KubeconfigError(f"{path} is a directory, not a kubeconfig", path=str(path))
+    return KubeconfigError(f"{path} is {kind}, not a regular file", path=str(path))
+
+
 def parse_document(text: str, path: Path) -> dict[str, Any]:
-    """``text`` parsed as kubectl parses it (go-yaml v2 scalars), checked for kubeconfig shape.
+    """``text`` parsed as kubectl parses it (its first YAML document, go-yaml v2 scalars),
+    checked for kubeconfig shape.
 
     ``clusters``, ``users`` and ``contexts`` must be lists of mappings (or absent);
     anything else is refused, as the AWS CLI refuses it.
     """
     import yaml
 
-    from eks_token.kubeconfig.yaml_compat import load_yaml
+    from eks_token.kubeconfig.yaml_compat import load_first_document
 
     try:
-        document = load_yaml(text)
+        document = load_first_document(text)
     except (yaml.YAMLError, ValueError) as exc:
         where = ""
         mark = getattr(exc, "problem_mark", None)
@@ -123,8 +251,11 @@ def load_context(
 ) -> ContextView:
     """The named (or current) context of the kubeconfig kubectl would use."""
     paths = kubeconfig_paths(kubeconfig, environ)
-    if kubeconfig and not paths[0].exists():
-        raise KubeconfigError(f"kubeconfig {paths[0]} does not exist", path=str(paths[0]))
+    if kubeconfig:
+        document = read_document(paths[0])
+        if document is None:
+            raise KubeconfigError(f"kubeconfig {paths[0]} does not exist", path=str(paths[0]))
+        return KubeConfig([(paths[0], document)]).context(context)
     return load_kubeconfig(paths).context(context)
 
 

@@ -79,11 +79,11 @@ def migrate_files(
     from eks_token.kubeconfig.files import read_document
     from eks_token.kubeconfig.writer import rewrite_document
 
-    if must_exist:
-        for path in paths:
-            if not path.exists():
-                raise KubeconfigError(f"kubeconfig {path} does not exist", path=str(path))
     documents = [(path, read_document(path)) for path in paths]
+    if must_exist:
+        for path, document in documents:
+            if document is None:
+                raise KubeconfigError(f"kubeconfig {path} does not exist", path=str(path))
     done: list[FileMigration] = []
     for path, document in documents:
         if document is None:

@@ -62,12 +62,19 @@ class ClusterEntry:
 
 @dataclass(frozen=True)
 class UserEntry:
-    """A user: an exec plugin, a static bearer token, or neither."""
+    """A user: an exec plugin, static credentials, or neither."""
 
     name: str
     exec: ExecEntry | None = None
     token: str | None = field(default=None, repr=False)
     source: Path | None = None
+    token_file: str | None = None
+    #: What kubectl authenticates this user with (see :func:`kubectl_credential`).
+    credential: str = "none"
+    #: The keys of that credential when it is static (kubectl then never runs ``exec``).
+    static_keys: tuple[str, ...] = ()
+    #: kubectl's refusal of the user's credentials (its words), or None.
+    refused: str | None = None
 
 
 @dataclass(frozen=True)
@@ -252,12 +259,91 @@ def _exec_extension(body: Mapping[str, Any]) -> dict[str, Any] | None:
 def _user_entry(name: str, body: Mapping[str, Any], source: Path) -> UserEntry:
     raw_exec = body.get("exec")
     token = body.get("token")
+    token_file = body.get("tokenFile")
+    credential, keys, refused = kubectl_credential(name, body)
     return UserEntry(
         name=name,
         exec=exec_entry_from_mapping(raw_exec, name, source) if raw_exec is not None else None,
         token=token if isinstance(token, str) and token else None,
         source=source,
+        token_file=token_file if isinstance(token_file, str) and token_file else None,
+        credential=credential,
+        static_keys=keys,
+        refused=refused,
     )
+
+
+#: The keys of the static credentials kubectl uses before an exec entry.
+_STATIC_KEYS = (
+    "token",
+    "tokenFile",
+    "client-certificate",
+    "client-certificate-data",
+    "client-key",
+    "client-key-data",
+    "username",
+    "password",
+)
+
+
+def kubectl_credential(
+    name: str, body: Mapping[str, Any]
+) -> tuple[str, tuple[str, ...], str | None]:
+    """What kubectl authenticates user ``name`` (its kubeconfig ``user`` mapping) with:
+    ``(credential, static keys, refusal)``.
+
+    kubectl first refuses what its kubeconfig validation refuses (a token beside a
+    username or password, a client certificate without a key, an auth-provider beside an
+    exec entry); then a static credential comes before ``exec``: a ``token``, a
+    ``tokenFile``, a client certificate with its key, or a ``username`` (the exec plugin
+    is then never run). Only then ``exec``, then ``auth-provider``. ``credential`` is one
+    of token, tokenFile, client-certificate, basic, exec, auth-provider or none.
+    """
+
+    def has(key: str) -> bool:
+        value = body.get(key)
+        return value is not None and value != ""
+
+    refusal: str | None = None
+    methods = [
+        label
+        for label, keys in (("token", ("token",)), ("basicAuth", ("username", "password")))
+        if any(has(k) for k in keys)
+    ]
+    if len(methods) > 1:
+        refusal = (
+            f"more than one authentication method found for {name}; found "
+            f"[{' '.join(methods)}], only one is allowed"
+        )
+    elif (has("client-certificate") or has("client-certificate-data")) and not (
+        has("client-key") or has("client-key-data")
+    ):
+        refusal = (
+            f"client-key-data or client-key must be specified for {name} to use the "
+            "clientCert authentication method"
+        )
+    elif body.get("exec") is not None and body.get("auth-provider") is not None:
+        refusal = f"authProvider cannot be provided in combination with an exec plugin for {name}"
+    cert = has("client-certificate") or has("client-certificate-data")
+    key = has("client-key") or has("client-key-data")
+    static = (
+        "token"
+        if has("token")
+        else "tokenFile"
+        if has("tokenFile")
+        else "client-certificate"
+        if cert and key
+        else "basic"
+        if has("username")
+        else None
+    )
+    if static is not None:
+        return static, tuple(k for k in _STATIC_KEYS if has(k)), refusal
+    if body.get("exec") is not None:
+        return "exec", (), refusal
+    if body.get("auth-provider") is not None:
+        return "auth-provider", (), refusal
+    return "none", (), refusal
 
 
 def exec_entry_from_mapping(raw: object, user: str, source: Path) -> ExecEntry:

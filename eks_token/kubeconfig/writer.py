@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from eks_token.errors import KubeconfigError
-from eks_token.kubeconfig.files import kubeconfig_paths, read_document, read_text
+from eks_token.kubeconfig.files import kubeconfig_paths, read_document, read_text, resolve_link
 from eks_token.kubeconfig.lock import DEFAULT_LOCK_TIMEOUT, kubeconfig_lock
 
 __all__ = [
@@ -102,7 +102,7 @@ def writable_target(path: Path) -> Path:
     Refused before anything reads it: a FIFO or socket (reading one would wait
     for a writer that never comes) and a block device.
     """
-    target = path.resolve() if path.is_symlink() else path
+    target = resolve_link(path)
     try:
         status = os.stat(target)
     except (FileNotFoundError, NotADirectoryError):

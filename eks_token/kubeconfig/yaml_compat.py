@@ -25,7 +25,9 @@ __all__ = [
     "SafeDumper",
     "dump_yaml",
     "go_yaml_scalar",
+    "load_first_document",
     "load_yaml",
+    "yaml_text",
 ]
 
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
@@ -239,6 +241,29 @@ for _tag, _pattern, _first in (
 def load_yaml(text: str) -> Any:
     """One YAML document, as kubectl reads it."""
     return yaml.load(text, Loader=FastLoader)  # noqa: S506 - a safe loader
+
+
+def yaml_text(data: bytes) -> str:
+    """``data`` decoded as kubectl's YAML reader (go-yaml) decodes it: UTF-16 little or big
+    endian, or UTF-8, as its byte order mark says (the mark dropped), else UTF-8.
+    UnicodeDecodeError when the bytes are not in that encoding."""
+    if data.startswith(b"\xff\xfe"):
+        return data[2:].decode("utf-16-le")
+    if data.startswith(b"\xfe\xff"):
+        return data[2:].decode("utf-16-be")
+    return data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+
+
+def load_first_document(text: str) -> Any:
+    """The first YAML document of ``text`` (None when there is none), as kubectl reads a
+    kubeconfig: later documents are neither read nor checked."""
+    loader = FastLoader(text)
+    try:
+        if not loader.check_node():
+            return None
+        return loader.get_data()
+    finally:
+        loader.dispose()
 
 
 def dump_yaml(data: Any, *, flow: bool = False) -> str:
