@@ -300,12 +300,12 @@ def test_a_fifo_or_socket_is_refused_in_one_line_without_waiting(
             process.kill()
             process.communicate()
             pytest.fail(f"eks-token kubeconfig waited on the {kind}")
-        described = "a FIFO (named pipe)" if kind == "fifo" else "a socket"
+        described = "a FIFO" if kind == "fifo" else "a socket"
         assert process.returncode == 1
         assert out == ""
         assert err == (
-            f"error: cannot write {target}: it is {described}, not a kubeconfig file; "
-            "name a regular file in --kubeconfig or KUBECONFIG\n"
+            f"error: {target} is {described}, not a regular file: a kubeconfig cannot be "
+            "written there; name a regular file in --kubeconfig or KUBECONFIG\n"
         )
         after = os.lstat(target)
         assert stat.S_IFMT(after.st_mode) == stat.S_IFMT(before.st_mode)

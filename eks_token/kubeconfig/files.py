@@ -12,6 +12,7 @@ from eks_token.kubeconfig.model import ContextView, KubeConfig
 
 __all__ = [
     "decode_text",
+    "kind_of_mode",
     "kubeconfig_paths",
     "load_context",
     "load_kubeconfig",
@@ -55,11 +56,11 @@ def read_document(path: Path) -> dict[str, Any] | None:
 def read_text(path: Path) -> str | None:
     """The file's text as kubectl reads it; None when it does not exist.
 
-    Only a regular file is read (a FIFO, socket, device or directory is refused, as is a
-    symlink loop), and its bytes are decoded as kubectl's YAML reader decodes them
-    (:func:`decode_text`).
+    Only a regular file is read, or the null device, which reads as empty (a FIFO, socket,
+    other device or directory is refused, as is a symlink loop), and its bytes are decoded as
+    kubectl's YAML reader decodes them (:func:`decode_text`).
     """
-    data = read_bytes(path)
+    data = read_bytes(path, null_device=True)
     return None if data is None else decode_text(data, path)
 
 
@@ -89,7 +90,7 @@ def read_bytes(path: Path, *, null_device: bool = False) -> bytes | None:
         if null_device and _is_null_device(status):
             return b""
         if not stat.S_ISREG(mode):
-            raise _not_a_file(path, _kind_of_mode(mode))
+            raise _not_a_file(path, kind_of_mode(mode))
         chunks: list[bytes] = []
         while chunk := os.read(fd, 1 << 20):
             chunks.append(chunk)
@@ -164,10 +165,11 @@ def _file_kind(path: Path) -> str | None:
         mode = os.stat(path).st_mode
     except OSError:
         return None
-    return None if stat.S_ISREG(mode) else _kind_of_mode(mode)
+    return None if stat.S_ISREG(mode) else kind_of_mode(mode)
 
 
-def _kind_of_mode(mode: int) -> str:
+def kind_of_mode(mode: int) -> str:
+    """What a file of ``mode`` is, in words, when it is not a regular file."""
     import stat
 
     for test, kind in (

@@ -20,7 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from eks_token.errors import KubeconfigError
-from eks_token.kubeconfig.files import kubeconfig_paths, read_document, read_text, resolve_link
+from eks_token.kubeconfig.files import (
+    kind_of_mode,
+    kubeconfig_paths,
+    read_document,
+    read_text,
+    resolve_link,
+)
 from eks_token.kubeconfig.lock import DEFAULT_LOCK_TIMEOUT, kubeconfig_lock
 
 __all__ = [
@@ -196,18 +202,9 @@ def _not_writable_kind(target: Path, status: os.stat_result) -> KubeconfigError 
     mode = status.st_mode
     if stat.S_ISREG(mode) or stat.S_ISCHR(mode) or stat.S_ISDIR(mode):
         return None
-    kind = (
-        "a FIFO (named pipe)"
-        if stat.S_ISFIFO(mode)
-        else "a socket"
-        if stat.S_ISSOCK(mode)
-        else "a block device"
-        if stat.S_ISBLK(mode)
-        else "not a regular file"
-    )
     return KubeconfigError(
-        f"cannot write {target}: it is {kind}, not a kubeconfig file; "
-        "name a regular file in --kubeconfig or KUBECONFIG",
+        f"{target} is {kind_of_mode(mode)}, not a regular file: a kubeconfig cannot be "
+        "written there; name a regular file in --kubeconfig or KUBECONFIG",
         path=str(target),
     )
 
