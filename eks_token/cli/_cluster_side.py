@@ -34,10 +34,11 @@ def read_token(argument: str | None) -> str:
         text = _read_stdin()
     else:
         text = argument
-    token = text.strip()
-    if not token:
+    from eks_token.core.token import unwrap_token
+
+    if not text.strip():
         raise InvalidInputError("the token is empty")
-    return token
+    return unwrap_token(text)
 
 
 def _read_stdin() -> str:

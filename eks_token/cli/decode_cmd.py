@@ -52,7 +52,10 @@ def run(argv: Sequence[str]) -> int:
         print_json(report.to_dict())
         if report.valid:
             return 0
-        error("the token breaks: " + ", ".join(f.rule for f in report.failures))
+        broken = ", ".join(f.rule for f in report.failures)
+        first = report.failures[0]
+        # Nothing else is checked when the prefix is wrong: say what was given instead.
+        error(f"the token breaks: {broken}" + (f": {first.message}" if broken == "prefix" else ""))
         return EXIT_ERROR
 
     return guarded(action, verbose=args.verbose)

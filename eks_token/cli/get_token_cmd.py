@@ -10,6 +10,7 @@ from eks_token.cli._common import exit_status_help, guarded, new_parser, parse, 
 from eks_token.cli._exec import (
     CREDENTIALS_HELP,
     add_cache_options,
+    dialect_advice,
     emit,
     exec_info_with_warning,
     obtain,
@@ -82,7 +83,7 @@ def run(argv: Sequence[str]) -> int:
     parser.add_argument("-v", "--verbose", action="store_true", help="explain on stderr")
     add_cache_options(parser)
     add_aws_cli_options(parser)
-    args = parse(parser, argv)
+    args = parse(parser, argv, lambda extras: dialect_advice("get-token", extras))
 
     def action() -> int:
         query = compile_query(args.query)

@@ -94,8 +94,18 @@ def load_aws_auth_file(path: str | Path) -> AwsAuth:
 
     try:
         text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MappingError(f"cannot read {path}: {type(exc).__name__}") from exc
+    except FileNotFoundError as exc:
+        raise MappingError(
+            f"cannot read {path}: no such file (save the ConfigMap with 'kubectl get cm "
+            "aws-auth -n kube-system -o yaml > aws-auth.yaml')"
+        ) from exc
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise MappingError(f"cannot read {path}: {reason.lower()}") from exc
+    except UnicodeDecodeError as exc:
+        raise MappingError(
+            f"cannot read {path}: it is not UTF-8 text (a YAML or JSON ConfigMap is)"
+        ) from exc
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from eks_token.core.inputs import validate_region
+from eks_token.core.inputs import closest_known_region, validate_region
 from eks_token.errors import InvalidInputError
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "StsEndpoint",
     "partition_for_region",
     "resolve_sts_endpoint",
+    "unknown_region_warning",
     "validate_region",
 ]
 
@@ -174,6 +175,24 @@ def resolve_sts_endpoint(
         service = "sts-fips"
     return StsEndpoint(
         f"https://{service}.{signing_region}.{suffix}/", signing_region, partition.name
+    )
+
+
+def unknown_region_warning(region: str, partition: str) -> str | None:
+    """A warning when ``region`` is not a region ``partition`` has in botocore's endpoint
+    data (a typo such as ``eu-wset-1`` signs a token no cluster accepts), naming the
+    closest known region; None when it is known. Tokens are still signed: new regions
+    appear before botocore's data names them."""
+    from eks_token.core.sts_regions import BOTOCORE_VERSION, REGIONS
+
+    known = REGIONS.get(partition)
+    if not known or region in known or region in ("aws-global", GLOBAL_SIGNING_REGION):
+        return None
+    return (
+        f"region {region!r} is not a region of partition {partition} that eks-token knows "
+        f"(botocore {BOTOCORE_VERSION}'s list); did you mean "
+        f"{closest_known_region(region, partition)}? The token was signed for {region!r}, "
+        "and a cluster refuses it unless that region exists"
     )
 
 
