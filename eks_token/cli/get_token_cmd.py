@@ -37,7 +37,8 @@ plugin. Takes the flags of `aws eks get-token`, so a kubeconfig entry with
 `command: eks-token` and dropping `eks` (global options such as --region and
 --profile may stay in front). The ExecCredential kubectl reads is always JSON,
 whatever ~/.aws/config, --output or --query say when kubectl runs it; for scripts,
---query and --output text|table|yaml format the answer as the AWS CLI does.
+--query and --output text|yaml format the answer as the AWS CLI does (--output
+table prints a plain key/value table, not the AWS CLI's table layout).
 
 """
     + CREDENTIALS_HELP

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from eks_token.cache.interface import TokenCache
 from eks_token.clock import Clock, utc_now
-from eks_token.errors import ClusterError, EksTokenError
+from eks_token.errors import ClusterError, EksTokenError, InvalidInputError
 from eks_token.inprocess.provider import DEFAULT_REFRESH_MARGIN, TokenProvider
 
 if TYPE_CHECKING:
@@ -108,6 +109,7 @@ def api_client_for_cluster(
     *,
     server: str | None = None,
     certificate_authority_data: bytes | str | None = None,
+    certificate_authority_file: str | os.PathLike[str] | None = None,
     provider: TokenProvider | None = None,
     region: str | None = None,
     profile: str | None = None,
@@ -120,11 +122,15 @@ def api_client_for_cluster(
 
     Without ``server``, the API server URL and CA come from EKS DescribeCluster
     (with ``region`` and ``profile``). With ``server`` and no CA, the system's
-    trusted CAs are used. ``certificate_authority_data`` is PEM. ``provider``
+    trusted CAs are used. ``certificate_authority_data`` is PEM (bytes or text) or its
+    base64, as a kubeconfig's ``certificate-authority-data`` holds it;
+    ``certificate_authority_file`` is the path of a PEM file. Anything else raises
+    :class:`~eks_token.errors.InvalidInputError` here, not at the first request. ``provider``
     replaces the one built from ``region``, ``profile``, ``role_arn``,
     ``cache``, ``margin`` and ``now``.
     """
     cluster_id = cluster_name
+    ca_text = _given_ca(certificate_authority_data, certificate_authority_file)
     if server is None:
         from eks_token.aws.eks import describe_cluster
 
@@ -132,10 +138,8 @@ def api_client_for_cluster(
         server = described.endpoint
         region = region or described.region
         cluster_id = described.cluster_id
-        if certificate_authority_data is None:
-            certificate_authority_data = _described_pem(
-                cluster_name, described.certificate_authority_data
-            )
+        if ca_text is None:
+            ca_text = _described_pem(cluster_name, described.certificate_authority_data)
     if provider is None:
         provider = TokenProvider(
             cluster_id,
@@ -148,10 +152,33 @@ def api_client_for_cluster(
         )
     configuration = _new_configuration()
     configuration.host = server.rstrip("/")
-    if certificate_authority_data is not None:
-        configuration.ca_cert_data = _pem_text(certificate_authority_data)
+    if ca_text is not None:
+        configuration.ca_cert_data = ca_text
     configure_bearer_token(configuration, provider)
     return _api_client(configuration)
+
+
+def _given_ca(data: bytes | str | None, path: str | os.PathLike[str] | None) -> str | None:
+    """The PEM text of the CA given as data or as a file, checked now."""
+    from eks_token.net.tls import ca_pem
+
+    if data is not None and path is not None:
+        raise InvalidInputError(
+            "give certificate_authority_data or certificate_authority_file, not both",
+            option="certificate_authority_file",
+        )
+    if path is not None:
+        try:
+            with open(os.path.expanduser(os.fspath(path)), "rb") as file:
+                content = file.read()
+        except OSError as exc:
+            raise InvalidInputError(
+                f"certificate_authority_file {os.fspath(path)}: "
+                f"{(exc.strerror or type(exc).__name__).lower()}",
+                option="certificate_authority_file",
+            ) from exc
+        return ca_pem(content, option=f"certificate_authority_file {os.fspath(path)}")
+    return ca_pem(data) if data is not None else None
 
 
 def api_client_from_kubeconfig(
