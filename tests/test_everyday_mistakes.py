@@ -29,7 +29,10 @@ from tests.support.sts_standin import StsStandin
         (("token", "--cluster-name", "x"), "write -i x instead of --cluster-name"),
         (("get-token", "-i", "x"), "write --cluster-name x instead of -i"),
         (("get-token", "--cluster-name", "x", "-r", "arn"), "write --role-arn arn instead of -r"),
-        (("token", "my-cluster"), "the cluster is given with a flag: eks-token token -i my-cluster"),
+        (
+            ("token", "my-cluster"),
+            "the cluster is given with a flag: eks-token token -i my-cluster",
+        ),
         (
             ("get-token", "my-cluster"),
             "the cluster is given with a flag: eks-token get-token --cluster-name my-cluster",
@@ -55,9 +58,7 @@ def test_the_other_commands_flags_are_named(
         ("--region", "us-west-2", "eks", "get-token", "--cluster-name", "c"),
     ],
 )
-def test_eks_get_token_is_taken_as_typed_after_aws(
-    aws_env: AwsEnv, args: tuple[str, ...]
-) -> None:
+def test_eks_get_token_is_taken_as_typed_after_aws(aws_env: AwsEnv, args: tuple[str, ...]) -> None:
     result = run_cli(*args, "--query", "kind", "--output", "text", "--no-cache")
     assert (result.returncode, result.stdout, result.stderr) == (0, "ExecCredential\n", "")
 
@@ -115,9 +116,8 @@ def test_a_profile_without_credentials_says_so(aws_env: AwsEnv) -> None:
     aws_env.config_file.write_text("[profile empty]\nregion = us-west-2\n")
     env = {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""}
     for args in (("--profile", "empty"), ()):
-        result = run_cli(
-            "token", "-i", "c", *args, extra_env={**env, "AWS_PROFILE": "empty"} if not args else env
-        )
+        extra = env if args else {**env, "AWS_PROFILE": "empty"}
+        result = run_cli("token", "-i", "c", *args, extra_env=extra)
         assert_clean_failure(
             result,
             status=1,
@@ -244,7 +244,8 @@ def test_what_is_not_a_token_is_named(
     result = run_cli(command, *extra, given)
     assert result.returncode == 1
     lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
     assert named in lines[0]
     assert "unexpected" not in lines[0]
 
