@@ -206,9 +206,10 @@ def _documented_callable(name: str) -> object | None:
     import eks_token
 
     if name in eks_token.__all__:
-        return getattr(eks_token, name)
+        exported: object = getattr(eks_token, name)
+        return exported
     for module in ADAPTER_MODULES:
-        found = getattr(importlib.import_module(module), name, None)
+        found: object = getattr(importlib.import_module(module), name, None)
         if found is not None:
             return found
     return None

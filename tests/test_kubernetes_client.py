@@ -281,11 +281,12 @@ def test_the_configuration_never_shows_the_token(
 def test_the_ca_is_taken_as_pem_as_its_base64_or_from_a_file(
     server: ApiServer, clock: ManualClock, aws_env: AwsEnv, tmp_path: Path, form: str
 ) -> None:
-    ca: dict[str, Any] = {
+    forms: dict[str, dict[str, Any]] = {
         "pem bytes": {"certificate_authority_data": server.ca_pem},
         "pem text": {"certificate_authority_data": server.ca_pem.decode("ascii")},
         "base64": {"certificate_authority_data": base64.b64encode(server.ca_pem).decode()},
-    }.get(form, {})
+    }
+    ca = forms.get(form, {})
     if form == "file":
         (tmp_path / "ca.pem").write_bytes(server.ca_pem)
         ca = {"certificate_authority_file": tmp_path / "ca.pem"}
