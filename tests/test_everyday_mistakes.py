@@ -39,6 +39,8 @@ from tests.support.sts_standin import StsStandin
         ),
         (("get-token", "--cluster-name", "x", "-e", "id"), "-e is a flag of 'eks-token token'"),
         (("token", "-i", "x", "--query", "kind"), "--query is a flag of 'eks-token get-token'"),
+        (("get-token", "--name", "x"), "the cluster is named with --cluster-name here"),
+        (("token", "--name", "x"), "the cluster is named with -i here: write -i x"),
         (
             ("get-token", "--cluster-name", "x", "--token-only"),
             "write --query status.token --output text instead of --token-only",
@@ -68,6 +70,19 @@ def test_other_aws_eks_commands_say_what_to_type(aws_env: AwsEnv) -> None:
     assert_clean_failure(result, status=2, mentions="eks-token kubeconfig --name CLUSTER")
     result = run_cli("eks", "describe-cluster", "--name", "c")
     assert_clean_failure(result, status=2, mentions=("'eks describe-cluster'", "eks-token --help"))
+
+
+def test_a_mistyped_command_names_the_nearest(aws_env: AwsEnv) -> None:
+    assert_clean_failure(
+        run_cli("tokne", "-i", "x"),
+        status=2,
+        mentions="unknown command 'tokne' (did you mean 'token'?)",
+    )
+
+
+def test_an_account_id_that_is_not_12_digits_is_named(aws_env: AwsEnv) -> None:
+    result = run_cli("token", "-i", "x", "--role", "arn:aws:iam::1:role/r")
+    assert_clean_failure(result, status=1, mentions="(the account id must be 12 digits)")
 
 
 # --- regions ---------------------------------------------------------------------------------
@@ -106,6 +121,27 @@ def test_a_bad_region_in_a_profile_says_it_came_from_the_profile(aws_env: AwsEnv
 def test_a_bad_region_in_the_environment_names_the_variable(aws_env: AwsEnv) -> None:
     result = run_cli("token", "-i", "c", extra_env={"AWS_REGION": "us-west2"})
     assert_clean_failure(result, status=1, mentions=("'us-west2'", "(from AWS_REGION)"))
+
+
+def test_kubeconfig_for_a_mistyped_region_names_the_closest(aws_env: AwsEnv) -> None:
+    import socket
+
+    with socket.socket() as closed:  # a port nothing listens on: the call cannot connect
+        closed.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    result = run_cli(
+        "kubeconfig",
+        "--name",
+        "prod",
+        "--region",
+        "eu-wset-1",
+        extra_env={"AWS_ENDPOINT_URL_EKS": url, "AWS_MAX_ATTEMPTS": "1"},
+    )
+    assert_clean_failure(
+        result,
+        status=1,
+        mentions="(eks-token knows no region 'eu-wset-1'; did you mean eu-west-1?)",
+    )
 
 
 # --- profiles and AWS files -------------------------------------------------------------------
@@ -291,4 +327,18 @@ def test_a_clashing_eks_token_package_says_what_to_uninstall(
         return
     assert_clean_failure(
         result, status=1, mentions=("eks-token 0.3.0", "pip uninstall eks-token eks-iam-token")
+    )
+
+
+def test_a_usage_error_never_echoes_a_token(aws_env: AwsEnv) -> None:
+    token = _token()
+    result = run_cli("decode", token, token)
+    assert_clean_failure(result, status=2, mentions="unrecognized arguments", secrets=(token[11:],))
+
+
+def test_a_token_cut_short_says_how_it_breaks(aws_env: AwsEnv) -> None:
+    result = run_cli("decode", _token()[:60] + "=")
+    assert result.returncode == 1
+    assert result.stderr == (
+        "error: the token breaks: base64: token body is not unpadded URL-safe base64\n"
     )

@@ -57,7 +57,8 @@ class Parser(argparse.ArgumentParser):
     """argparse with the project's error format: one ``error:`` line, exit 2."""
 
     def error(self, message: str) -> NoReturn:
-        print(f"error: {message} (see '{self.prog} --help')", file=sys.stderr)
+        # An unrecognized argument may be a token pasted twice: never echo one.
+        print(f"error: {redact(message)} (see '{self.prog} --help')", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
 
 

@@ -77,10 +77,14 @@ def dialect_advice(command: str, extras: list[str]) -> str | None:
     table = _SPELLED_OTHERWISE[command]
     for index, word in enumerate(extras):
         flag, equals, inline = word.partition("=")
-        if flag not in table:
-            continue
         following = extras[index + 1] if index + 1 < len(extras) else ""
         value = inline if equals else "" if following.startswith("-") else following
+        if flag == "--name":
+            # update-kubeconfig's spelling
+            cluster_flag = "-i" if command == "token" else "--cluster-name"
+            return f"the cluster is named with {cluster_flag} here: write {cluster_flag} {value}"
+        if flag not in table:
+            continue
         instead = table[flag]
         if instead is None:
             return (

@@ -53,9 +53,10 @@ def run(argv: Sequence[str]) -> int:
         if report.valid:
             return 0
         broken = ", ".join(f.rule for f in report.failures)
-        first = report.failures[0]
-        # Nothing else is checked when the prefix is wrong: say what was given instead.
-        error(f"the token breaks: {broken}" + (f": {first.message}" if broken == "prefix" else ""))
+        if len(report.failures) == 1:
+            # One rule broken (always so when the prefix is wrong): say how.
+            broken += f": {report.failures[0].message}"
+        error(f"the token breaks: {broken}")
         return EXIT_ERROR
 
     return guarded(action, verbose=args.verbose)

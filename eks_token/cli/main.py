@@ -94,6 +94,15 @@ def _flushed(status: int) -> int:
     return status
 
 
+def _unknown_command(name: str) -> str:
+    """The error for a command that is not ours, with the nearest one when it is a typo."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(COMMANDS), n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown command {name!r}{hint}; run 'eks-token --help' for the list"
+
+
 def _eks_advice(command: str | None) -> str:
     """What to type instead of ``eks-token eks COMMAND`` (an ``aws eks`` command line)."""
     if command == "update-kubeconfig":
@@ -132,10 +141,7 @@ def _dispatch(args: list[str]) -> int:
     if len(args) > 1 and args[0] == "help" and args[1] != "help":
         # ``eks-token help CMD`` is ``eks-token CMD --help``.
         if args[1] not in COMMANDS:
-            print(
-                f"error: unknown command {args[1]!r}; run 'eks-token --help' for the list",
-                file=sys.stderr,
-            )
+            print(f"error: {_unknown_command(args[1])}", file=sys.stderr)
             return 2
         args = [args[1], "--help"]
     if not args or args[0] in ("-h", "--help", "help"):
@@ -168,10 +174,7 @@ def _dispatch(args: list[str]) -> int:
         gc.disable()
     entry = COMMANDS.get(name)
     if entry is None:
-        print(
-            f"error: unknown command {name!r}; run 'eks-token --help' for the list",
-            file=sys.stderr,
-        )
+        print(f"error: {_unknown_command(name)}", file=sys.stderr)
         return 2
     import importlib
 

@@ -20,6 +20,7 @@ __all__ = [
     "EndpointSettings",
     "Partition",
     "StsEndpoint",
+    "known_region",
     "partition_for_region",
     "resolve_sts_endpoint",
     "unknown_region_warning",
@@ -178,15 +179,23 @@ def resolve_sts_endpoint(
     )
 
 
+def known_region(region: str, partition: str) -> bool:
+    """Whether botocore's endpoint data (as of :mod:`eks_token.core.sts_regions`) lists
+    ``region`` in ``partition``; True for a partition it has no list for."""
+    from eks_token.core.sts_regions import REGIONS
+
+    known = REGIONS.get(partition)
+    return not known or region in known or region in ("aws-global", GLOBAL_SIGNING_REGION)
+
+
 def unknown_region_warning(region: str, partition: str) -> str | None:
     """A warning when ``region`` is not a region ``partition`` has in botocore's endpoint
     data (a typo such as ``eu-wset-1`` signs a token no cluster accepts), naming the
     closest known region; None when it is known. Tokens are still signed: new regions
     appear before botocore's data names them."""
-    from eks_token.core.sts_regions import BOTOCORE_VERSION, REGIONS
+    from eks_token.core.sts_regions import BOTOCORE_VERSION
 
-    known = REGIONS.get(partition)
-    if not known or region in known or region in ("aws-global", GLOBAL_SIGNING_REGION):
+    if known_region(region, partition):
         return None
     return (
         f"region {region!r} is not a region of partition {partition} that eks-token knows "

@@ -123,8 +123,14 @@ def validate_role_arn(role_arn: str) -> str:
         and set(fields[5][5:]) <= _ROLE_NAME_CHARS
     )
     if not ok:
+        hint = ""
+        if len(fields) == 6 and not (len(fields[4]) == 12 and set(fields[4]) <= _DIGITS):
+            hint = " (the account id must be 12 digits)"
+        elif len(fields) == 6 and not fields[5].startswith("role/"):
+            hint = " (the resource must be role/NAME)"
         raise InvalidInputError(
-            f"{role_arn!r} is not an IAM role ARN such as arn:aws:iam::111122223333:role/NAME",
+            f"{role_arn!r} is not an IAM role ARN such as "
+            f"arn:aws:iam::111122223333:role/NAME{hint}",
             option="role_arn",
         )
     return role_arn

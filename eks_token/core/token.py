@@ -98,17 +98,20 @@ def _what_it_is(text: str) -> str:
     parts = text.split(".")
     if len(parts) == 3 and parts[0].startswith("eyJ"):
         return (
-            ": this is a JSON Web Token (such as a Kubernetes service-account or OIDC token), "
-            "not an EKS IAM token"
+            " (this is a JSON Web Token, such as a Kubernetes service-account or OIDC token, "
+            "not an EKS IAM token)"
         )
     if text.lower().startswith(("https://sts", "http://sts")):
         return (
-            f": this is a presigned STS URL; a token is {TOKEN_PREFIX} and the URL in "
-            "unpadded base64url"
+            f" (this is a presigned STS URL; a token is {TOKEN_PREFIX} and the URL in "
+            "unpadded base64url)"
         )
     if text.lower().startswith(TOKEN_PREFIX.lower()):
         return f" (the prefix is lower case: {TOKEN_PREFIX})"
-    return ""
+    return (
+        " (an EKS IAM token does: give the whole token, as 'eks-token token --token-only' "
+        "prints it)"
+    )
 
 
 def signing_region(token: str) -> str | None:
