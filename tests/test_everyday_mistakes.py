@@ -342,3 +342,28 @@ def test_a_token_cut_short_says_how_it_breaks(aws_env: AwsEnv) -> None:
     assert result.stderr == (
         "error: the token breaks: base64: token body is not unpadded URL-safe base64\n"
     )
+
+
+def test_a_clashing_package_that_breaks_the_import_itself_is_named(
+    aws_env: AwsEnv, tmp_path: Path
+) -> None:
+    """When the other package's __init__ cannot even be imported (its own dependencies are
+    missing), none of our code can run: the command still says what to uninstall. (Python
+    imports the package before ``python -m eks_token`` runs any of ours: that stays
+    Python's own message.)"""
+    site = tmp_path / "site"
+    _site_with_a_clashing_package(site)
+    (site / "eks_token" / "logics.py").write_text("import a_dependency_that_is_not_installed\n")
+    script = Path(__file__).resolve().parents[1] / "scripts" / "eks-token"
+    result = subprocess.run(
+        [sys.executable, str(script), "version"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(site), "PYTHONDONTWRITEBYTECODE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert_clean_failure(
+        result, status=1, mentions=("cannot start", "pip uninstall eks-token eks-iam-token")
+    )
