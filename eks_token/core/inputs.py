@@ -60,7 +60,7 @@ def validate_region(region: str) -> str:
         hint = " (region names are lower case)"
     elif _region_shape(region) == "zone":
         hint = " (that looks like an availability zone; drop the last letter)"
-    elif region.isascii() and region.isprintable() and len(region) <= 40:
+    elif region.strip() and region.isascii() and region.isprintable() and len(region) <= 40:
         hint = f" (did you mean {closest_known_region(region)}?)"
     raise InvalidInputError(
         f"{region!r} is not an AWS region name such as us-west-2{hint}", option="region"
