@@ -333,7 +333,12 @@ def test_a_clashing_eks_token_package_says_what_to_uninstall(
 def test_a_usage_error_never_echoes_a_token(aws_env: AwsEnv) -> None:
     token = _token()
     result = run_cli("decode", token, token)
-    assert_clean_failure(result, status=2, mentions="unrecognized arguments", secrets=(token[11:],))
+    assert_clean_failure(
+        result,
+        status=2,
+        mentions=("unrecognized arguments", "give one token"),
+        secrets=(token[11:],),
+    )
 
 
 def test_a_token_cut_short_says_how_it_breaks(aws_env: AwsEnv) -> None:

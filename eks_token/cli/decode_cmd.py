@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from eks_token.cli._cluster_side import add_token_rule_options, print_json, read_token
+from eks_token.cli._cluster_side import ONE_TOKEN, add_token_rule_options, print_json, read_token
 from eks_token.cli._common import (
     EXIT_ERROR,
     add_verbose,
@@ -38,7 +38,7 @@ def run(argv: Sequence[str]) -> int:
     parser.add_argument("token", nargs="?", help="the token, or - (default) to read stdin")
     add_token_rule_options(parser)
     add_verbose(parser)
-    args = parse(parser, argv)
+    args = parse(parser, argv, lambda extras: ONE_TOKEN)
 
     def action() -> int:
         from eks_token.cluster.token_rules import inspect_token
