@@ -240,3 +240,15 @@ def test_a_timeout_that_is_not_seconds_is_refused(aws_env: AwsEnv, value: str) -
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.startswith("error: --cli-connect-timeout takes seconds")
+
+
+def test_table_is_documented_as_our_own_layout(aws_env: AwsEnv) -> None:
+    """`--output table` is a plain key/value table, not the AWS CLI's boxed, titled layout:
+    the help and docs/cli.md say so, and the two really differ."""
+    args = ("--cluster-name", "c", "--query", "status", "--output", "table")
+    assert _shape(_ours(*args)) != _shape(_aws(*args))
+    help_text = " ".join(run_cli("get-token", "--help").stdout.split())
+    assert "table is a plain key/value table, not the AWS CLI's layout" in help_text
+    docs = " ".join((Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text().split())
+    assert "prints a plain key/value table, not the AWS CLI's table layout" in docs
+    assert "json|text|table|yaml`, and prints what `aws eks get-token` prints" not in docs
