@@ -113,6 +113,7 @@ def test_verify_failure_is_one_line_without_the_token(capsys: pytest.CaptureFixt
         )
     assert (status, out) == (1, "")
     assert err.startswith("error: STS rejected the token (HTTP 403): SignatureDoesNotMatch")
+    assert "the token was signed for a cluster id other than 'other', or altered" in err
     assert err.count("\n") == 1
     assert token[20:60] not in err
 
@@ -218,6 +219,19 @@ def test_whoami_unmapped(
     status, out, err = run(capsys, "whoami", "--kubeconfig", str(config))
     assert (status, out) == (1, "")
     assert "401 Unauthorized" in err
+    assert "run 'eks-token doctor' to find which" in err
+
+
+def test_can_i_unmapped_points_to_the_doctor(
+    capsys: pytest.CaptureFixture[str], cluster: tuple[ApiServer, Path]
+) -> None:
+    server, config = cluster
+    server.users.clear()
+    status, out, err = run(capsys, "can-i", "get", "pods", "--kubeconfig", str(config))
+    assert (status, out) == (1, "")
+    assert "401 Unauthorized" in err
+    assert "run 'eks-token doctor' to find which" in err
+    assert err.count("\n") == 1
 
 
 def test_can_i(capsys: pytest.CaptureFixture[str], cluster: tuple[ApiServer, Path]) -> None:

@@ -113,7 +113,11 @@ def test_decode_reports_and_exits_1_for_a_broken_token() -> None:
     result = run_cli("decode", "not-a-token")
     assert result.returncode == 1
     assert '"rule": "prefix"' in result.stdout
-    assert result.stderr == "error: the token breaks: prefix\n"
+    assert result.stderr == (
+        "error: the token breaks: prefix: token does not start with 'k8s-aws-v1.' "
+        "(an EKS IAM token does: give the whole token, as 'eks-token token --token-only' "
+        "prints it)\n"
+    )
 
 
 def test_a_missing_cluster_id_names_the_alternatives(aws_env: AwsEnv) -> None:

@@ -66,3 +66,14 @@ def test_usage_errors_keep_their_status(aws_env: AwsEnv) -> None:
     result = run_script("no-such-command")
     assert result.returncode == run_cli("no-such-command").returncode == 2
     assert result.stdout == ""
+
+
+def test_the_package_metadata_names_no_home_that_is_not_ours() -> None:
+    """The project has no public home yet: the metadata names no project URLs, so no user
+    following one lands on another project."""
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert "urls" not in project
+    assert "urls" not in project.get("dynamic", [])

@@ -220,3 +220,83 @@ def test_every_marked_block_says_what_it_needs() -> None:
     for block in BLOCKS:
         if block.needs is not None:
             assert len(block.needs) > 8, block.name
+
+
+# --- the library's documented signatures -----------------------------------------------------
+
+SIGNATURE = re.compile(r"`([A-Za-z_]\w*)\(([^`]*?)\)(?: -> [^`]*)?`")
+#: Where the documented callables live: the package's exports, and the HTTP adapters.
+ADAPTER_MODULES = ("eks_token.transport.requests_auth", "eks_token.transport.kubernetes_client")
+
+
+def _documented_callable(name: str) -> object | None:
+    import importlib
+
+    import eks_token
+
+    if name in eks_token.__all__:
+        exported: object = getattr(eks_token, name)
+        return exported
+    for module in ADAPTER_MODULES:
+        found: object = getattr(importlib.import_module(module), name, None)
+        if found is not None:
+            return found
+    return None
+
+
+def _accepted_names(target: object) -> set[str]:
+    """The keyword names ``target`` takes; ``**options: Unpack[SignerOptionArgs]`` stands
+    for SignerOptions' own parameters (the typed dict exists only for type checkers)."""
+    import inspect
+
+    from eks_token.core.options import SignerOptions
+
+    names: set[str] = set()
+    for parameter in inspect.signature(target).parameters.values():  # type: ignore[arg-type]
+        if parameter.kind is inspect.Parameter.VAR_KEYWORD:
+            assert "SignerOptionArgs" in str(parameter.annotation), parameter
+            names |= set(inspect.signature(SignerOptions).parameters)
+        else:
+            names.add(parameter.name)
+    return names
+
+
+def _parameter_names(text: str) -> list[str]:
+    """The names in a documented argument list such as ``a, *, b=, c: int = 1, ...``."""
+    names = []
+    depth = 0
+    current = ""
+    for char in text + ",":
+        depth += char in "([{"
+        depth -= char in ")]}"
+        if char == "," and depth == 0:
+            word = re.split(r"[=:]", current)[0].strip()
+            if word.isidentifier():
+                names.append(word)
+            current = ""
+        else:
+            current += char
+    return names
+
+
+def test_every_documented_parameter_is_in_the_signature() -> None:
+    """A signature written in docs/library.md (`name(a, *, b, c=)`) names only parameters
+    the callable takes: a renamed parameter fails here, not in a reader's program."""
+    text = " ".join((ROOT / "docs" / "library.md").read_text(encoding="utf-8").split())
+    checked = 0
+    for name, arguments in SIGNATURE.findall(text):
+        target = _documented_callable(name)
+        if target is None or not callable(target):
+            continue
+        accepted = _accepted_names(target)
+        for parameter in _parameter_names(arguments):
+            assert parameter in accepted, f"docs/library.md: {name}() takes no {parameter!r}"
+        checked += 1
+    assert checked >= 10
+
+
+def test_the_library_docs_import_only_from_the_documented_modules() -> None:
+    text = (ROOT / "docs" / "library.md").read_text(encoding="utf-8")
+    allowed = {"eks_token", *ADAPTER_MODULES}
+    for module in re.findall(r"^from (eks_token[\w.]*) import", text, flags=re.MULTILINE):
+        assert module in allowed, f"docs/library.md imports from {module}"

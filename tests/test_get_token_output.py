@@ -265,3 +265,15 @@ def test_a_deeply_nested_query_is_one_clean_line(aws_env: AwsEnv, query: str) ->
 def test_a_query_nested_a_few_levels_still_runs(aws_env: AwsEnv) -> None:
     query = "(" * 40 + "kind" + ")" * 40
     assert _ours("--cluster-name", "c", "--query", query, "--output", "text") == "ExecCredential\n"
+
+
+def test_table_is_documented_as_our_own_layout(aws_env: AwsEnv) -> None:
+    """`--output table` is a plain key/value table, not the AWS CLI's boxed, titled layout:
+    the help and docs/cli.md say so, and the two really differ."""
+    args = ("--cluster-name", "c", "--query", "status", "--output", "table")
+    assert _shape(_ours(*args)) != _shape(_aws(*args))
+    help_text = " ".join(run_cli("get-token", "--help").stdout.split())
+    assert "table is a plain key/value table, not the AWS CLI's layout" in help_text
+    docs = " ".join((Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text().split())
+    assert "prints a plain key/value table, not the AWS CLI's table layout" in docs
+    assert "json|text|table|yaml`, and prints what `aws eks get-token` prints" not in docs

@@ -112,5 +112,5 @@ def test_migrate_with_the_absolute_path_gives_an_entry_kubectl_runs(
         assert report.ok, report.render()
         # idempotent either way: the default keeps an absolute eks-token command
         assert run(capsys, "kubeconfig", "migrate", "--kubeconfig", str(config))[1] == (
-            "nothing to migrate\n"
+            f"nothing to migrate in {config}\n"
         )

@@ -333,6 +333,29 @@ def shared_directory(tmp_path: Path) -> Path:
     return directory
 
 
+def unreachable_for_nobody(path: Path) -> Path | None:
+    """The first directory above ``path`` that another user cannot enter, if any
+    (a checkout in a 0700 directory, such as one ``mktemp -d`` made)."""
+    for directory in path.resolve().parents:
+        status = directory.stat()
+        if status.st_uid != NOBODY and not status.st_mode & 0o001:
+            return directory
+    return None
+
+
+def skip_unless_nobody_can_run(*programs: Path) -> None:
+    """Skip, saying why, when ``nobody`` could not start these programs or import eks_token."""
+    import eks_token
+
+    for program in (*programs, Path(eks_token.__file__)):
+        blocked = unreachable_for_nobody(program)
+        if blocked is not None:
+            pytest.skip(
+                f"runs {program.name} as nobody (uid {NOBODY}), who cannot enter {blocked} "
+                "(not searchable by other users); clone into a directory others can enter"
+            )
+
+
 def as_nobody(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *command],
@@ -350,6 +373,7 @@ def test_read_only_file_is_refused_as_kubectl_refuses_it(
 ) -> None:
     import shutil
 
+    skip_unless_nobody_can_run(kubectl.path, EKS_TOKEN)
     create_cluster("prod", endpoint_url=moto_eks.url)
     directory = shared_directory(tmp_path)
     try:
@@ -408,6 +432,7 @@ def test_root_keeps_the_users_ownership(moto_eks: MotoServer, tmp_path: Path) ->
 def test_a_file_whose_owner_cannot_be_kept_is_refused(moto_eks: MotoServer, tmp_path: Path) -> None:
     import shutil
 
+    skip_unless_nobody_can_run(EKS_TOKEN)
     create_cluster("prod", endpoint_url=moto_eks.url)
     directory = shared_directory(tmp_path)
     try:

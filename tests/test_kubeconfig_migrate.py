@@ -134,7 +134,7 @@ def test_migrates_the_heptio_kubeconfig_of_old_guides(
         "env": [{"name": "AWS_PROFILE", "value": "team"}],
     }
     assert whoami(kubectl, config, AWS_ACCESS_KEY_ID="", AWS_SECRET_ACCESS_KEY="") == "alice"
-    assert migrate(capsys, "--kubeconfig", str(config))[1] == "nothing to migrate\n"
+    assert migrate(capsys, "--kubeconfig", str(config))[1] == f"nothing to migrate in {config}\n"
 
 
 def test_migrates_authenticator_entries_with_a_role(
@@ -182,7 +182,7 @@ def test_unknown_arguments_leave_the_user_untouched_with_a_warning(
     config.write_text(yaml.safe_dump(document))
     before = config.read_text()
     code, out, err = migrate(capsys, "--kubeconfig", str(config))
-    assert (code, out) == (0, "nothing to migrate\n")
+    assert (code, out) == (0, f"nothing to migrate in {config}\n")
     assert err == (
         f"warning: {config}: user odd left as it was: aws-iam-authenticator arguments "
         "not understood: --frobnicate\n"

@@ -15,7 +15,7 @@ from moto import mock_aws
 
 from eks_token.core.credentials import AwsCredentials
 from eks_token.core.token import TOKEN_LIFETIME
-from eks_token.errors import ClusterError, KubeconfigError
+from eks_token.errors import ClusterError, InvalidInputError, KubeconfigError
 from eks_token.inprocess.provider import TokenProvider
 from eks_token.transport.kubernetes_client import (
     api_client_for_cluster,
@@ -273,3 +273,53 @@ def test_the_configuration_never_shows_the_token(
     ) as client:
         hook = client.configuration.refresh_api_key_hook
         assert explicit_provider.token().value not in repr(hook)
+
+
+# --- the cluster's CA: PEM, its base64 (a kubeconfig's form) or a file; nothing else --------
+
+
+@pytest.mark.parametrize("form", ["pem bytes", "pem text", "base64", "file"])
+def test_the_ca_is_taken_as_pem_as_its_base64_or_from_a_file(
+    server: ApiServer, clock: ManualClock, aws_env: AwsEnv, tmp_path: Path, form: str
+) -> None:
+    forms: dict[str, dict[str, Any]] = {
+        "pem bytes": {"certificate_authority_data": server.ca_pem},
+        "pem text": {"certificate_authority_data": server.ca_pem.decode("ascii")},
+        "base64": {"certificate_authority_data": base64.b64encode(server.ca_pem).decode()},
+    }
+    ca = forms.get(form, {})
+    if form == "file":
+        (tmp_path / "ca.pem").write_bytes(server.ca_pem)
+        ca = {"certificate_authority_file": tmp_path / "ca.pem"}
+    with api_client_for_cluster(
+        CLUSTER, server=server.url, region="us-west-2", clock=clock, **ca
+    ) as client:
+        assert list_pods(client) == []
+
+
+@pytest.mark.parametrize(
+    ("given", "names"),
+    [
+        ("/home/me/ca.pem", "a file path"),
+        (b"\x30\x82\x01\x0a", "DER"),
+        ("not a certificate", "neither PEM nor the base64 of PEM"),
+        ("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", "not valid CA"),
+    ],
+)
+def test_any_other_ca_is_refused_when_the_client_is_made(
+    aws_env: AwsEnv, given: bytes | str, names: str
+) -> None:
+    with pytest.raises(InvalidInputError, match=names) as caught:
+        api_client_for_cluster(
+            CLUSTER, server="https://127.0.0.1:9", certificate_authority_data=given
+        )
+    assert caught.value.option == "certificate_authority_data"
+
+
+def test_a_missing_ca_file_is_refused_when_the_client_is_made(
+    aws_env: AwsEnv, tmp_path: Path
+) -> None:
+    with pytest.raises(InvalidInputError, match="no such file"):
+        api_client_for_cluster(
+            CLUSTER, server="https://127.0.0.1:9", certificate_authority_file=tmp_path / "x.pem"
+        )

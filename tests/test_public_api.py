@@ -98,3 +98,20 @@ def test_every_error_class_is_exported_from_the_package() -> None:
     assert missing == [], f"eks_token does not export {missing}"
     for name in errors.__all__:
         assert getattr(eks_token, name) is getattr(errors, name)
+
+
+def test_get_token_spells_out_its_parameters() -> None:
+    """help(get_token) shows every option by name: none hides behind **options, and they are
+    exactly the signer's options plus get_token's own."""
+    import inspect
+
+    from eks_token.core.options import SignerOptions
+
+    parameters = inspect.signature(eks_token.get_token).parameters
+    assert not [p for p in parameters.values() if p.kind is inspect.Parameter.VAR_KEYWORD]
+    options = set(inspect.signature(SignerOptions).parameters)
+    assert options <= set(parameters)
+    own = {"cluster_id", "session", "credentials", "now", "cache", "credential_cache"}
+    assert set(parameters) == options | own
+    for name in options:
+        assert parameters[name].default == inspect.signature(SignerOptions).parameters[name].default

@@ -241,3 +241,20 @@ def test_the_token_goes_to_the_cluster_server_only(provider: TokenProvider) -> N
 def test_repr_shows_no_token(provider: TokenProvider) -> None:
     token = provider.token()
     assert token.value not in repr(EksTokenAuth(provider))
+
+
+def test_the_session_takes_the_ca_as_a_kubeconfig_holds_it(
+    server: ApiServer, provider: TokenProvider
+) -> None:
+    import base64
+
+    as_in_kubeconfig = base64.b64encode(server.ca_pem).decode("ascii")
+    with cluster_session(provider, server.url, as_in_kubeconfig) as session:
+        assert session.get(f"{server.url}/api/v1/namespaces/default/pods").status_code == 200
+
+
+def test_a_ca_path_is_refused_when_the_session_is_made(provider: TokenProvider) -> None:
+    from eks_token.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="a file path"):
+        cluster_session(provider, "https://127.0.0.1:9", "/etc/ssl/ca.pem")

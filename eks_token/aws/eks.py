@@ -187,8 +187,17 @@ def describe_cluster(
             cluster=name,
         ) from exc
     except BotoCoreError as exc:
+        from eks_token.core.endpoints import known_region, partition_for_region
+        from eks_token.core.inputs import closest_known_region
+
+        # A mistyped region has no endpoint: say so rather than only "could not connect".
+        partition = partition_for_region(resolved).name
+        hint = ""
+        if not known_region(resolved, partition):
+            closest = closest_known_region(resolved, partition)
+            hint = f" (eks-token knows no region {resolved!r}; did you mean {closest}?)"
         raise ClusterError(
-            f"DescribeCluster of {name!r} in {resolved} failed: {exc}", cluster=name
+            f"DescribeCluster of {name!r} in {resolved} failed: {exc}{hint}", cluster=name
         ) from exc
     description = answer.get("cluster") if isinstance(answer, Mapping) else None
     if not isinstance(description, Mapping):

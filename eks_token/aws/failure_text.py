@@ -3,12 +3,14 @@ SSO and no-credentials messages, and how a message quotes what a credential sour
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 
 from eks_token.errors import CredentialsError
 from eks_token.redact import redact
 
 __all__ = [
+    "config_parse_error",
     "expired_credentials_error",
     "last_line",
     "no_credentials_error",
@@ -84,9 +86,42 @@ def expired_credentials_error(
 
 
 def no_credentials_error(profile: str | None) -> CredentialsError:
-    where = f" for profile {profile!r}" if profile else ""
+    if profile:
+        # The profile exists (botocore raises ProfileNotFound otherwise): it holds no
+        # credentials of any kind botocore can use.
+        return CredentialsError(
+            f"AWS profile {profile!r} has no credentials: give it aws_access_key_id and "
+            "aws_secret_access_key (in ~/.aws/credentials), role_arn with source_profile or "
+            "credential_source, SSO settings ('aws configure sso'), credential_process or "
+            "web_identity_token_file; or use another profile",
+            profile=profile,
+        )
     return CredentialsError(
-        f"no AWS credentials found{where}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+        "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
         "run 'aws configure' or 'aws sso login', or pass --profile",
+        profile=profile,
+    )
+
+
+def config_parse_error(path: str, profile: str | None) -> CredentialsError:
+    """An AWS config or credentials file that is not INI: the file, the line and what to fix."""
+    import configparser
+
+    where_in = ""
+    try:
+        with open(os.path.expanduser(path), encoding="utf-8", errors="replace") as file:
+            text = file.read()
+        configparser.RawConfigParser(strict=False).read_string(text, path)
+    except configparser.MissingSectionHeaderError as exc:
+        where_in = f", line {exc.lineno}: a setting before any [section] header"
+    except configparser.ParsingError as exc:
+        lineno = exc.errors[0][0] if exc.errors else None
+        where_in = f", line {lineno}: not a 'name = value' setting or a [section] header"
+    except (configparser.Error, OSError):
+        pass
+    return CredentialsError(
+        f"cannot parse the AWS configuration file {path}{where_in}; fix the file (each line "
+        "is a [section] header, a 'name = value' setting, an indented continuation or a "
+        "comment)",
         profile=profile,
     )

@@ -18,6 +18,7 @@ from typing import Any
 
 from eks_token.aws.call_failures import client_failure, network_failure
 from eks_token.aws.failure_text import (
+    config_parse_error,
     last_line,
     no_credentials_error,
     quoted_output,
@@ -102,6 +103,8 @@ def credentials_failure(
             "check --profile and AWS_PROFILE ('aws configure list-profiles' lists them)",
             profile=name,
         )
+    if isinstance(exc, bx.ConfigParseError):
+        return config_parse_error(str(kwargs.get("path") or "the AWS config file"), profile)
     if isinstance(exc, bx.InfiniteLoopConfigError):
         chain = [*kwargs.get("visited_profiles", []), kwargs.get("source_profile", "?")]
         return CredentialsError(

@@ -12,6 +12,7 @@ from eks_token.aws.static_source import StaticSource as _StaticSource
 from eks_token.core.credentials import AwsCredentials, FrozenCredentialSource
 from eks_token.core.endpoints import StsEndpoint, resolve_sts_endpoint
 from eks_token.core.inputs import validate_region
+from eks_token.errors import InvalidInputError
 
 if TYPE_CHECKING:
     from botocore.session import Session
@@ -198,11 +199,27 @@ class CredentialResolver:
             cache=cache,
         )
 
+    def _region_source(self, region: str) -> str:
+        """Where the region came from, for a message about it."""
+        if self.options.region == region:
+            return "--region"
+        for variable in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+            if self.environ.get(variable) == region:
+                return variable
+        config = self.environ.get("AWS_CONFIG_FILE") or "~/.aws/config"
+        profile = self.profile or self.environ.get("AWS_PROFILE") or "default"
+        return f"the region setting of profile {profile!r} in {config}"
+
     def _settle(
         self, region: str | None, settings: EndpointSettings, source: FrozenCredentialSource
     ) -> tuple[FrozenCredentialSource, StsEndpoint]:
         if region is not None:
-            validate_region(region)
+            try:
+                validate_region(region)
+            except InvalidInputError as exc:
+                raise InvalidInputError(
+                    f"{exc} (from {self._region_source(region)})", option="region"
+                ) from None
         endpoint = resolve_sts_endpoint(
             region,
             regional_mode=settings.regional_mode,

@@ -181,16 +181,28 @@ class TokenSigner:
 def get_token(
     cluster_id: str,
     *,
+    region: str | None = None,
+    profile: str | None = None,
+    role_arn: str | None = None,
+    external_id: str | None = None,
+    session_name: str | None = None,
+    forward_session_name: bool = False,
+    sts_endpoint_url: str | None = None,
     session: Session | None = None,
     credentials: AwsCredentials | FrozenCredentialSource | None = None,
     now: datetime | None = None,
     cache: TokenCache | None = None,
     credential_cache: bool | None = None,
-    **options: Unpack[SignerOptionArgs],
 ) -> Token:
     """Return a token for ``cluster_id`` (the EKS cluster name, or an Outposts cluster id).
 
-    Every argument but ``cluster_id`` is optional; see :class:`TokenSigner`.
+    Every argument but ``cluster_id`` is optional. ``region`` picks the STS endpoint
+    (default: the profile's or the environment's region). Credentials come from
+    ``credentials``, else ``session`` (a botocore session), else ``profile``, else
+    botocore's default chain. ``role_arn`` is assumed with them (``external_id``,
+    ``session_name`` or ``forward_session_name``: the caller's own session name, go
+    with it). ``sts_endpoint_url`` overrides the endpoint. ``credential_cache=False``
+    keeps role credentials out of ``~/.aws/cli/cache``. See :class:`TokenSigner`.
     ``now`` fixes the signing time (tests, reproducible tokens). With ``cache``
     (for example :class:`~eks_token.cache.file_cache.FileTokenCache`), a token cached for the
     same request and environment is returned while it is fresh at ``now``
@@ -206,8 +218,17 @@ def get_token(
             "source apart; pass a profile or AwsCredentials, or no cache",
             option="cache",
         )
+    options = SignerOptions(
+        region=region,
+        profile=profile,
+        role_arn=role_arn,
+        external_id=external_id,
+        session_name=session_name,
+        forward_session_name=forward_session_name,
+        sts_endpoint_url=sts_endpoint_url,
+    )
     signer = TokenSigner(
-        session=session, credentials=credentials, credential_cache=credential_cache, **options
+        options, session=session, credentials=credentials, credential_cache=credential_cache
     )
     if cache is None:
         return signer.get_token(cluster_id, now=now)

@@ -8,7 +8,10 @@ import sys
 
 from eks_token.errors import InvalidInputError, UsageError
 
-__all__ = ["add_token_rule_options", "print_json", "read_token"]
+__all__ = ["ONE_TOKEN", "add_token_rule_options", "print_json", "read_token"]
+
+#: The hint for more arguments than the one token decode and verify take.
+ONE_TOKEN = "give one token (or - to read it from stdin)"
 
 
 def add_token_rule_options(parser: argparse.ArgumentParser) -> None:
@@ -34,10 +37,11 @@ def read_token(argument: str | None) -> str:
         text = _read_stdin()
     else:
         text = argument
-    token = text.strip()
-    if not token:
+    from eks_token.core.token import unwrap_token
+
+    if not text.strip():
         raise InvalidInputError("the token is empty")
-    return token
+    return unwrap_token(text)
 
 
 def _read_stdin() -> str:

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from typing import NoReturn
 
 __all__ = [
+    "DISTRIBUTION",
     "EXIT_ERROR",
     "EXIT_USAGE",
     "Parser",
@@ -21,6 +22,7 @@ __all__ = [
     "error",
     "exit_status_help",
     "guarded",
+    "install_clash",
     "warn",
 ]
 
@@ -55,7 +57,8 @@ class Parser(argparse.ArgumentParser):
     """argparse with the project's error format: one ``error:`` line, exit 2."""
 
     def error(self, message: str) -> NoReturn:
-        print(f"error: {message} (see '{self.prog} --help')", file=sys.stderr)
+        # An unrecognized argument may be a token pasted twice: never echo one.
+        print(f"error: {redact(message)} (see '{self.prog} --help')", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
 
 
@@ -89,14 +92,47 @@ def guarded(action: Callable[[], int], *, verbose: bool = False) -> int:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    except ImportError as exc:
+        clash = install_clash()
+        if clash is not None:
+            return error(clash)
+        return _unexpected(exc, verbose)
     except Exception as exc:
-        if verbose:
-            import traceback
+        return _unexpected(exc, verbose)
 
-            print(redact(traceback.format_exc()), file=sys.stderr, end="")
-        return error(
-            f"unexpected {type(exc).__name__}; run with --verbose for details and report it"
-        )
+
+def _unexpected(exc: Exception, verbose: bool) -> int:
+    if verbose:
+        import traceback
+
+        print(redact(traceback.format_exc()), file=sys.stderr, end="")
+    return error(f"unexpected {type(exc).__name__}; run with --verbose for details and report it")
+
+
+#: Our distribution's name, as pip knows it (the import package is ``eks_token``).
+DISTRIBUTION = "eks-iam-token"
+
+
+def install_clash() -> str | None:
+    """What to do when another distribution installed its own ``eks_token`` package over
+    ours (PyPI's unrelated ``eks-token`` does), or None when none did. Reads the installed
+    distributions' metadata, so it is called only after an ImportError."""
+    import re
+    from importlib import metadata
+
+    for dist in metadata.distributions():
+        name = re.sub(r"[-_.]+", "-", dist.name or "").lower()
+        if name == DISTRIBUTION:
+            continue
+        top_level = (dist.read_text("top_level.txt") or "").split()
+        files = dist.files or []
+        if "eks_token" in top_level or any(f.parts[:1] == ("eks_token",) for f in files):
+            return (
+                f"the package {name} {dist.version}, another project, installed its own "
+                f"eks_token over {DISTRIBUTION}'s: run 'pip uninstall {name} {DISTRIBUTION}', "
+                f"then install {DISTRIBUTION} again"
+            )
+    return None
 
 
 def _one_line(message: str) -> str:
@@ -107,7 +143,17 @@ def _one_line(message: str) -> str:
 parser_hook: Callable[[argparse.ArgumentParser], None] | None = None
 
 
-def parse(parser: Parser, argv: Sequence[str]) -> argparse.Namespace:
+def parse(
+    parser: Parser,
+    argv: Sequence[str],
+    advise: Callable[[list[str]], str | None] | None = None,
+) -> argparse.Namespace:
+    """The parsed options; ``advise`` turns unrecognized arguments into a hint for the
+    usage error (what the user meant, such as the other command's spelling of a flag)."""
     if parser_hook is not None:
         parser_hook(parser)
-    return parser.parse_args(list(argv))
+    namespace, extras = parser.parse_known_args(list(argv))
+    if extras:
+        hint = advise(extras) if advise is not None else None
+        parser.error(f"unrecognized arguments: {' '.join(extras)}" + (f"; {hint}" if hint else ""))
+    return namespace

@@ -28,6 +28,7 @@ CLI does."""
 __all__ = [
     "CREDENTIALS_HELP",
     "add_cache_options",
+    "dialect_advice",
     "emit",
     "obtain",
     "report_signed",
@@ -35,6 +36,68 @@ __all__ = [
     "signing_time",
     "use_cache",
 ]
+
+
+#: Flags of one exec-plugin command the other spells otherwise (what to write instead)
+#: or does not have (None).
+_SPELLED_OTHERWISE: dict[str, dict[str, str | None]] = {
+    # for ``token``: aws eks get-token's flags
+    "token": {
+        "--cluster-name": "-i {value}",
+        "--debug": "-v",
+        "--query": None,
+        "--ca-bundle": None,
+        "--cli-connect-timeout": None,
+        "--cli-read-timeout": None,
+    },
+    # for ``get-token``: aws-iam-authenticator's flags
+    "get-token": {
+        "-i": "--cluster-name {value}",
+        "-r": "--role-arn {value}",
+        "--role": "--role-arn {value}",
+        "-e": None,
+        "--external-id": None,
+        "-s": None,
+        "--session-name": None,
+        "--forward-session-name": None,
+        "--token-only": "--query status.token --output text",
+    },
+}
+_DIALECT = {"token": "aws-iam-authenticator's flags", "get-token": "aws eks get-token's flags"}
+
+
+def dialect_advice(command: str, extras: list[str]) -> str | None:
+    """What to write for arguments ``command`` does not take because they are the other
+    exec-plugin command's: ``token`` takes aws-iam-authenticator's flags, ``get-token``
+    those of ``aws eks get-token``, and neither takes the cluster as a positional."""
+    other = "get-token" if command == "token" else "token"
+    if not extras[0].startswith("-"):
+        flag = "-i" if command == "token" else "--cluster-name"
+        return f"the cluster is given with a flag: eks-token {command} {flag} {extras[0]}"
+    table = _SPELLED_OTHERWISE[command]
+    for index, word in enumerate(extras):
+        flag, equals, inline = word.partition("=")
+        following = extras[index + 1] if index + 1 < len(extras) else ""
+        value = inline if equals else "" if following.startswith("-") else following
+        if flag == "--name":
+            # update-kubeconfig's spelling
+            cluster_flag = "-i" if command == "token" else "--cluster-name"
+            return f"the cluster is named with {cluster_flag} here: write {cluster_flag} {value}"
+        if flag not in table:
+            continue
+        instead = table[flag]
+        if instead is None:
+            return (
+                f"{flag} is a flag of 'eks-token {other}' ({_DIALECT[other]}), which "
+                f"'eks-token {command}' ({_DIALECT[command]}) does not have: "
+                f"run 'eks-token {other} ...'"
+            )
+        written = instead.format(value=value or "VALUE")
+        return (
+            f"'eks-token {command}' takes {_DIALECT[command]}: write {written} instead of "
+            f"{flag} (or run 'eks-token {other}', which takes {flag})"
+        )
+    return None
 
 
 def signer_for(request: TokenRequest, *, credential_cache: bool | None = None) -> TokenSigner:
@@ -48,8 +111,13 @@ def report_signed(
     request: TokenRequest, signer: TokenSigner, token: Token, moment: datetime, *, verbose: bool
 ) -> None:
     """On stderr: with ``verbose`` how the token was signed; a token too long to be used."""
+    from eks_token.core.endpoints import unknown_region_warning
     from eks_token.core.signing import MAX_TOKEN_LENGTH
 
+    endpoint = signer.endpoint
+    unknown = unknown_region_warning(endpoint.signing_region, endpoint.partition)
+    if unknown is not None:
+        warn(unknown)
     if verbose:
         credentials = signer.credentials(now=moment)
         note(

@@ -30,7 +30,8 @@ __all__ = [
     "warn_if_expired",
 ]
 
-#: ``--output`` values: the AWS CLI's (yaml is AWS CLI v2's).
+#: ``--output`` values: the AWS CLI's (yaml is AWS CLI v2's). json, text and yaml print what
+#: the AWS CLI prints; table is a plain key/value table, not the AWS CLI's layout.
 OUTPUT_FORMATS = ("json", "text", "table", "yaml")
 
 #: AWS CLI global options that change nothing here, with why.
@@ -67,7 +68,8 @@ def add_aws_cli_options(parser: argparse.ArgumentParser) -> None:
         choices=OUTPUT_FORMATS,
         metavar="{json,text,table,yaml}",
         help="format of --query's result, or of the ExecCredential for text, table and "
-        "yaml (default json; ~/.aws/config's output is never read: kubectl needs JSON)",
+        "yaml (default json; table is a plain key/value table, not the AWS CLI's layout; "
+        "~/.aws/config's output is never read: kubectl needs JSON)",
     )
     group.add_argument("--debug", action="store_true", help="the same as --verbose")
     group.add_argument(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from eks_token.cli._cluster_side import add_token_rule_options, print_json, read_token
+from eks_token.cli._cluster_side import ONE_TOKEN, add_token_rule_options, print_json, read_token
 from eks_token.cli._common import (
     EXIT_ERROR,
     add_verbose,
@@ -38,7 +38,7 @@ def run(argv: Sequence[str]) -> int:
     parser.add_argument("token", nargs="?", help="the token, or - (default) to read stdin")
     add_token_rule_options(parser)
     add_verbose(parser)
-    args = parse(parser, argv)
+    args = parse(parser, argv, lambda extras: ONE_TOKEN)
 
     def action() -> int:
         from eks_token.cluster.token_rules import inspect_token
@@ -52,7 +52,11 @@ def run(argv: Sequence[str]) -> int:
         print_json(report.to_dict())
         if report.valid:
             return 0
-        error("the token breaks: " + ", ".join(f.rule for f in report.failures))
+        broken = ", ".join(f.rule for f in report.failures)
+        if len(report.failures) == 1:
+            # One rule broken (always so when the prefix is wrong): say how.
+            broken += f": {report.failures[0].message}"
+        error(f"the token breaks: {broken}")
         return EXIT_ERROR
 
     return guarded(action, verbose=args.verbose)

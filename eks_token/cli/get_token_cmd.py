@@ -10,6 +10,7 @@ from eks_token.cli._common import exit_status_help, guarded, new_parser, parse, 
 from eks_token.cli._exec import (
     CREDENTIALS_HELP,
     add_cache_options,
+    dialect_advice,
     emit,
     exec_info_with_warning,
     obtain,
@@ -36,7 +37,8 @@ plugin. Takes the flags of `aws eks get-token`, so a kubeconfig entry with
 `command: eks-token` and dropping `eks` (global options such as --region and
 --profile may stay in front). The ExecCredential kubectl reads is always JSON,
 whatever ~/.aws/config, --output or --query say when kubectl runs it; for scripts,
---query and --output text|table|yaml format the answer as the AWS CLI does.
+--query and --output text|yaml format the answer as the AWS CLI does (--output
+table prints a plain key/value table, not the AWS CLI's table layout).
 
 """
     + CREDENTIALS_HELP
@@ -82,7 +84,7 @@ def run(argv: Sequence[str]) -> int:
     parser.add_argument("-v", "--verbose", action="store_true", help="explain on stderr")
     add_cache_options(parser)
     add_aws_cli_options(parser)
-    args = parse(parser, argv)
+    args = parse(parser, argv, lambda extras: dialect_advice("get-token", extras))
 
     def action() -> int:
         query = compile_query(args.query)

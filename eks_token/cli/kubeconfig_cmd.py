@@ -194,7 +194,12 @@ def _migrate(args: argparse.Namespace) -> int:
     if total:
         _warn_if_not_on_path(command)
     if total == 0:
-        print("nothing to migrate")
+        read = [str(outcome.path) for outcome in done if outcome.exists]
+        if read:
+            print(f"nothing to migrate in {', '.join(read)}")
+        else:
+            missing = ", ".join(str(outcome.path) for outcome in done)
+            print(f"nothing to migrate: no kubeconfig file found ({missing}: no such file)")
     elif args.dry_run:
         print(f"dry run: {total} user(s) would change; nothing written")
     else:

@@ -73,6 +73,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OutputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except ImportError:
+        from eks_token.cli._common import install_clash
+
+        clash = install_clash()
+        if clash is None:
+            raise
+        print(f"error: {clash}", file=sys.stderr)
+        return 1
     return _flushed(status)
 
 
@@ -84,6 +92,30 @@ def _flushed(status: int) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return status or 1
     return status
+
+
+def _unknown_command(name: str) -> str:
+    """The error for a command that is not ours, with the nearest one when it is a typo."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(COMMANDS), n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown command {name!r}{hint}; run 'eks-token --help' for the list"
+
+
+def _eks_advice(command: str | None) -> str:
+    """What to type instead of ``eks-token eks COMMAND`` (an ``aws eks`` command line)."""
+    if command == "update-kubeconfig":
+        return (
+            "'eks update-kubeconfig' is 'eks-token kubeconfig' here: "
+            "eks-token kubeconfig --name CLUSTER [--region REGION]"
+        )
+    said = f"'eks {command}'" if command else "'eks'"
+    return (
+        f"{said} is not an eks-token command: eks-token takes 'eks get-token ...' "
+        "(as aws does) and 'eks-token kubeconfig' for update-kubeconfig; "
+        "run 'eks-token --help' for the list"
+    )
 
 
 def _dispatch(args: list[str]) -> int:
@@ -99,13 +131,17 @@ def _dispatch(args: list[str]) -> int:
             leading.append(args.pop(0))
         else:
             break
+    if args and args[0] == "eks":
+        # ``aws eks get-token ...`` typed with eks-token in front of it: drop ``eks``.
+        if len(args) > 1 and args[1] == "get-token":
+            del args[0]
+        else:
+            print(f"error: {_eks_advice(args[1] if len(args) > 1 else None)}", file=sys.stderr)
+            return 2
     if len(args) > 1 and args[0] == "help" and args[1] != "help":
         # ``eks-token help CMD`` is ``eks-token CMD --help``.
         if args[1] not in COMMANDS:
-            print(
-                f"error: unknown command {args[1]!r}; run 'eks-token --help' for the list",
-                file=sys.stderr,
-            )
+            print(f"error: {_unknown_command(args[1])}", file=sys.stderr)
             return 2
         args = [args[1], "--help"]
     if not args or args[0] in ("-h", "--help", "help"):
@@ -138,10 +174,7 @@ def _dispatch(args: list[str]) -> int:
         gc.disable()
     entry = COMMANDS.get(name)
     if entry is None:
-        print(
-            f"error: unknown command {name!r}; run 'eks-token --help' for the list",
-            file=sys.stderr,
-        )
+        print(f"error: {_unknown_command(name)}", file=sys.stderr)
         return 2
     import importlib
 

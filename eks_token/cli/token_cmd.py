@@ -9,6 +9,7 @@ from eks_token.cli._common import exit_status_help, guarded, new_parser, parse, 
 from eks_token.cli._exec import (
     CREDENTIALS_HELP,
     add_cache_options,
+    dialect_advice,
     emit,
     exec_info_with_warning,
     obtain,
@@ -87,7 +88,7 @@ def run(argv: Sequence[str]) -> int:
         help="sign as of this RFC 3339 time instead of now (reproducible tokens)",
     )
     add_cache_options(parser)
-    args = parse(parser, argv)
+    args = parse(parser, argv, lambda extras: dialect_advice("token", extras))
 
     def action() -> int:
         info = exec_info_with_warning()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from eks_token.cli._cluster_side import add_token_rule_options, print_json, read_token
+from eks_token.cli._cluster_side import ONE_TOKEN, add_token_rule_options, print_json, read_token
 from eks_token.cli._common import add_verbose, exit_status_help, guarded, new_parser, parse
 from eks_token.clock import utc_now
 
@@ -43,7 +43,7 @@ def run(argv: Sequence[str]) -> int:
         "--timeout", type=float, default=10.0, help="seconds to wait for STS (default: 10)"
     )
     add_verbose(parser)
-    args = parse(parser, argv)
+    args = parse(parser, argv, lambda extras: ONE_TOKEN)
     if args.token_option is not None and args.token is not None:
         parser.error("give the token once: as an argument or with -t/--token")
     token_text = args.token_option if args.token_option is not None else args.token

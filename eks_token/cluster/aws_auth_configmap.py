@@ -132,7 +132,10 @@ def load_aws_auth_file(path: str | Path) -> AwsAuth:
         else:
             data = read_bytes(Path(path))
             if data is None:
-                raise MappingError(f"cannot read {path}: it does not exist")
+                raise MappingError(
+                    f"cannot read {path}: no such file (save the ConfigMap with 'kubectl get cm "
+                    "aws-auth -n kube-system -o yaml > aws-auth.yaml')"
+                )
             text = decode_text(data, path)
     except KubeconfigError as exc:
         raise MappingError(str(exc)) from exc

@@ -219,7 +219,9 @@ class KubeApi:
             return
         if status == 401:
             raise ApiUnauthorizedError(
-                f"{self.server} answered 401 Unauthorized: it does not accept the token",
+                f"{self.server} answered 401 Unauthorized: it does not accept the token "
+                "(signed for another cluster, expired, or its identity is not mapped); "
+                "run 'eks-token doctor' to find which",
                 cluster=self.server,
             )
         message = payload.get("message") if isinstance(payload, dict) else None

@@ -17,7 +17,7 @@ def sts_host_pattern(partition: str, extra_regions: Iterable[str] = ()) -> re.Pa
 
     ``sts.amazonaws.com`` (in ``aws`` only) and ``sts[-fips].<region>.<suffix>``, with
     the partition's DNS or dual-stack suffix, for the regions the partition has in
-    botocore's endpoint data (:mod:`eks_token.cluster.sts_regions`) and those in
+    botocore's endpoint data (:mod:`eks_token.core.sts_regions`) and those in
     ``extra_regions``: lower case only, as AWS spells its hosts.
     """
     extras = frozenset(validate_region(region) for region in extra_regions)
@@ -26,7 +26,7 @@ def sts_host_pattern(partition: str, extra_regions: Iterable[str] = ()) -> re.Pa
 
 @functools.lru_cache(maxsize=32)
 def _host_pattern(partition: str, extra_regions: frozenset[str]) -> re.Pattern[str]:
-    from eks_token.cluster.sts_regions import REGIONS
+    from eks_token.core.sts_regions import REGIONS
 
     chosen = next((p for p in PARTITIONS if p.name == partition), None)
     if chosen is None or partition not in REGIONS:

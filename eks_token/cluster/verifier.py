@@ -102,7 +102,7 @@ def call_sts(
             http.close()
     server_date = _date_header(response.headers.get("Date"))
     if response.status_code != 200:
-        raise _sts_failure(response.status_code, body, server_date)
+        raise _sts_failure(response.status_code, body, server_date, cluster_id)
     return _answer(body, checked, server_date)
 
 
@@ -218,6 +218,13 @@ def _date_header(value: str | None) -> datetime | None:
     return moment.astimezone(timezone.utc)
 
 
+def _about_time(message: str | None) -> bool:
+    """STS's SignatureDoesNotMatch says so when the signing time is out of its window."""
+    if not message:
+        return False
+    return "expired" in message.lower() or "not yet current" in message
+
+
 def _error_fields(body: bytes) -> tuple[str | None, str | None]:
     """STS's error code and message, from a JSON or XML error body."""
     text = body.decode("utf-8", errors="replace")
@@ -237,9 +244,18 @@ def _error_fields(body: bytes) -> tuple[str | None, str | None]:
     )
 
 
-def _sts_failure(status: int, body: bytes, server_date: datetime | None) -> StsError:
+def _sts_failure(
+    status: int, body: bytes, server_date: datetime | None, cluster_id: str
+) -> StsError:
     code, message = _error_fields(body)
     detail = f"{code}: {message}" if code and message else code or message or "no details"
+    if code == "SignatureDoesNotMatch" and not _about_time(message):
+        # The cluster id is a signed header: its value is in the signature, not the token.
+        detail = (
+            f"{code}: the token was signed for a cluster id other than {cluster_id!r}, or "
+            "altered after signing (the cluster id is signed into the token, not written in "
+            f"it: make the token with -i / --cluster-name {cluster_id})"
+        )
     # Redacted before it is cut short, so no part of a secret survives the cut.
     detail = " ".join(redact(detail).split())[:_MESSAGE_LIMIT]
     if b"Throttling" in body:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from urllib.parse import SplitResult, urlsplit
 
-from eks_token.core.inputs import validate_region
+from eks_token.core.inputs import closest_known_region, validate_region
 from eks_token.errors import InvalidInputError
 
 __all__ = [
@@ -20,8 +20,10 @@ __all__ = [
     "EndpointSettings",
     "Partition",
     "StsEndpoint",
+    "known_region",
     "partition_for_region",
     "resolve_sts_endpoint",
+    "unknown_region_warning",
     "validate_endpoint_url",
     "validate_region",
 ]
@@ -175,6 +177,32 @@ def resolve_sts_endpoint(
         service = "sts-fips"
     return StsEndpoint(
         f"https://{service}.{signing_region}.{suffix}/", signing_region, partition.name
+    )
+
+
+def known_region(region: str, partition: str) -> bool:
+    """Whether botocore's endpoint data (as of :mod:`eks_token.core.sts_regions`) lists
+    ``region`` in ``partition``; True for a partition it has no list for."""
+    from eks_token.core.sts_regions import REGIONS
+
+    known = REGIONS.get(partition)
+    return not known or region in known or region in ("aws-global", GLOBAL_SIGNING_REGION)
+
+
+def unknown_region_warning(region: str, partition: str) -> str | None:
+    """A warning when ``region`` is not a region ``partition`` has in botocore's endpoint
+    data (a typo such as ``eu-wset-1`` signs a token no cluster accepts), naming the
+    closest known region; None when it is known. Tokens are still signed: new regions
+    appear before botocore's data names them."""
+    from eks_token.core.sts_regions import BOTOCORE_VERSION
+
+    if known_region(region, partition):
+        return None
+    return (
+        f"region {region!r} is not a region of partition {partition} that eks-token knows "
+        f"(botocore {BOTOCORE_VERSION}'s list); did you mean "
+        f"{closest_known_region(region, partition)}? The token was signed for {region!r}, "
+        "and a cluster refuses it unless that region exists"
     )
 
 

@@ -10,6 +10,7 @@ from eks_token.errors import InvalidInputError
 
 __all__ = [
     "PARTITION_NAMES",
+    "closest_known_region",
     "validate_cluster_id",
     "validate_region",
     "validate_role_arn",
@@ -59,9 +60,35 @@ def validate_region(region: str) -> str:
         hint = " (region names are lower case)"
     elif _region_shape(region) == "zone":
         hint = " (that looks like an availability zone; drop the last letter)"
+    elif region.strip() and region.isascii() and region.isprintable() and len(region) <= 40:
+        hint = f" (did you mean {closest_known_region(region)}?)"
     raise InvalidInputError(
         f"{region!r} is not an AWS region name such as us-west-2{hint}", option="region"
     )
+
+
+def closest_known_region(region: str, partition: str | None = None) -> str:
+    """The region of ``partition`` (default: every partition) in botocore's endpoint data
+    nearest to ``region`` by edit distance, for a message about a mistyped region."""
+    from eks_token.core.sts_regions import REGIONS
+
+    known = (
+        REGIONS.get(partition, frozenset()) if partition else frozenset().union(*REGIONS.values())
+    )
+    return min(sorted(known), key=lambda name: _edit_distance(region, name))
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance: insertions, deletions and substitutions, each costing one."""
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            )
+        previous = current
+    return previous[-1]
 
 
 def validate_cluster_id(cluster_id: str | None) -> str:
@@ -96,8 +123,14 @@ def validate_role_arn(role_arn: str) -> str:
         and set(fields[5][5:]) <= _ROLE_NAME_CHARS
     )
     if not ok:
+        hint = ""
+        if len(fields) == 6 and not (len(fields[4]) == 12 and set(fields[4]) <= _DIGITS):
+            hint = " (the account id must be 12 digits)"
+        elif len(fields) == 6 and not fields[5].startswith("role/"):
+            hint = " (the resource must be role/NAME)"
         raise InvalidInputError(
-            f"{role_arn!r} is not an IAM role ARN such as arn:aws:iam::111122223333:role/NAME",
+            f"{role_arn!r} is not an IAM role ARN such as "
+            f"arn:aws:iam::111122223333:role/NAME{hint}",
             option="role_arn",
         )
     return role_arn

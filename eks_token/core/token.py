@@ -19,6 +19,7 @@ __all__ = [
     "decode_token",
     "encode_token",
     "signing_region",
+    "unwrap_token",
 ]
 
 TOKEN_PREFIX = "k8s-aws-v1."
@@ -40,7 +41,9 @@ def encode_token(presigned_url: str) -> str:
 def decode_token(token: str) -> str:
     """Return the presigned URL inside a token, checking prefix and encoding strictly."""
     if not token.startswith(TOKEN_PREFIX):
-        raise TokenValidationError(f"token does not start with {TOKEN_PREFIX!r}", rule="prefix")
+        raise TokenValidationError(
+            f"token does not start with {TOKEN_PREFIX!r}{_what_it_is(token)}", rule="prefix"
+        )
     body = token[len(TOKEN_PREFIX) :]
     if not body or "=" in body or any(c in body for c in "+/"):
         raise TokenValidationError("token body is not unpadded URL-safe base64", rule="base64")
@@ -51,6 +54,64 @@ def decode_token(token: str) -> str:
         raise TokenValidationError(
             "token body is not unpadded URL-safe base64", rule="base64"
         ) from exc
+
+
+def unwrap_token(text: str) -> str:
+    """The token in what people paste: the token itself, ``Bearer <token>`` (an
+    Authorization header's value, with or without ``Authorization:``) or a whole
+    ExecCredential (JSON, as the exec plugin prints it). Anything else is returned
+    stripped, for the token rules to judge."""
+    token = text.strip()
+    head, colon, rest = token.partition(":")
+    if colon and head.strip().lower() == "authorization":
+        token = rest.strip()
+    scheme, _, credential = token.partition(" ")
+    if scheme.lower() == "bearer" and credential.strip():
+        return credential.strip()
+    if token.startswith("{"):
+        import json
+
+        try:
+            document = json.loads(token)
+        except ValueError:
+            raise InvalidInputError(
+                "what was given starts with '{' but is not JSON; give the token "
+                f"({TOKEN_PREFIX}...) or the whole ExecCredential",
+                option="token",
+            ) from None
+        status = document.get("status") if isinstance(document, dict) else None
+        inner = status.get("token") if isinstance(status, dict) else None
+        if not isinstance(inner, str):
+            kind = document.get("kind") if isinstance(document, dict) else None
+            what = f"a {kind} object" if isinstance(kind, str) else "JSON"
+            raise InvalidInputError(
+                f"what was given is {what} without status.token; give the token "
+                f"({TOKEN_PREFIX}...) or the ExecCredential the exec plugin prints",
+                option="token",
+            )
+        return inner.strip()
+    return token
+
+
+def _what_it_is(text: str) -> str:
+    """For a text that is not an EKS token: what it looks like, if that can be told."""
+    parts = text.split(".")
+    if len(parts) == 3 and parts[0].startswith("eyJ"):
+        return (
+            " (this is a JSON Web Token, such as a Kubernetes service-account or OIDC token, "
+            "not an EKS IAM token)"
+        )
+    if text.lower().startswith(("https://sts", "http://sts")):
+        return (
+            f" (this is a presigned STS URL; a token is {TOKEN_PREFIX} and the URL in "
+            "unpadded base64url)"
+        )
+    if text.lower().startswith(TOKEN_PREFIX.lower()):
+        return f" (the prefix is lower case: {TOKEN_PREFIX})"
+    return (
+        " (an EKS IAM token does: give the whole token, as 'eks-token token --token-only' "
+        "prints it)"
+    )
 
 
 def signing_region(token: str) -> str | None:

@@ -243,7 +243,7 @@ def load_kubeconfig(paths: Sequence[Path]) -> KubeConfig:
         document = read_document(path)
         if document is not None:
             documents.append((path, document))
-    return KubeConfig(documents)
+    return KubeConfig(documents, searched=paths)
 
 
 def load_context(

@@ -103,8 +103,14 @@ class KubeConfig:
     first file that sets it.
     """
 
-    def __init__(self, documents: Sequence[tuple[Path, Mapping[str, Any]]]) -> None:
+    def __init__(
+        self,
+        documents: Sequence[tuple[Path, Mapping[str, Any]]],
+        searched: Sequence[Path] = (),
+    ) -> None:
         self.paths: list[Path] = [path for path, _ in documents]
+        #: The files looked for (``paths`` are those of them that exist).
+        self.searched: list[Path] = list(searched)
         self.current_context: str | None = None
         self._entries: dict[str, dict[str, _Named]] = {section: {} for section in _SECTIONS}
         for path, document in documents:
@@ -144,6 +150,14 @@ class KubeConfig:
         """The named context, or the current one when ``name`` is None."""
         if name is None:
             name = self.current_context
+            if name is None and not self.paths:
+                looked = ", ".join(str(path) for path in self.searched) or "no path"
+                raise KubeconfigError(
+                    f"no kubeconfig file found (looked for {looked}, from --kubeconfig, "
+                    "KUBECONFIG or the default ~/.kube/config): write one with 'eks-token "
+                    "kubeconfig --name CLUSTER' or point KUBECONFIG at yours",
+                    path=str(self.searched[0]) if self.searched else None,
+                )
             if name is None:
                 raise KubeconfigError(
                     f"no current-context in {self._where()}; pass a context name "

@@ -20,19 +20,57 @@ from eks_token.errors import InvalidInputError
 if TYPE_CHECKING:
     from requests.adapters import HTTPAdapter
 
-__all__ = ["ca_context", "context_adapter"]
+__all__ = ["ca_context", "ca_pem", "context_adapter"]
+
+_PEM_BEGIN = "-----BEGIN CERTIFICATE-----"
 
 
-def ca_context(ca_pem: bytes | str) -> ssl.SSLContext:
-    """A client context that trusts the CA certificates in ``ca_pem`` and nothing else."""
-    text = ca_pem.decode("ascii", errors="replace") if isinstance(ca_pem, bytes) else ca_pem
+def ca_pem(data: bytes | str, option: str = "certificate_authority_data") -> str:
+    """The PEM text of CA certificates given as PEM (bytes or text) or as the base64 of
+    PEM that kubeconfigs (``certificate-authority-data``) and EKS DescribeCluster hold;
+    anything else (a file path, DER, a truncated certificate) raises, naming what it is.
+    The certificates are parsed here, so a bad CA fails now, not at the first request."""
+    text = data.decode("ascii", errors="replace") if isinstance(data, bytes) else data
+    stripped = text.strip()
+    if _PEM_BEGIN not in stripped and stripped:
+        import base64
+        import binascii
+
+        try:
+            decoded = base64.b64decode("".join(stripped.split()), validate=True)
+            if _PEM_BEGIN in decoded.decode("ascii"):
+                text = stripped = decoded.decode("ascii")
+        except (binascii.Error, ValueError):
+            pass
+    if _PEM_BEGIN not in stripped:
+        if isinstance(data, bytes) and data[:1] == b"\x30":
+            what = "DER (binary); convert it with 'openssl x509 -inform der'"
+        elif stripped.startswith(("/", "~", ".")) or stripped.endswith((".pem", ".crt")):
+            what = (
+                "a file path; pass the file's contents, or the path as certificate_authority_file="
+            )
+        elif not stripped:
+            what = "empty"
+        else:
+            what = "neither PEM nor the base64 of PEM"
+        raise InvalidInputError(
+            f"{option} must be PEM CA certificates ({_PEM_BEGIN} ...) or their base64, as "
+            f"in a kubeconfig; what was given is {what}",
+            option=option,
+        )
     try:
-        return ssl.create_default_context(cadata=text)
+        ssl.create_default_context(cadata=text)
     except (ssl.SSLError, ValueError) as exc:
         raise InvalidInputError(
-            f"the certificate authority data is not PEM certificates: {exc}",
-            option="certificate_authority_data",
+            f"{option} holds PEM that is not valid CA certificates: {exc}", option=option
         ) from exc
+    return text
+
+
+def ca_context(ca_pem_data: bytes | str) -> ssl.SSLContext:
+    """A client context that trusts the CA certificates in ``ca_pem_data`` (PEM, or its
+    base64 as in a kubeconfig) and nothing else."""
+    return ssl.create_default_context(cadata=ca_pem(ca_pem_data))
 
 
 def context_adapter(context: ssl.SSLContext, server_hostname: str | None = None) -> HTTPAdapter:

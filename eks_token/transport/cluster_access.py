@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -31,6 +32,7 @@ __all__ = [
     "context_access",
     "described_access",
     "described_pem",
+    "given_ca",
     "provider_for_context",
 ]
 
@@ -92,6 +94,7 @@ def described_access(
     *,
     server: str | None = None,
     certificate_authority_data: bytes | str | None = None,
+    certificate_authority_file: str | os.PathLike[str] | None = None,
     provider: TokenProvider | None = None,
     region: str | None = None,
     profile: str | None = None,
@@ -101,10 +104,11 @@ def described_access(
     clock: Clock = utc_now,
 ) -> ClusterAccess:
     """The EKS cluster ``cluster_name``: without ``server``, its endpoint and CA from EKS
-    DescribeCluster (with ``region`` and ``profile``); ``certificate_authority_data`` is PEM.
-    ``provider`` replaces the one built from ``region``, ``profile``, ``role_arn``,
-    ``cache``, ``margin`` and ``clock``."""
+    DescribeCluster (with ``region`` and ``profile``). The CA, if given, is checked here
+    (:func:`given_ca`). ``provider`` replaces the one built from ``region``, ``profile``,
+    ``role_arn``, ``cache``, ``margin`` and ``clock``."""
     cluster_id = cluster_name
+    ca = given_ca(certificate_authority_data, certificate_authority_file)
     if server is None:
         from eks_token.aws.eks import describe_cluster
 
@@ -112,10 +116,8 @@ def described_access(
         server = described.endpoint
         region = region or described.region
         cluster_id = described.cluster_id
-        if certificate_authority_data is None:
-            certificate_authority_data = described_pem(
-                cluster_name, described.certificate_authority_data
-            )
+        if ca is None:
+            ca = described_pem(cluster_name, described.certificate_authority_data)
     if provider is None:
         provider = TokenProvider(
             cluster_id,
@@ -126,8 +128,32 @@ def described_access(
             margin=margin,
             clock=clock,
         )
-    ca = pem_text(certificate_authority_data) if certificate_authority_data is not None else None
     return ClusterAccess(server.rstrip("/"), provider, ca_pem=ca)
+
+
+def given_ca(data: bytes | str | None, path: str | os.PathLike[str] | None) -> str | None:
+    """The PEM text of a CA given as data (PEM, or its base64 as a kubeconfig's
+    ``certificate-authority-data`` holds it) or as a PEM file, checked now: anything else is
+    an InvalidInputError here, not a TLS failure at the first request."""
+    from eks_token.net.tls import ca_pem
+
+    if data is not None and path is not None:
+        raise InvalidInputError(
+            "give certificate_authority_data or certificate_authority_file, not both",
+            option="certificate_authority_file",
+        )
+    if path is not None:
+        try:
+            with open(os.path.expanduser(os.fspath(path)), "rb") as file:
+                content = file.read()
+        except OSError as exc:
+            raise InvalidInputError(
+                f"certificate_authority_file {os.fspath(path)}: "
+                f"{(exc.strerror or type(exc).__name__).lower()}",
+                option="certificate_authority_file",
+            ) from exc
+        return ca_pem(content, option=f"certificate_authority_file {os.fspath(path)}")
+    return ca_pem(data) if data is not None else None
 
 
 def context_access(
@@ -165,6 +191,7 @@ def cluster_access(
     kubeconfig: str | None = None,
     server: str | None = None,
     certificate_authority_data: bytes | str | None = None,
+    certificate_authority_file: str | os.PathLike[str] | None = None,
     provider: TokenProvider | None = None,
     region: str | None = None,
     profile: str | None = None,
@@ -193,6 +220,7 @@ def cluster_access(
             cluster_name,
             server=server,
             certificate_authority_data=certificate_authority_data,
+            certificate_authority_file=certificate_authority_file,
             provider=provider,
             region=region,
             profile=profile,

@@ -10,6 +10,7 @@ Needs the ``kubernetes`` extra: ``pip install 'eks-iam-token[kubernetes]'``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -89,6 +90,7 @@ def api_client_for_cluster(
     *,
     server: str | None = None,
     certificate_authority_data: bytes | str | None = None,
+    certificate_authority_file: str | os.PathLike[str] | None = None,
     provider: TokenProvider | None = None,
     region: str | None = None,
     profile: str | None = None,
@@ -101,7 +103,10 @@ def api_client_for_cluster(
 
     Without ``server``, the API server URL and CA come from EKS DescribeCluster
     (with ``region`` and ``profile``). With ``server`` and no CA, the system's
-    trusted CAs are used. ``certificate_authority_data`` is PEM. ``provider``
+    trusted CAs are used. ``certificate_authority_data`` is PEM (bytes or text) or its
+    base64, as a kubeconfig's ``certificate-authority-data`` holds it;
+    ``certificate_authority_file`` is the path of a PEM file. Anything else raises
+    :class:`~eks_token.errors.InvalidInputError` here, not at the first request. ``provider``
     replaces the one built from ``region``, ``profile``, ``role_arn``,
     ``cache``, ``margin`` and ``now``.
     """
@@ -109,6 +114,7 @@ def api_client_for_cluster(
         cluster_name,
         server=server,
         certificate_authority_data=certificate_authority_data,
+        certificate_authority_file=certificate_authority_file,
         provider=provider,
         region=region,
         profile=profile,

@@ -174,14 +174,15 @@ def _rewind(request: PreparedRequest) -> bool:
 def cluster_session(
     provider: TokenProvider | str,
     server: str,
-    certificate_authority_data: bytes | None = None,
+    certificate_authority_data: bytes | str | None = None,
     *,
     session: requests.Session | None = None,
 ) -> requests.Session:
     """A ``requests.Session`` (new, or ``session``) that authenticates to an EKS API server.
 
     The token is sent to ``server`` only. ``certificate_authority_data`` is the
-    cluster's CA in PEM (for instance from DescribeCluster or a kubeconfig);
+    cluster's CA in PEM, or its base64 as DescribeCluster and kubeconfigs hold it (anything
+    else raises :class:`~eks_token.errors.InvalidInputError` here);
     requests to ``server``'s origin (scheme, host and port, however spelled) then
     trust that CA and no other, and the token goes only into requests that adapter
     sends: never through requests' default adapter, which trusts the system store
