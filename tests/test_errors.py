@@ -207,3 +207,80 @@ def test_the_retry_rule() -> None:
     assert errors.EksApiError("x", action="eks:ListAccessEntries", code="Throttling").retryable
     denied = errors.EksApiError("x", action="eks:ListAccessEntries", code="AccessDenied")
     assert not denied.retryable
+
+
+class EksStandin(LocalServer):
+    """Plain HTTP in the EKS API's place: every call gets ``status`` and AWS's error shape."""
+
+    def __init__(self, status: int, code: str) -> None:
+        super().__init__()
+        self.status, self.code = status, code
+
+    def respond(self, request: RecordedRequest) -> Response:
+        body = {"message": "not now"}
+        return Response.json(self.status, body, ("x-amzn-ErrorType", f"{self.code}:http://x/"))
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "retryable"),
+    [
+        (503, "ServiceUnavailableException", True),
+        (429, "TooManyRequestsException", True),
+        (400, "ThrottlingException", True),
+        (404, "ResourceNotFoundException", False),
+        (403, "AccessDeniedException", False),
+    ],
+)
+def test_describe_cluster_failures(
+    status: int, code: str, retryable: bool, aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    with EksStandin(status, code) as eks:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_EKS", eks.url)
+        with pytest.raises(eks_token.ServiceError) as caught:
+            eks_token.describe_cluster("my-cluster", region="us-west-2")
+        assert eks.recorded
+    assert isinstance(caught.value, eks_token.ClusterError)
+    assert caught.value.retryable is retryable
+
+
+def test_describe_cluster_unreachable(aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_EKS", f"http://127.0.0.1:{closed_port()}")
+    with pytest.raises(eks_token.ClusterError) as caught:
+        eks_token.describe_cluster("my-cluster", region="us-west-2")
+    assert caught.value.retryable is True
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "retryable"),
+    [
+        (503, "ServiceUnavailableException", True),
+        (500, "ServerException", True),
+        (400, "ThrottlingException", True),
+        (403, "AccessDeniedException", False),
+        (400, "InvalidParameterException", False),
+    ],
+)
+def test_access_entry_call_failures(
+    status: int, code: str, retryable: bool, aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from eks_token.aws.access_entries import EksAccessApi
+
+    with EksStandin(status, code) as eks:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_EKS", eks.url)
+        api = EksAccessApi.connect("my-cluster", region="us-west-2")
+        with pytest.raises(eks_token.ServiceError) as caught:
+            api.principal_arns()
+    assert isinstance(caught.value, errors.EksApiError)
+    assert (caught.value.code, caught.value.retryable) == (code, retryable)
+
+
+def test_access_entries_unreachable(aws_env: AwsEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    from eks_token.aws.access_entries import EksAccessApi
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL_EKS", f"http://127.0.0.1:{closed_port()}")
+    api = EksAccessApi.connect("my-cluster", region="us-west-2")
+    with pytest.raises(errors.EksApiError) as caught:
+        api.principal_arns()
+    assert caught.value.retryable is True
