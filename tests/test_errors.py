@@ -7,6 +7,7 @@ import builtins
 import inspect
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,7 @@ from eks_token import errors
 from eks_token.cluster.kube_api import KubeApi
 from eks_token.cluster.verifier import TokenVerifier
 from tests.cluster_side_helpers import CLUSTER, SIGNED_AT, closed_port, make_token
+from tests.credential_sources import add_profile, process_command, process_script
 from tests.support.aws_env import AwsEnv
 from tests.support.local_server import LocalServer, RecordedRequest, Response
 from tests.support.sts_standin import StsStandin
@@ -284,3 +286,21 @@ def test_access_entries_unreachable(aws_env: AwsEnv, monkeypatch: pytest.MonkeyP
     with pytest.raises(errors.EksApiError) as caught:
         api.principal_arns()
     assert caught.value.retryable is True
+
+
+def test_our_own_bad_input_is_not_read_as_a_credential_process_failure(
+    aws_env: AwsEnv, tmp_path: Path
+) -> None:
+    """An InvalidInputError met while botocore resolves credentials is raised as it is: being
+    a ValueError too, it must not pass for a credential_process that printed bad JSON."""
+    import botocore.session
+
+    from eks_token.aws.failures import credentials_failure
+
+    add_profile(aws_env, "p", credential_process=process_command(process_script(tmp_path)))
+    session = botocore.session.Session(profile="p")
+    ours = errors.InvalidInputError("not a region: 'moon-1'", option="region")
+    assert credentials_failure(ours, session=session) is None
+    theirs = credentials_failure(ValueError("Expecting value"), session=session)
+    assert isinstance(theirs, eks_token.CredentialsError)
+    assert "printed JSON that is not credential_process output" in str(theirs)
