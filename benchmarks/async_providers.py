@@ -31,7 +31,7 @@ from many_clusters import EXAMPLE_ACCESS_KEY_ID, EXAMPLE_SECRET_ACCESS_KEY, REGI
 from many_clusters import isolate_environment as _isolate
 
 if TYPE_CHECKING:
-    from eks_token.aws.signer import TokenSigner
+    from eks_token import TokenSigner
 
 SLOW_PROCESS = """\
 import json, time
@@ -64,8 +64,7 @@ async def longest_gap(work: Awaitable[object]) -> tuple[float, float]:
 
 
 async def async_round(cluster_ids: Sequence[str]) -> tuple[float, float]:
-    from eks_token import AsyncTokenProvider
-    from eks_token.aws.signer import TokenSigner
+    from eks_token import AsyncTokenProvider, TokenSigner
 
     signer = _SIGNER.setdefault("signer", TokenSigner(region=REGION))
     providers = [AsyncTokenProvider(cluster_id, signer=signer) for cluster_id in cluster_ids]
@@ -79,7 +78,7 @@ async def async_round(cluster_ids: Sequence[str]) -> tuple[float, float]:
 
 
 def sync_round(cluster_ids: Sequence[str]) -> float:
-    from eks_token.inprocess.provider import TokenProvider
+    from eks_token import TokenProvider
 
     signer = _SIGNER["signer"]
     started = time.perf_counter()

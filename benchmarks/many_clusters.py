@@ -47,8 +47,7 @@ def isolate_environment() -> None:
 
 
 def eks_token_round() -> Callable[[Sequence[str]], list[str]]:
-    from eks_token.aws.signer import TokenSigner
-    from eks_token.inprocess.provider import TokenProvider
+    from eks_token import TokenProvider, TokenSigner
 
     signer = TokenSigner(region=REGION)
     signer.get_token("warm-up")

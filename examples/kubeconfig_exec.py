@@ -15,8 +15,7 @@ from collections.abc import Sequence
 
 from kubernetes.client import CoreV1Api
 
-from eks_token.errors import EksTokenError
-from eks_token.kubeconfig.files import load_context
+from eks_token import EksTokenError, load_context
 from eks_token.transport.kubernetes_client import api_client_from_kubeconfig
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from kubernetes.client import CoreV1Api
 
-from eks_token.errors import EksTokenError
+from eks_token import EksTokenError
 from eks_token.transport.kubernetes_client import api_client_for_cluster
 
 

@@ -15,8 +15,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from eks_token.errors import EksTokenError
-from eks_token.inprocess.provider import TokenProvider
+from eks_token import EksTokenError, TokenProvider, describe_cluster
 from eks_token.transport.requests_auth import cluster_session
 
 
@@ -35,8 +34,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             server, cluster_id = args.server, args.cluster
             ca_pem = args.ca_file.read_bytes() if args.ca_file else None
         else:
-            from eks_token.aws.eks import describe_cluster
-
             described = describe_cluster(args.cluster, region=args.region, profile=args.profile)
             server, cluster_id = described.endpoint, described.cluster_id
             ca_pem = base64.b64decode(described.certificate_authority_data)

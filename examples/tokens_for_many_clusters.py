@@ -13,9 +13,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from eks_token.aws.signer import TokenSigner
-from eks_token.errors import EksTokenError
-from eks_token.inprocess.provider import TokenProvider
+from eks_token import EksTokenError, TokenProvider, TokenSigner
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -15,8 +15,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from moto.sts.models import sts_backends
 
-from eks_token import decode_token
 from eks_token.aws.cli_cache import assume_role_cache_key
+from eks_token.core.token import decode_token
 from tests.support import cli
 from tests.support.aws_env import AwsEnv
 from tests.support.cli import run_cli, served_token

@@ -20,12 +20,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from moto.sts.models import sts_backends
 
-from eks_token import TokenProvider, TokenSigner, decode_token, errors
+from eks_token import TokenProvider, TokenSigner, errors
 from eks_token.aws.environment import parse_credential_expiration
 from eks_token.cache.file_cache import FileTokenCache
 from eks_token.cli._fast import serve
 from eks_token.clock import format_rfc3339, parse_rfc3339, utc_now
-from eks_token.core.token import TOKEN_LIFETIME
+from eks_token.core.token import TOKEN_LIFETIME, decode_token
 from tests.credential_sources import add_profile, process_command, process_script, runs
 from tests.manual_clock import ManualClock
 from tests.support.api_server import ApiServer

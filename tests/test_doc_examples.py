@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -236,6 +237,43 @@ ADAPTER_MODULES = (
 )
 
 
+def _classes_in(hint: object) -> Iterator[type]:
+    """The package's classes a type hint names (``ExecInvocation | None`` names one)."""
+    import typing
+
+    if isinstance(hint, type) and hint.__module__.startswith("eks_token."):
+        yield hint
+    for argument in typing.get_args(hint):
+        yield from _classes_in(argument)
+
+
+def _reachable_types() -> dict[str, type]:
+    """Classes a caller meets through the root's exports without importing them: what the
+    exported functions return and what those values hold (``ContextView.cluster`` is a
+    ``ClusterEntry``), so their documented fields are checked too."""
+    import typing
+
+    import eks_token
+
+    found: dict[str, type] = {}
+    pending: list[object] = [getattr(eks_token, name) for name in eks_token.__all__]
+    seen: set[int] = set()
+    while pending:
+        item = pending.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        try:
+            hints = typing.get_type_hints(item)
+        except Exception:  # a hint that names a type only type checkers import
+            continue
+        for hint in hints.values():
+            for cls in _classes_in(hint):
+                found.setdefault(cls.__name__, cls)
+                pending.append(cls)
+    return found
+
+
 def _documented_callable(name: str) -> object | None:
     import importlib
 
@@ -248,7 +286,11 @@ def _documented_callable(name: str) -> object | None:
         found: object = getattr(importlib.import_module(module), name, None)
         if found is not None:
             return found
-    return None
+    return _reachable_types().get(name)
+
+
+def test_the_values_the_exports_hand_out_are_reached() -> None:
+    assert {"ClusterEntry", "UserEntry", "ExecInvocation"} <= set(_reachable_types())
 
 
 def _accepted_names(target: object) -> set[str]:
@@ -307,8 +349,36 @@ def test_every_documented_parameter_is_in_the_signature() -> None:
     assert checked >= 10
 
 
-def test_the_library_docs_import_only_from_the_documented_modules() -> None:
-    text = (ROOT / "docs" / "library.md").read_text(encoding="utf-8")
+#: What users read and copy: the README, every page of docs/ and the example programs.
+USER_FACING = [*DOCS, *sorted((ROOT / "examples").glob("*.py"))]
+IMPORTED = re.compile(r"\bfrom (eks_token[\w.]*) import\b|\bimport (eks_token[\w.]*)")
+
+
+def _undocumented_imports(text: str) -> list[str]:
+    """The modules ``text`` imports from that are neither the package's root nor a
+    documented adapter module."""
     allowed = {"eks_token", *ADAPTER_MODULES}
-    for module in re.findall(r"^from (eks_token[\w.]*) import", text, flags=re.MULTILINE):
-        assert module in allowed, f"docs/library.md imports from {module}"
+    found = [a or b for a, b in IMPORTED.findall(text)]
+    return [module for module in found if module not in allowed]
+
+
+def test_the_import_scan_sees_deep_imports() -> None:
+    text = (
+        "from eks_token import get_token\n"
+        "from eks_token.transport.requests_auth import EksTokenAuth\n"
+        "    from eks_token.aws.signer import TokenSigner\n"
+        '$ python -c "import eks_token.cache.file_cache"\n'
+        "import eks_token\n"
+    )
+    assert _undocumented_imports(text) == ["eks_token.aws.signer", "eks_token.cache.file_cache"]
+
+
+def test_docs_and_examples_import_only_from_the_documented_modules() -> None:
+    """README, docs and examples import from ``eks_token`` and the documented adapter
+    modules only: every other module is internal."""
+    assert len(USER_FACING) > len(DOCS)
+    for path in USER_FACING:
+        text = path.read_text(encoding="utf-8")
+        assert IMPORTED.search(text) or path.suffix == ".md", path
+        bad = _undocumented_imports(text)
+        assert bad == [], f"{path.relative_to(ROOT)} imports from {bad}"

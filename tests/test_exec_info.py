@@ -6,10 +6,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eks_token import errors, read_exec_info
+from eks_token import errors
 from eks_token.cli._fast import parse_request
 from eks_token.core.token import API_V1, API_V1ALPHA1, API_V1BETA1
-from eks_token.exec_plugin.exec_info import ExecInfo, parse_json
+from eks_token.exec_plugin.exec_info import ExecInfo, parse_json, read_exec_info
 from eks_token.exec_plugin.request import TokenRequest, resolve_token_request
 
 

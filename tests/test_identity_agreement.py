@@ -29,8 +29,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from kubernetes.client import CoreV1Api
 
-from eks_token import decode_token
 from eks_token.clock import format_rfc3339, utc_now
+from eks_token.core.token import decode_token
 from eks_token.doctor.run import run_doctor
 from eks_token.inprocess.context_token import token_for_context
 from eks_token.kubeconfig.files import load_context

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from eks_token import decode_token
 from eks_token.clock import utc_now
+from eks_token.core.token import decode_token
 from tests.credential_sources import ASSUMED_ACCESS_KEY_ID, RoleSts, add_profile
 from tests.support.aws_env import AwsEnv
 from tests.support.cli import EKS_TOKEN, assert_clean_failure

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
+import inspect
 import pkgutil
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -91,13 +95,80 @@ def test_library_signing_without_botocore_for_explicit_endpoint() -> None:
     assert not [m for m in loaded if m.split(".")[0] in HEAVY]
 
 
-def test_every_error_class_is_exported_from_the_package() -> None:
+def test_the_error_branches_are_exported_from_the_package() -> None:
+    """The root exports the tree's root and its branch bases; every other class is caught
+    through one of them."""
     from eks_token import errors
 
-    missing = sorted(set(errors.__all__) - set(eks_token.__all__))
-    assert missing == [], f"eks_token does not export {missing}"
-    for name in errors.__all__:
-        assert getattr(eks_token, name) is getattr(errors, name)
+    branches = {"EksTokenError", "InvalidInputError", "CredentialsError", "ServiceError"}
+    assert branches <= set(eks_token.__all__)
+    for name in eks_token.__all__:
+        value = getattr(eks_token, name)
+        if isinstance(value, type) and issubclass(value, Exception):
+            assert value is getattr(errors, name)
+
+
+#: The groups of the root's docstring, in order.
+GROUPS = (
+    "Tokens",
+    "Providers and HTTP adapters",
+    "Kubeconfig",
+    "The cluster's side",
+    "Errors",
+)
+
+
+def _docstring_groups(doc: str) -> dict[str, list[str]]:
+    """The names listed under each heading (a line ending in ``:``, its names indented)."""
+    groups: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in doc.splitlines():
+        if line and not line.startswith(" "):
+            heading = re.fullmatch(r"([A-Z][\w' ]*):", line)
+            current = groups.setdefault(heading.group(1), []) if heading else None
+        elif current is not None and line.strip():
+            current.extend(word.strip() for word in line.split(",") if word.strip())
+    return groups
+
+
+def test_the_root_exports_at_most_40_names_each_listed_once_in_its_group() -> None:
+    groups = _docstring_groups(eks_token.__doc__ or "")
+    assert tuple(groups) == GROUPS
+    listed = [name for names in groups.values() for name in names]
+    assert len(listed) == len(set(listed)), "a name is listed in two groups"
+    assert sorted(listed) == sorted(eks_token.__all__)
+    assert len(eks_token.__all__) <= 40
+
+
+def test_every_public_attribute_of_the_root_is_listed() -> None:
+    """Nothing reachable at the root without an underscore is left out of __all__ (the
+    package's own submodules, once imported, and the type-checking switch aside)."""
+    for name in eks_token._EXPORTS:
+        getattr(eks_token, name)
+    public = {
+        name
+        for name, value in vars(eks_token).items()
+        if not name.startswith("_") and not inspect.ismodule(value)
+    }
+    assert public - {"TYPE_CHECKING", "annotations"} == set(eks_token.__all__)
+
+
+def test_the_type_checking_imports_match_the_lazy_table() -> None:
+    """The imports type checkers read and the table ``__getattr__`` reads name the same
+    module for every export, so a module moved in one place and not the other fails here."""
+    tree = ast.parse(Path(eks_token.__file__).read_text(encoding="utf-8"))
+    block = next(
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING"
+    )
+    imported = {
+        alias.name: node.module
+        for node in block.body
+        if isinstance(node, ast.ImportFrom) and node.module and node.module != "typing"
+        for alias in node.names
+    }
+    assert imported == {name: f"eks_token.{module}" for name, module in eks_token._EXPORTS.items()}
 
 
 def test_get_token_spells_out_its_parameters() -> None:

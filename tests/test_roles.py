@@ -25,7 +25,7 @@ NOW = datetime(2026, 11, 28, 21, 0, 0, tzinfo=timezone.utc)
 
 
 def _query(token: str) -> dict[str, str]:
-    from eks_token import decode_token
+    from eks_token.core.token import decode_token
 
     return {k: v[0] for k, v in parse_qs(urlsplit(decode_token(token)).query).items()}
 
@@ -143,7 +143,7 @@ def test_cli_reads_default_role_and_the_aws_cli_role_flag(moto_sts: MotoServer) 
 
 
 def _decoded(token: str) -> str:
-    from eks_token import decode_token
+    from eks_token.core.token import decode_token
 
     return decode_token(token)
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from eks_token.errors import CredentialsError, EksApiError
+from eks_token.errors import CredentialsError, EksApiError, retry_later
 from eks_token.redact import redact
 
 if TYPE_CHECKING:
@@ -212,13 +212,19 @@ class EksAccessApi:
                     action=action,
                     code=code,
                 ) from exc
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
             raise EksApiError(
                 f"{operation} on cluster {self.cluster!r} failed: {code}: {message}",
                 action=action,
                 code=code,
+                retryable=retry_later(status),
             ) from exc
         except BotoCoreError as exc:
+            from eks_token.aws.call_failures import unanswered
+
             raise EksApiError(
-                f"{operation} on cluster {self.cluster!r} failed: {exc}", action=action
+                f"{operation} on cluster {self.cluster!r} failed: {exc}",
+                action=action,
+                retryable=unanswered(exc),
             ) from exc
         return answer

@@ -14,6 +14,7 @@ __all__ = [
     "THROTTLING_CODES",
     "client_failure",
     "network_failure",
+    "unanswered",
 ]
 
 THROTTLING_CODES = frozenset(
@@ -55,6 +56,17 @@ def client_failure(
     if role_arn is not None or action.startswith("AssumeRole"):
         return RoleAssumptionError(message, role_arn=role_arn, code=code)
     return CredentialsError(message, profile=profile)
+
+
+def unanswered(exc: BaseException) -> bool:
+    """Whether a botocore failure kept the call from being answered in a way the next try
+    may not meet: no connection, a timeout, a connection closed mid-answer (a certificate
+    that does not verify will not verify next time)."""
+    from botocore import exceptions as bx
+
+    if isinstance(exc, bx.SSLError):
+        return False
+    return isinstance(exc, (bx.ConnectionError, bx.HTTPClientError))
 
 
 def network_failure(exc: Any, purpose: str, profile: str | None) -> CredentialsError:

@@ -8,7 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from eks_token.core.credentials import AwsCredentials
-from eks_token.errors import ClusterError, CredentialsError, InvalidInputError, RoleAssumptionError
+from eks_token.errors import (
+    ClusterError,
+    CredentialsError,
+    InvalidInputError,
+    RoleAssumptionError,
+    retry_later,
+)
 
 __all__ = [
     "DESCRIBE_SESSION_NAME",
@@ -182,11 +188,14 @@ def describe_cluster(
             raise ClusterError(
                 f"no EKS cluster {name!r} in {resolved} (check --name and --region)", cluster=name
             ) from exc
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         raise ClusterError(
             f"DescribeCluster of {name!r} in {resolved} failed: {code}: {error.get('Message', '')}",
             cluster=name,
+            retryable=retry_later(status, code),
         ) from exc
     except BotoCoreError as exc:
+        from eks_token.aws.call_failures import unanswered
         from eks_token.core.endpoints import known_region, partition_for_region
         from eks_token.core.inputs import closest_known_region
 
@@ -197,7 +206,9 @@ def describe_cluster(
             closest = closest_known_region(resolved, partition)
             hint = f" (eks-token knows no region {resolved!r}; did you mean {closest}?)"
         raise ClusterError(
-            f"DescribeCluster of {name!r} in {resolved} failed: {exc}{hint}", cluster=name
+            f"DescribeCluster of {name!r} in {resolved} failed: {exc}{hint}",
+            cluster=name,
+            retryable=unanswered(exc),
         ) from exc
     description = answer.get("cluster") if isinstance(answer, Mapping) else None
     if not isinstance(description, Mapping):

@@ -93,6 +93,8 @@ def credentials_failure(
     credentials; None when it is nothing a credential source causes (a bug)."""
     from botocore import exceptions as bx
 
+    if isinstance(exc, EksTokenError):
+        return None  # already ours (an InvalidInputError is a ValueError too): raised as it is
     if profile is None and session is not None:
         profile = session.profile
     kwargs: dict[str, Any] = getattr(exc, "kwargs", {}) or {}
