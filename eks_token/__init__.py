@@ -19,9 +19,7 @@ if TYPE_CHECKING:
     from eks_token.cache.file_cache import FileTokenCache
     from eks_token.cache.interface import MemoryTokenCache, TokenCache
     from eks_token.cache.key import token_cache_key
-    from eks_token.cluster.arn import PrincipalArn, canonicalize_arn, parse_arn
-    from eks_token.cluster.identity import Identity
-    from eks_token.cluster.identity_mapping import (
+    from eks_token.cluster.aws_auth import (
         AwsAuth,
         IdentityMapping,
         fetch_aws_auth,
@@ -29,6 +27,7 @@ if TYPE_CHECKING:
         map_identity,
         parse_aws_auth,
     )
+    from eks_token.cluster.identity import Identity, PrincipalArn, canonicalize_arn, parse_arn
     from eks_token.cluster.kube_api import (
         AccessReview,
         KubeApi,
@@ -105,7 +104,7 @@ _EXPORTS: dict[str, str] = {
     "ApiUnauthorizedError": "errors",
     "ApiUnreachableError": "errors",
     "ArnError": "errors",
-    "AwsAuth": "cluster.identity_mapping",
+    "AwsAuth": "cluster.aws_auth",
     "AwsCredentials": "core.credentials",
     "CacheError": "errors",
     "Check": "doctor.report",
@@ -127,7 +126,7 @@ _EXPORTS: dict[str, str] = {
     "FileTokenCache": "cache.file_cache",
     "HttpxTokenAuth": "transport.httpx_auth",
     "Identity": "cluster.identity",
-    "IdentityMapping": "cluster.identity_mapping",
+    "IdentityMapping": "cluster.aws_auth",
     "InvalidInputError": "errors",
     "KubeApi": "cluster.kube_api",
     "KubeConfig": "kubeconfig.model",
@@ -137,7 +136,7 @@ _EXPORTS: dict[str, str] = {
     "MemoryTokenCache": "cache.interface",
     "NotMappedError": "errors",
     "OutputError": "errors",
-    "PrincipalArn": "cluster.arn",
+    "PrincipalArn": "cluster.identity",
     "ProfileNotFoundError": "errors",
     "RoleAssumptionError": "errors",
     "RuleFailure": "cluster.token_rules",
@@ -157,21 +156,21 @@ _EXPORTS: dict[str, str] = {
     "UsageError": "errors",
     "UserEntry": "kubeconfig.model",
     "UserInfo": "cluster.kube_api",
-    "canonicalize_arn": "cluster.arn",
+    "canonicalize_arn": "cluster.identity",
     "check_token": "cluster.token_rules",
     "decode_token": "core.token",
     "encode_token": "core.token",
-    "fetch_aws_auth": "cluster.identity_mapping",
+    "fetch_aws_auth": "cluster.aws_auth",
     "get_token": "aws.signer",
     "inspect_token": "cluster.token_rules",
     "kubeconfig_paths": "kubeconfig.files",
-    "load_aws_auth_file": "cluster.identity_mapping",
+    "load_aws_auth_file": "cluster.aws_auth",
     "load_context": "kubeconfig.files",
     "load_kubeconfig": "kubeconfig.files",
-    "map_identity": "cluster.identity_mapping",
+    "map_identity": "cluster.aws_auth",
     "migrate_document": "kubeconfig.migrate",
-    "parse_arn": "cluster.arn",
-    "parse_aws_auth": "cluster.identity_mapping",
+    "parse_arn": "cluster.identity",
+    "parse_aws_auth": "cluster.aws_auth",
     "parse_exec_invocation": "kubeconfig.exec_args",
     "read_exec_info": "exec_plugin.exec_info",
     "resolve_sts_endpoint": "core.endpoints",
