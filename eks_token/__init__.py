@@ -49,8 +49,8 @@ if TYPE_CHECKING:
     from eks_token.aws.signer import TokenSigner, get_token
     from eks_token.cache.file_cache import FileTokenCache
     from eks_token.cache.interface import MemoryTokenCache, TokenCache
+    from eks_token.cluster.aws_auth import load_aws_auth_file, map_identity
     from eks_token.cluster.identity import Identity
-    from eks_token.cluster.identity_mapping import load_aws_auth_file, map_identity
     from eks_token.cluster.token_rules import check_token, inspect_token
     from eks_token.cluster.verifier import TokenVerifier, verify_token
     from eks_token.core.credentials import AwsCredentials
@@ -87,7 +87,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "cache.file_cache": ("FileTokenCache",),
     "cache.interface": ("MemoryTokenCache", "TokenCache"),
     "cluster.identity": ("Identity",),
-    "cluster.identity_mapping": ("load_aws_auth_file", "map_identity"),
+    "cluster.aws_auth": ("load_aws_auth_file", "map_identity"),
     "cluster.token_rules": ("check_token", "inspect_token"),
     "cluster.verifier": ("TokenVerifier", "verify_token"),
     "core.credentials": ("AwsCredentials",),

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from eks_token.cluster.arn import canonicalize_arn, parse_arn
+from eks_token.cluster.identity import canonicalize_arn, parse_arn
 from eks_token.errors import ArnError
 
 

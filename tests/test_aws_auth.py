@@ -9,14 +9,14 @@ import pytest
 from moto import mock_aws
 
 from eks_token.aws.ec2 import Ec2PrivateDnsNames
-from eks_token.cluster.identity import Identity
-from eks_token.cluster.identity_mapping import (
+from eks_token.cluster.aws_auth import (
     AwsAuth,
     fetch_aws_auth,
     load_aws_auth_file,
     map_identity,
     parse_aws_auth,
 )
+from eks_token.cluster.identity import Identity
 from eks_token.cluster.kube_api import KubeApi
 from eks_token.errors import MappingError, NotMappedError
 from tests.cluster_side_helpers import SIGNED_AT, ConfigMapApiServer, make_token, write_aws_auth
@@ -27,7 +27,7 @@ ACCOUNT = "111122223333"
 
 
 def identity(arn: str, session: str | None = None, key: str = "ASIAEXAMPLEKEY") -> Identity:
-    from eks_token.cluster.arn import parse_arn
+    from eks_token.cluster.identity import parse_arn
 
     principal = parse_arn(arn)
     return Identity(

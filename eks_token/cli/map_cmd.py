@@ -19,9 +19,8 @@ from eks_token.cli._common import (
 from eks_token.clock import utc_now
 
 if TYPE_CHECKING:
-    from eks_token.cluster.aws_auth_configmap import AwsAuth
+    from eks_token.cluster.aws_auth import AwsAuth, PrivateDnsLookup
     from eks_token.cluster.identity import Identity
-    from eks_token.cluster.identity_mapping import PrivateDnsLookup
 
 __all__ = ["run"]
 
@@ -97,7 +96,7 @@ def run(argv: Sequence[str]) -> int:
 
     def action() -> int:
         from eks_token.aws.ec2 import Ec2PrivateDnsNames
-        from eks_token.cluster.identity_mapping import map_identity
+        from eks_token.cluster.aws_auth import map_identity
         from eks_token.errors import NotMappedError
 
         config = None
@@ -125,7 +124,7 @@ def _with_access_entries(
     args: Namespace, identity: Identity, config: AwsAuth | None, lookup: PrivateDnsLookup
 ) -> int:
     from eks_token.aws.access_entries import EksAccessApi
-    from eks_token.cluster.access_mapping import combine_access, matching_entry_arn
+    from eks_token.cluster.access import combine_access, matching_entry_arn
 
     api = EksAccessApi.connect(args.access_entries, region=args.region, profile=args.profile)
     mode = api.authentication_mode()
@@ -143,7 +142,7 @@ def _with_access_entries(
 
 
 def _load(path: str | None, context: str | None, kubeconfig: str | None) -> AwsAuth:
-    from eks_token.cluster.identity_mapping import fetch_aws_auth, load_aws_auth_file
+    from eks_token.cluster.aws_auth import fetch_aws_auth, load_aws_auth_file
 
     if path is not None:
         return load_aws_auth_file(path)

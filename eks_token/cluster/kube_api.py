@@ -3,20 +3,17 @@
 Requests go through requests (imported on first use) to the kubeconfig's
 server, trusting exactly its certificate authority, with our own bearer token:
 SelfSubjectReview (``kubectl auth whoami``) and SelfSubjectAccessReview
-(``kubectl auth can-i``).
+(``kubectl auth can-i``). What the server answers: the errors, who we are
+(:class:`UserInfo`), and what we may do (:class:`AccessReview`).
 """
 
 from __future__ import annotations
 
 import json
 import ssl
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from eks_token.cluster.kube_api_types import (
-    AccessReview,
-    UserInfo,
-    user_info_from,
-)
 from eks_token.errors import (
     ApiRequestError,
     ApiTlsError,
@@ -24,7 +21,7 @@ from eks_token.errors import (
     ApiUnreachableError,
     InvalidInputError,
 )
-from eks_token.net.failure import request_failure_reason
+from eks_token.net.http import request_failure_reason
 from eks_token.redact import redact
 
 if TYPE_CHECKING:
@@ -37,7 +34,9 @@ __all__ = [
     "AccessReview",
     "KubeApi",
     "UserInfo",
+    "user_info_from",
 ]
+
 
 AUTHENTICATION_VERSIONS = ("v1", "v1beta1", "v1alpha1")
 DEFAULT_API_TIMEOUT = 10.0
@@ -206,7 +205,7 @@ class KubeApi:
         if self._session is None:
             import requests
 
-            from eks_token.net.tls import context_adapter
+            from eks_token.net.http import context_adapter
 
             session = requests.Session()
             session.trust_env = False
@@ -248,3 +247,76 @@ def _tls_context(ca_data: bytes | None, ca_file: str | None, insecure: bool) -> 
             f"the kubeconfig's certificate authority cannot be loaded: {exc}"
         ) from exc
     return ssl.create_default_context()
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    """Who the cluster says we are."""
+
+    username: str
+    uid: str | None = None
+    groups: tuple[str, ...] = ()
+    extra: dict[str, list[str]] = field(default_factory=dict)
+    api_version: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "username": self.username,
+            "uid": self.uid,
+            "groups": list(self.groups),
+            "extra": self.extra,
+        }
+
+
+@dataclass(frozen=True)
+class AccessReview:
+    """The answer to ``can I VERB RESOURCE in NAMESPACE``."""
+
+    allowed: bool
+    verb: str
+    resource: str
+    namespace: str | None
+    group: str = ""
+    denied: bool = False
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "allowed": self.allowed,
+            "verb": self.verb,
+            "resource": self.resource,
+            "group": self.group,
+            "namespace": self.namespace,
+            "denied": self.denied,
+            "reason": self.reason,
+        }
+
+
+def user_info_from(payload: Any, version: str, *, server: str | None, status: int) -> UserInfo:
+    """The user of a SelfSubjectReview answer; any other shape is an ApiRequestError."""
+
+    def malformed(what: str) -> ApiRequestError:
+        return ApiRequestError(
+            f"the SelfSubjectReview answer of {server or 'the API server'} {what}",
+            cluster=server,
+            status=status,
+        )
+
+    review_status = payload.get("status") if isinstance(payload, dict) else None
+    info = review_status.get("userInfo") if isinstance(review_status, dict) else None
+    if not isinstance(info, dict) or not isinstance(info.get("username"), str):
+        raise malformed("has no user")
+    groups = info.get("groups") or []
+    if not isinstance(groups, list):
+        raise malformed("has groups that are not a list")
+    extra = info.get("extra") or {}
+    if not isinstance(extra, dict) or not all(isinstance(v, list) for v in extra.values()):
+        raise malformed("has extra values that are not lists")
+    uid = info.get("uid")
+    return UserInfo(
+        username=info["username"],
+        uid=str(uid) if uid else None,
+        groups=tuple(str(g) for g in groups),
+        extra={str(k): [str(item) for item in v] for k, v in extra.items()},
+        api_version=f"authentication.k8s.io/{version}",
+    )

@@ -31,7 +31,7 @@ from eks_token.errors import (
     StsUnreachableError,
 )
 from eks_token.exec_plugin.exec_info import parse_json
-from eks_token.net.failure import request_failure_reason
+from eks_token.net.http import request_failure_reason
 from eks_token.redact import redact
 
 if TYPE_CHECKING:

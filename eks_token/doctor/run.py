@@ -4,7 +4,7 @@ The exec entry is checked as kubectl checks it and its plugin is run as kubectl 
 the plugin's token is what STS and the API server are asked about, so the report passes
 only when kubectl would authenticate. The same request is also signed in-process, as a
 second opinion. Each step is a function of the results of earlier steps
-(:mod:`eks_token.doctor.results`) and returns its result or the failed :class:`Check`.
+(:mod:`eks_token.doctor.report`) and returns its result or the failed :class:`Check`.
 """
 
 from __future__ import annotations
@@ -15,22 +15,19 @@ from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
 from eks_token.clock import utc_now
-from eks_token.doctor.report import DEFAULT_MAX_CLOCK_SKEW, Check, DoctorReport
-from eks_token.doctor.results import Settings
-from eks_token.doctor.steps_local import (
-    exec_entry_step,
-    in_process_step,
-    kubeconfig_step,
-    plugin_step,
-    token_step,
-)
-from eks_token.doctor.steps_remote import (
+from eks_token.doctor.report import DEFAULT_MAX_CLOCK_SKEW, Check, DoctorReport, Settings
+from eks_token.doctor.steps import (
     AccessExplainer,
     authentication_step,
     authorization_step,
     caller_identity_step,
     clock_step,
     endpoint_step,
+    exec_entry_step,
+    in_process_step,
+    kubeconfig_step,
+    plugin_step,
+    token_step,
 )
 from eks_token.kubeconfig.exec_check import stdin_is_terminal as _stdin_is_terminal
 
@@ -109,7 +106,7 @@ def run_doctor(
         return walk.report()
     in_process = walk.take(in_process_step(settings, entry, plugin))
     if explain is None and access_entries and in_process is not None:
-        from eks_token.doctor.access import access_explainer
+        from eks_token.doctor.advice import access_explainer
 
         explain = access_explainer(entry, in_process)
     token = walk.take(token_step(settings, plugin, entry))

@@ -135,7 +135,7 @@ def given_ca(data: bytes | str | None, path: str | os.PathLike[str] | None) -> s
     """The PEM text of a CA given as data (PEM, or its base64 as a kubeconfig's
     ``certificate-authority-data`` holds it) or as a PEM file, checked now: anything else is
     an InvalidInputError here, not a TLS failure at the first request."""
-    from eks_token.net.tls import ca_pem
+    from eks_token.net.http import ca_pem
 
     if data is not None and path is not None:
         raise InvalidInputError(

@@ -15,8 +15,7 @@ import httpx
 from eks_token.aio.provider import AsyncTokenProvider
 from eks_token.clock import Clock, utc_now
 from eks_token.inprocess.provider import DEFAULT_REFRESH_MARGIN, TokenProvider
-from eks_token.net.origin import origin, server_origin
-from eks_token.net.tls import ca_context
+from eks_token.net.http import ca_context, origin, server_origin
 from eks_token.transport.cluster_access import ClusterAccess, cluster_access
 
 TYPE_CHECKING = False

@@ -13,8 +13,14 @@ from requests.models import PreparedRequest, Response
 from requests.utils import rewind_body
 
 from eks_token.inprocess.provider import TokenProvider
-from eks_token.net.origin import canonical_origin, canonical_url, origin, server_origin
-from eks_token.net.tls import ca_context, context_adapter
+from eks_token.net.http import (
+    ca_context,
+    canonical_origin,
+    canonical_url,
+    context_adapter,
+    origin,
+    server_origin,
+)
 
 __all__ = ["EksTokenAuth", "cluster_session"]
 

@@ -1,5 +1,11 @@
-"""Trusting exactly one cluster's CA from ``requests``, without files.
+"""HTTP plumbing shared by the cluster side and the transports: the origin a bearer token is
+bound to, trusting exactly one cluster's CA, and why a request failed.
 
+The origin is the scheme, host and effective port of the API server. Every HTTP adapter
+sends the token only to its server's origin and decides "same origin" with :func:`origin`,
+which imports no HTTP library.
+
+Trusting exactly one cluster's CA from ``requests``, without files:
 :func:`ca_context` builds an :class:`ssl.SSLContext` from PEM data in memory;
 :func:`context_adapter` returns a ``requests`` transport adapter that verifies
 with that context only. Mounted for a cluster's URL, it wins over everything
@@ -7,6 +13,9 @@ that would otherwise choose the trust store: a call's ``verify``, the session's
 ``verify``, and ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE`` (which requests
 merges into ``verify`` and would add to the context). requests is imported
 only when an adapter is made.
+
+:func:`request_failure_reason` gives one short, secret-free reason for a failed requests
+call (the URL is never included).
 """
 
 from __future__ import annotations
@@ -14,13 +23,72 @@ from __future__ import annotations
 import ssl
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from eks_token.errors import InvalidInputError
 
 if TYPE_CHECKING:
     from requests.adapters import HTTPAdapter
 
-__all__ = ["ca_context", "ca_pem", "context_adapter"]
+__all__ = [
+    "Origin",
+    "ca_context",
+    "ca_pem",
+    "canonical_origin",
+    "canonical_url",
+    "context_adapter",
+    "origin",
+    "request_failure_reason",
+    "server_origin",
+]
+
+
+Origin = tuple[str, str, int]
+
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
+def origin(url: str) -> Origin | None:
+    """(scheme, host, effective port), all normalised; None for a URL that has none."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # a port out of range, an unclosed bracket
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return None
+    return scheme, parts.hostname.lower(), port or _DEFAULT_PORTS[scheme]
+
+
+def server_origin(server: str) -> Origin:
+    """The origin of the API server URL ``server``; refused when it has none."""
+    found = origin(server)
+    if found is None:
+        raise InvalidInputError(
+            f"the API server URL {server!r} is not http(s)://HOST[:PORT]", option="server"
+        )
+    return found
+
+
+def canonical_origin(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``: lower case, without a default port."""
+    found = origin(url)
+    if found is None:
+        raise InvalidInputError(f"{url!r} is not an http(s) URL", option="server")
+    scheme, host, port = found
+    shown = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{shown}" + ("" if port == _DEFAULT_PORTS[scheme] else f":{port}")
+
+
+def canonical_url(url: str) -> str:
+    """``url`` with its origin written as :func:`canonical_origin` writes it."""
+    parts = urlsplit(url)
+    rest = parts.path or "/"
+    if parts.query:
+        rest += "?" + parts.query
+    return canonical_origin(url) + rest
+
 
 _PEM_BEGIN = "-----BEGIN CERTIFICATE-----"
 
@@ -129,3 +197,18 @@ def _adapter_factory() -> Callable[[ssl.SSLContext, str | None], HTTPAdapter]:
 
     _FACTORIES.append(ContextAdapter)
     return ContextAdapter
+
+
+def request_failure_reason(exc: Exception) -> str:
+    """``timed out``, a TLS reason, ``connection refused or host unknown``, or the type name."""
+    import requests
+
+    if isinstance(exc, requests.Timeout):
+        return "timed out"
+    if isinstance(exc, requests.exceptions.SSLError):
+        if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+            return "certificate verify failed"
+        return "TLS handshake failed"
+    if isinstance(exc, requests.ConnectionError):
+        return "connection refused or host unknown"
+    return type(exc).__name__

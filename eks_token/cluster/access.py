@@ -22,13 +22,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from eks_token.aws.access_entries import AccessEntry, AccessPolicy
-from eks_token.cluster.arn import parse_arn
+from eks_token.cluster.identity import parse_arn
 from eks_token.errors import ArnError, NotMappedError
 
 if TYPE_CHECKING:
-    from eks_token.cluster.aws_auth_configmap import AwsAuth
+    from eks_token.cluster.aws_auth import AwsAuth, IdentityMapping, PrivateDnsLookup
     from eks_token.cluster.identity import Identity
-    from eks_token.cluster.identity_mapping import IdentityMapping, PrivateDnsLookup
 
 __all__ = [
     "READ_VERBS",
@@ -124,7 +123,7 @@ def combine_access(
 ) -> AccessAnswer:
     """The identity's username and groups in a cluster of ``mode``, given its access entry
     (already matched, or None) and the aws-auth ConfigMap (None: not known)."""
-    from eks_token.cluster.identity_mapping import map_identity, render_template
+    from eks_token.cluster.aws_auth import map_identity, render_template
 
     arn = identity.canonical_arn
     if mode in _MODES_WITH_ENTRIES and entry is not None:
